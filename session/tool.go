@@ -1,0 +1,51 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+
+	"github.com/tether-dev/tether/llm"
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// Tool is something the model can call. Tools may keep state for the length
+// of one session (the terminal's working directory, the editor's undo
+// history), so each session gets its own instances.
+type Tool interface {
+	// Definition is what the model is told about the tool.
+	Definition() llm.Tool
+	// Run executes one call. It streams any output it produces into
+	// call.Stdout / call.Stderr as it goes. A returned error means the
+	// tool failed (bad arguments, sandbox error): it is sent back to the
+	// model as an error observation and the session carries on.
+	Run(ctx context.Context, call ToolCall) (ToolResult, error)
+}
+
+// Describer is implemented by tools that can say in one line what a call
+// will do, for display before it runs (e.g. the command of a terminal call).
+type Describer interface {
+	Describe(args json.RawMessage) (command, summary string)
+}
+
+// ToolCall is one invocation handed to a Tool.
+type ToolCall struct {
+	ID      string
+	Args    json.RawMessage
+	Sandbox sandbox.Sandbox
+	Stdout  io.Writer
+	Stderr  io.Writer
+}
+
+// ToolResult is what a tool call produced.
+type ToolResult struct {
+	Content        string // what the model is sent
+	ExitCode       *int
+	IsError        bool
+	Diff           string // unified diff, for file edits
+	FullOutputPath string // where the untruncated output is kept, when truncated
+	OutputBytes    int64
+	// Finish ends the run successfully with FinishMessage (the finish tool).
+	Finish        bool
+	FinishMessage string
+}
