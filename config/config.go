@@ -1,0 +1,229 @@
+// Package config loads tether's settings: built-in defaults, then a TOML
+// file, then environment variables, then command-line flags (applied by the
+// caller). It owns validation and the masking of secrets for display.
+//
+// It must not import sandbox, llm, session or ui: it only describes settings.
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is every setting tether has. The TOML keys are documented in
+// config.toml.example at the repository root.
+type Config struct {
+	Sandbox SandboxConfig `toml:"sandbox"`
+	Local   LocalConfig   `toml:"local"`
+	Daytona DaytonaConfig `toml:"daytona"`
+	LLM     LLMConfig     `toml:"llm"`
+	Session SessionConfig `toml:"session"`
+	Log     LogConfig     `toml:"log"`
+	UI      UIConfig      `toml:"ui"`
+
+	// Source is the file the settings were read from ("" when none).
+	Source string `toml:"-"`
+}
+
+// SandboxConfig chooses where agents run.
+type SandboxConfig struct {
+	Provider string            `toml:"provider"` // "local" or "daytona"
+	Labels   map[string]string `toml:"labels"`   // added to every sandbox tether creates
+	Env      map[string]string `toml:"env"`      // environment variables set in the sandbox
+}
+
+// LocalConfig tunes the embedded local provider.
+type LocalConfig struct {
+	BaseDir   string `toml:"base_dir"`  // "" = $XDG_STATE_HOME/tether/sandboxes
+	Isolation string `toml:"isolation"` // "auto", "bwrap" or "none"
+	Network   string `toml:"network"`   // "on" or "off"
+	Keep      bool   `toml:"keep"`      // keep workspaces after the session
+}
+
+// DaytonaConfig configures the Daytona provider.
+type DaytonaConfig struct {
+	APIKey            Secret   `toml:"api_key"`
+	APIURL            string   `toml:"api_url"`
+	Target            string   `toml:"target"`
+	Image             string   `toml:"image"`
+	Snapshot          string   `toml:"snapshot"`
+	CPU               int      `toml:"cpu"`
+	MemoryGB          int      `toml:"memory_gb"`
+	DiskGB            int      `toml:"disk_gb"`
+	Ephemeral         bool     `toml:"ephemeral"`
+	AutoStopMinutes   *int     `toml:"auto_stop_minutes"`
+	AutoDeleteMinutes *int     `toml:"auto_delete_minutes"`
+	CreateTimeout     Duration `toml:"create_timeout"`
+	OnClose           string   `toml:"on_close"` // "delete" or "stop"
+	Network           string   `toml:"network"`  // "on" or "off"
+}
+
+// LLMConfig configures the chat model endpoint.
+type LLMConfig struct {
+	BaseURL     string           `toml:"base_url"`
+	APIKey      Secret           `toml:"api_key"`
+	Model       string           `toml:"model"`
+	Timeout     Duration         `toml:"timeout"`
+	MaxRetries  int              `toml:"max_retries"`
+	Temperature *float32         `toml:"temperature"`
+	MaxTokens   int              `toml:"max_tokens"`
+	Prices      map[string]Price `toml:"prices"`
+}
+
+// Price overrides the built-in price table for one model, in USD per
+// million tokens.
+type Price struct {
+	Input  float64 `toml:"input"`
+	Output float64 `toml:"output"`
+}
+
+// SessionConfig tunes the agent loop.
+type SessionConfig struct {
+	MaxIterations int      `toml:"max_iterations"`
+	MaxBudgetUSD  float64  `toml:"max_budget_usd"`
+	StepMode      bool     `toml:"step_mode"`
+	PlanningMode  bool     `toml:"planning_mode"`
+	RecordDir     string   `toml:"record_dir"` // "" = $XDG_DATA_HOME/tether/sessions
+	Record        bool     `toml:"record"`
+	SystemPrompt  string   `toml:"system_prompt"`
+	Timeout       Duration `toml:"timeout"` // a whole headless run
+}
+
+// LogConfig says where tether's own log goes: always a file, never the
+// terminal the TUI owns.
+type LogConfig struct {
+	File  string `toml:"file"`  // "" = $XDG_STATE_HOME/tether/tether.log
+	Level string `toml:"level"` // debug, info, warn, error
+}
+
+// UIConfig tunes the terminal UI.
+type UIConfig struct {
+	NoColor bool `toml:"no_color"`
+}
+
+// Default returns the built-in settings: the local sandbox, no model.
+func Default() Config {
+	return Config{
+		Sandbox: SandboxConfig{Provider: "local"},
+		Local:   LocalConfig{Isolation: "auto", Network: "on"},
+		Daytona: DaytonaConfig{
+			CreateTimeout: Duration(3 * time.Minute),
+			OnClose:       "delete",
+			Network:       "on",
+		},
+		LLM: LLMConfig{
+			BaseURL:    "https://api.openai.com/v1",
+			Timeout:    Duration(5 * time.Minute),
+			MaxRetries: 4,
+		},
+		Session: SessionConfig{
+			MaxIterations: 100,
+			Record:        true,
+			Timeout:       Duration(30 * time.Minute),
+		},
+		Log: LogConfig{Level: "info"},
+	}
+}
+
+// Validate checks values that the file format alone cannot.
+func (c *Config) Validate() error {
+	var errs []string
+	oneOf := func(key, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		errs = append(errs, fmt.Sprintf("%s = %q: must be one of %s", key, v, strings.Join(allowed, ", ")))
+	}
+	oneOf("sandbox.provider", c.Sandbox.Provider, "local", "daytona")
+	oneOf("local.isolation", c.Local.Isolation, "auto", "bwrap", "none")
+	oneOf("local.network", c.Local.Network, "on", "off")
+	oneOf("daytona.on_close", c.Daytona.OnClose, "delete", "stop")
+	oneOf("daytona.network", c.Daytona.Network, "on", "off")
+	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
+	if c.Session.MaxIterations < 0 {
+		errs = append(errs, "session.max_iterations must not be negative")
+	}
+	if c.Session.MaxBudgetUSD < 0 {
+		errs = append(errs, "session.max_budget_usd must not be negative")
+	}
+	if len(errs) > 0 {
+		src := "settings"
+		if c.Source != "" {
+			src = c.Source
+		}
+		return fmt.Errorf("%s: %s", src, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Secrets returns every secret value set, for redaction.
+func (c *Config) Secrets() []string {
+	var out []string
+	for _, s := range []Secret{c.LLM.APIKey, c.Daytona.APIKey} {
+		if s != "" {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}
+
+// RequireModel reports, in words a user can act on, what is missing to
+// talk to a model.
+func (c *Config) RequireModel() error {
+	if c.LLM.Model == "" {
+		return fmt.Errorf("no model configured: set LLM_MODEL (and LLM_API_KEY, LLM_BASE_URL for non-OpenAI endpoints) or [llm] model in %s", c.describeFile())
+	}
+	if c.LLM.APIKey == "" && isHostedEndpoint(c.LLM.BaseURL) {
+		return fmt.Errorf("no API key for %s: set LLM_API_KEY (or OPENAI_API_KEY) or [llm] api_key in %s", c.LLM.BaseURL, c.describeFile())
+	}
+	return nil
+}
+
+// RequireDaytona reports what is missing to use Daytona.
+func (c *Config) RequireDaytona() error {
+	if c.Daytona.APIKey == "" {
+		return fmt.Errorf("the daytona provider needs an API key: set DAYTONA_API_KEY or [daytona] api_key in %s", c.describeFile())
+	}
+	return nil
+}
+
+func (c *Config) describeFile() string {
+	if c.Source != "" {
+		return c.Source
+	}
+	return DefaultPath()
+}
+
+// isHostedEndpoint is true for endpoints that always need a key; local
+// servers (Ollama, vLLM on localhost) usually do not.
+func isHostedEndpoint(baseURL string) bool {
+	u := strings.ToLower(baseURL)
+	return !strings.Contains(u, "localhost") && !strings.Contains(u, "127.0.0.1") && !strings.Contains(u, "[::1]")
+}
+
+// DefaultPath is $XDG_CONFIG_HOME/tether/config.toml (~/.config/... when unset).
+func DefaultPath() string {
+	return filepath.Join(xdgDir("XDG_CONFIG_HOME", ".config"), "tether", "config.toml")
+}
+
+// StateDir is $XDG_STATE_HOME/tether: logs and local sandboxes.
+func StateDir() string { return filepath.Join(xdgDir("XDG_STATE_HOME", ".local/state"), "tether") }
+
+// DataDir is $XDG_DATA_HOME/tether: recordings.
+func DataDir() string { return filepath.Join(xdgDir("XDG_DATA_HOME", ".local/share"), "tether") }
+
+func xdgDir(env, fallback string) string {
+	if d := os.Getenv(env); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "tether-"+env)
+	}
+	return filepath.Join(home, fallback)
+}

@@ -1,0 +1,182 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Load builds the effective settings: defaults, then the file, then the
+// environment. path is the --config flag: when set it must exist;
+// otherwise $XDG_CONFIG_HOME/tether/config.toml, then ./tether.toml, are
+// read if present.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Default()
+	file, explicit := path, path != ""
+	if !explicit {
+		file = findFile()
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !explicit:
+			// no file: defaults and environment only
+		case err != nil:
+			return cfg, fmt.Errorf("reading config: %w", err)
+		default:
+			if err := decode(file, data, &cfg); err != nil {
+				return cfg, err
+			}
+			cfg.Source = file
+		}
+	}
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+func findFile() string {
+	for _, p := range []string{DefaultPath(), "tether.toml"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// decode reads TOML into cfg, rejecting unknown keys with file and line.
+func decode(file string, data []byte, cfg *Config) error {
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(cfg)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("%s:%d: %s (key %q); see config.toml.example for the valid settings",
+				file, pe.Position.Line, pe.Message, pe.LastKey)
+		}
+		if m := tomlLine.FindStringSubmatch(err.Error()); m != nil {
+			return fmt.Errorf("%s:%s: %s; see config.toml.example for the valid settings", file, m[1], m[2])
+		}
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, key := range md.Undecoded() {
+		if isFreeForm(key) {
+			continue
+		}
+		return fmt.Errorf("%s:%d: unknown setting %q; see config.toml.example for the valid settings",
+			file, lineOf(data, key), key.String())
+	}
+	return nil
+}
+
+// tomlLine matches the decoder's type errors, which carry the line in text.
+var tomlLine = regexp.MustCompile(`^toml: line (\d+) (.*)$`)
+
+// isFreeForm reports keys under maps whose entries the user names.
+func isFreeForm(key toml.Key) bool {
+	if len(key) < 3 {
+		return false
+	}
+	switch key[0] + "." + key[1] {
+	case "sandbox.labels", "sandbox.env":
+		return true
+	}
+	return false
+}
+
+// lineOf finds the line where key is set: TOML metadata does not expose
+// positions of keys it could not decode, so scan the table headers.
+func lineOf(data []byte, key toml.Key) int {
+	last := key[len(key)-1]
+	table := strings.Join(key[:len(key)-1], ".")
+	current, line := "", 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line++
+		t := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(t, "[") {
+			current = strings.Trim(t, "[] ")
+			if current == key.String() {
+				return line
+			}
+			continue
+		}
+		k, _, ok := strings.Cut(t, "=")
+		if !ok {
+			continue
+		}
+		k = strings.Trim(strings.TrimSpace(k), `"'`)
+		if (current == table && k == last) || (current == "" && k == key.String()) {
+			return line
+		}
+	}
+	return 0
+}
+
+// applyEnv overrides settings from the variables users already keep in
+// .env files for Daytona and OpenHands.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	str := func(dst *string, names ...string) {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				*dst = v
+				return
+			}
+		}
+	}
+	secret := func(dst *Secret, names ...string) {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				*dst = Secret(v)
+				return
+			}
+		}
+	}
+	secret(&cfg.Daytona.APIKey, "DAYTONA_API_KEY")
+	str(&cfg.Daytona.APIURL, "DAYTONA_API_URL", "DAYTONA_SERVER_URL")
+	str(&cfg.Daytona.Target, "DAYTONA_TARGET")
+	str(&cfg.Daytona.Image, "DAYTONA_IMAGE")
+	str(&cfg.Daytona.Snapshot, "DAYTONA_SNAPSHOT")
+	if v := getenv("DAYTONA_TIMEOUT"); v != "" {
+		d, err := parseDuration(v)
+		if err != nil {
+			return fmt.Errorf("DAYTONA_TIMEOUT: %w", err)
+		}
+		cfg.Daytona.CreateTimeout = Duration(d)
+	}
+	secret(&cfg.LLM.APIKey, "LLM_API_KEY", "OPENAI_API_KEY")
+	str(&cfg.LLM.Model, "LLM_MODEL")
+	str(&cfg.LLM.BaseURL, "LLM_BASE_URL", "OPENAI_BASE_URL")
+	str(&cfg.Sandbox.Provider, "TETHER_PROVIDER")
+	if v := getenv("TETHER_MAX_BUDGET_USD"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("TETHER_MAX_BUDGET_USD=%q is not a number", v)
+		}
+		cfg.Session.MaxBudgetUSD = f
+	}
+	if getenv("NO_COLOR") != "" {
+		cfg.UI.NoColor = true
+	}
+	return nil
+}
+
+// Show renders the effective settings as TOML with secrets masked.
+func (c Config) Show() (string, error) {
+	var b bytes.Buffer
+	if err := toml.NewEncoder(&b).Encode(c); err != nil {
+		return "", fmt.Errorf("rendering config: %w", err)
+	}
+	return b.String(), nil
+}
