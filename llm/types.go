@@ -50,6 +50,10 @@ type Request struct {
 type Delta struct {
 	// Content is a fragment of assistant text.
 	Content string
+	// Reasoning is a fragment of the model's visible reasoning, for servers
+	// that stream it (reasoning_content / reasoning). It is not part of
+	// the assistant Message.
+	Reasoning string
 	// ToolCall, when non-nil, reports progress on a tool call (its name
 	// becomes known, its arguments grow). Index is its position in the message.
 	ToolCall *ToolCallDelta
@@ -57,10 +61,10 @@ type Delta struct {
 
 // ToolCallDelta is progress on one streamed tool call.
 type ToolCallDelta struct {
-	Index        int
-	ID           string
-	Name         string
-	ArgsFragment string
+	Index        int    // position of the call in the message, from 0
+	ID           string // the call's id as known so far (may be "" early on)
+	Name         string // the tool's name as known so far
+	ArgsFragment string // the next piece of the raw arguments text
 }
 
 // Response is the complete result of one call.
@@ -68,12 +72,19 @@ type Response struct {
 	Message      Message // role assistant, with Content and/or ToolCalls fully assembled
 	FinishReason string
 	Usage        Usage
+	// Reasoning is the model's visible reasoning, when the server sent any.
+	Reasoning string
 }
 
 // Usage is the token count and cost of one call.
 type Usage struct {
 	PromptTokens     int
 	CompletionTokens int
-	CostUSD          float64
-	CostKnown        bool // false when the model has no known price
+	// CachedPromptTokens is the part of PromptTokens served from the
+	// provider's prompt cache (billed at the cached rate).
+	CachedPromptTokens int
+	CostUSD            float64
+	// CostKnown is false when the model has no known price, or the server
+	// reported no usage (tokens are then 0, not estimated).
+	CostKnown bool
 }

@@ -1,0 +1,209 @@
+package llm
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLookupPrice(t *testing.T) {
+	cases := []struct {
+		model string
+		in    float64 // expected InputPerMTok; -1 = unknown
+	}{
+		{"gpt-4o", 2.50},
+		{"openai/gpt-4o", 2.50},
+		{"GPT-4o", 2.50},
+		{"gpt-4o-2024-08-06", 2.50},
+		{"gpt-4o-2024-05-13", 5.00}, // exact dated entry wins over the prefix
+		{"gpt-4o-mini", 0.15},
+		{"gpt-4o-mini-2024-07-18", 0.15},
+		{"gpt-4.1-nano-2025-04-14", 0.10},
+		{"o3", 2.00},
+		{"o4-mini", 1.10},
+		{"o3-pro", 20.00},
+		{"gpt-5", 1.25},
+		{"gpt-5-mini", 0.25},
+		{"gpt-5-chat-latest", 1.25},
+		{"anthropic/claude-sonnet-4", 3.00},
+		{"claude-sonnet-4-20250514", 3.00},
+		{"anthropic/claude-3.5-sonnet", 3.00},
+		{"claude-3-5-sonnet-20241022", 3.00},
+		{"anthropic/claude-3.7-sonnet:thinking", 3.00},
+		{"anthropic/claude-opus-4.1", 15.00},
+		{"claude-sonnet-4-5-20250929", 3.00},
+		{"google/gemini-2.5-flash", 0.30},
+		{"meta-llama/llama-3.3-70b-instruct:free", 0},
+		// unknown: never guessed
+		{"gpt-4o-audio-preview", -1},
+		{"gpt-4-1106-preview", -1},
+		{"llama3.1:8b", -1},
+		{"qwen2.5-coder", -1},
+		{"", -1},
+	}
+	for _, tc := range cases {
+		p, ok := LookupPrice(tc.model, nil)
+		if tc.in < 0 {
+			if ok {
+				t.Errorf("%q: got price %+v for an unknown model", tc.model, p)
+			}
+			continue
+		}
+		if !ok || p.InputPerMTok != tc.in {
+			t.Errorf("%q: got %+v, %v; want input %v", tc.model, p, ok, tc.in)
+		}
+	}
+	over := map[string]Price{"anthropic/claude-sonnet-4": {InputPerMTok: 9}, "llama3.1": {}}
+	if p, ok := LookupPrice("claude-sonnet-4-20250514", over); !ok || p.InputPerMTok != 9 {
+		t.Errorf("override by vendor name not applied to dated name: %+v %v", p, ok)
+	}
+	if p, ok := LookupPrice("llama3.1:8b", over); !ok || p != (Price{}) {
+		t.Errorf("override for local model: %+v %v", p, ok)
+	}
+}
+
+func TestDoneScanner(t *testing.T) {
+	full := "data: {\"choices\":[{\"delta\":{\"content\":\"data: [DONE]\"}}]}\n\ndata: [DONE]\n\n"
+	for split := 0; split <= len(full); split++ {
+		var s doneScanner
+		s.feed([]byte(full[:split]))
+		s.feed([]byte(full[split:]))
+		if !s.seen {
+			t.Fatalf("split at %d: [DONE] not seen", split)
+		}
+	}
+	for _, body := range []string{
+		"data: {\"content\":\"data: [DONE]\"}\n\n", // inside JSON: not a terminator
+		"data: {\"choices\":[]}\n\ndata: [DON",     // cut short
+		": data: [DONE]\n",                         // a comment
+		"data: {\"x\":\"\\ndata: [DONE]\"}\n\n",    // escaped newline inside JSON
+	} {
+		var s doneScanner
+		s.feed([]byte(body))
+		if s.seen {
+			t.Errorf("%q: [DONE] seen where there is none", body)
+		}
+	}
+	var s doneScanner
+	s.feed([]byte("data:[DONE]\r\n"))
+	if !s.seen {
+		t.Error("data:[DONE] without space not seen")
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	h := http.Header{}
+	if ra := parseRetryAfter(h); ra.ok {
+		t.Fatal("no header should give no wait")
+	}
+	h.Set("Retry-After", "7")
+	if ra := parseRetryAfter(h); !ra.ok || ra.d != 7*time.Second {
+		t.Fatalf("seconds: %+v", ra)
+	}
+	h.Set("Retry-After-Ms", "250")
+	if ra := parseRetryAfter(h); !ra.ok || ra.d != 250*time.Millisecond {
+		t.Fatalf("ms: %+v", ra)
+	}
+	h = http.Header{}
+	h.Set("Retry-After", time.Now().Add(30*time.Second).UTC().Format(http.TimeFormat))
+	if ra := parseRetryAfter(h); !ra.ok || ra.d < 25*time.Second || ra.d > 31*time.Second {
+		t.Fatalf("date: %+v", ra)
+	}
+	h.Set("Retry-After", time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat))
+	if ra := parseRetryAfter(h); !ra.ok || ra.d != 0 {
+		t.Fatalf("past date: %+v", ra)
+	}
+	h.Set("Retry-After", "soon")
+	if ra := parseRetryAfter(h); ra.ok {
+		t.Fatalf("garbage: %+v", ra)
+	}
+}
+
+func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
+	c := &Client{retryDelay: 100 * time.Millisecond}
+	for n := range 12 {
+		d := c.backoff(n, retryAfter{})
+		full := min(100*time.Millisecond<<n, maxBackoff)
+		if d < full/2 || d > full {
+			t.Fatalf("retry %d: %v outside [%v, %v]", n, d, full/2, full)
+		}
+	}
+	if d := c.backoff(0, retryAfter{d: 3 * time.Second, ok: true}); d != 3*time.Second {
+		t.Fatalf("Retry-After not used: %v", d)
+	}
+}
+
+// feed runs chunks (JSON text) through an assembler.
+func feed(t *testing.T, chunks ...string) (*assembler, []Delta) {
+	t.Helper()
+	var ds []Delta
+	a := &assembler{onDelta: func(d Delta) { ds = append(ds, d) }}
+	for _, c := range chunks {
+		var ch wireChunk
+		if err := json.Unmarshal([]byte(c), &ch); err != nil {
+			t.Fatalf("bad test chunk %s: %v", c, err)
+		}
+		a.add(&ch)
+	}
+	return a, ds
+}
+
+func TestAssemblerServerQuirks(t *testing.T) {
+	c := &Client{}
+	// Every call numbered 0, each with its own id (seen from some
+	// Gemini-compatible endpoints).
+	a, _ := feed(t,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"a","function":{"name":"terminal","arguments":"{\"c\":"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"finish","arguments":"{}"}}]}}]}`,
+	)
+	got := a.response(c).Message.ToolCalls
+	if len(got) != 2 || got[0] != (ToolCall{"a", "terminal", `{"c":1}`}) || got[1] != (ToolCall{"b", "finish", "{}"}) {
+		t.Fatalf("index-0 server: %+v", got)
+	}
+	// The id and name repeated on every fragment.
+	a, ds := feed(t,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"x","type":"function","function":{"name":"t","arguments":"{\"a\""}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"x","type":"function","function":{"name":"t","arguments":":2}"}}]}}]}`,
+	)
+	got = a.response(c).Message.ToolCalls
+	if len(got) != 1 || got[0] != (ToolCall{"x", "t", `{"a":2}`}) || len(ds) != 2 {
+		t.Fatalf("repeating server: %+v, %d deltas", got, len(ds))
+	}
+	// No ids at all, no index: ids are made up so results can refer to them.
+	a, _ = feed(t,
+		`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"t","arguments":"{}"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"function":{"name":"u","arguments":"{"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"function":{"arguments":"}"}}]}}]}`,
+	)
+	got = a.response(c).Message.ToolCalls
+	if len(got) != 2 || got[0].ID == "" || got[0].ID == got[1].ID || got[1].Arguments != "{}" || got[1].Name != "u" {
+		t.Fatalf("id-less server: %+v", got)
+	}
+	// Several calls in one chunk, interleaved fragments by index.
+	a, _ = feed(t,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"p","function":{"name":"t","arguments":""}},{"index":1,"id":"q","function":{"name":"u","arguments":""}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"[1"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"[0"}}]}}]}`,
+		`{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"]"}},{"index":0,"function":{"arguments":"]"}}]}}]}`,
+	)
+	got = a.response(c).Message.ToolCalls
+	if len(got) != 2 || got[0] != (ToolCall{"p", "t", "[0]"}) || got[1] != (ToolCall{"q", "u", "[1]"}) {
+		t.Fatalf("interleaved: %+v", got)
+	}
+	// Both reasoning fields with the same text are reported once.
+	a, ds = feed(t, `{"choices":[{"delta":{"reasoning":"hm","reasoning_content":"hm"}}]}`)
+	if r := a.response(c).Reasoning; r != "hm" || len(ds) != 1 {
+		t.Fatalf("reasoning %q, %d deltas", r, len(ds))
+	}
+}
+
+func TestRedactor(t *testing.T) {
+	r := newRedactor("sk-abcdef123456", "", "ab")
+	got := r.clean("key sk-abcdef123456 and ab")
+	if strings.Contains(got, "sk-abcdef123456") || !strings.Contains(got, "and ab") {
+		t.Fatalf("clean = %q", got)
+	}
+}
