@@ -367,3 +367,37 @@ var localResources = sync.OnceValues(func() (cpu, memGB int) {
 	}
 	return cpu, memGB
 })
+
+// Open attaches to an existing sandbox of this provider (one made by
+// `tether sandbox create`, possibly by another process) to run commands in
+// it. Closing what Open returns deletes the sandbox.
+func (p *LocalProvider) Open(ctx context.Context, id string) (Sandbox, error) {
+	if !localValidID(id) {
+		return nil, fmt.Errorf("local sandbox: %q is not a local sandbox id (want %s<hex>): list them with `tether sandbox ls`", id, localIDPrefix)
+	}
+	p.mu.Lock()
+	sb := p.live[id]
+	p.mu.Unlock()
+	if sb != nil {
+		return sb, nil
+	}
+	dir := filepath.Join(p.baseDir, id)
+	info, err := localReadMeta(dir)
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox: open %s (list them with `tether sandbox ls`): %w", id, err)
+	}
+	if info.State != StateStarted {
+		return nil, fmt.Errorf("local sandbox: %s is %s", id, info.State)
+	}
+	sb = &localSandbox{
+		p:       p,
+		dir:     dir,
+		info:    info,
+		network: p.network,
+		running: make(map[*localProc]struct{}),
+	}
+	p.mu.Lock()
+	p.live[id] = sb
+	p.mu.Unlock()
+	return sb, nil
+}

@@ -292,3 +292,40 @@ func localEscape(marker string) string {
 	return "rm -f escaped; setsid bash -c 'touch escaped; exec -a " + marker + " sleep 1000' >/dev/null 2>&1 </dev/null & " +
 		"while [ ! -e escaped ]; do sleep 0.01; done"
 }
+
+func TestLocalOpenAttachesToExistingSandbox(t *testing.T) {
+	dir := t.TempDir()
+	p1, err := NewLocalProvider(LocalOptions{BaseDir: dir, Isolation: IsolationNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	sb, err := p1.Create(ctx, Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close(ctx)
+	if err := sb.WriteFile(ctx, "note.txt", []byte("kept")); err != nil {
+		t.Fatal(err)
+	}
+	// Another process: a fresh provider over the same directory.
+	p2, err := NewLocalProvider(LocalOptions{BaseDir: dir, Isolation: IsolationNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opened, err := p2.Open(ctx, sb.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	res, err := opened.Exec(ctx, ExecRequest{Command: "cat note.txt", Stdout: &out})
+	if err != nil || res.ExitCode != 0 || out.String() != "kept" {
+		t.Fatalf("exec in opened sandbox: %v %+v %q", err, res, out.String())
+	}
+	if _, err := p2.Open(ctx, "local-000000000000"); err == nil {
+		t.Error("opening a sandbox that does not exist must fail")
+	}
+	if _, err := p2.Open(ctx, "../etc"); err == nil {
+		t.Error("a bad id must be refused")
+	}
+}

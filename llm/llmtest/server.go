@@ -60,6 +60,14 @@ func WithoutStreamOptions() Option { return func(s *Server) { s.noOptions = true
 // NewServer starts a server that is closed in t.Cleanup.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s := Start(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a server outside a test (benchmark scripts, demos); the
+// caller must Close it.
+func Start(opts ...Option) *Server {
 	s := &Server{done: make(chan struct{}), created: time.Now().Unix()}
 	for _, o := range opts {
 		o(s)
@@ -68,7 +76,6 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("/v1/chat/completions", s.serve)
 	s.ts = httptest.NewServer(mux)
 	s.URL = s.ts.URL + "/v1"
-	t.Cleanup(s.Close)
 	return s
 }
 

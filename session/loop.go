@@ -1,0 +1,305 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tether-dev/tether/llm"
+)
+
+// Send starts a run in the background. After a previous run ended (in any
+// terminal state) it continues the same conversation; while a run is
+// active the prompt is queued and sent when it ends.
+func (s *Session) Send(prompt string) error {
+	if strings.TrimSpace(prompt) == "" {
+		return ErrEmptyPrompt
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.model == nil {
+		return ErrNoModel
+	}
+	if s.active {
+		s.queue = append(s.queue, prompt)
+		return nil
+	}
+	s.active = true
+	s.idle = make(chan struct{})
+	ctx, cancel := context.WithCancel(s.base)
+	s.runCancel = cancel
+	s.cancelReason = ""
+	s.wg.Add(1)
+	go s.runLoop(ctx, cancel, prompt)
+	return nil
+}
+
+// Run sends prompt and waits for the run (and any prompts queued behind
+// it) to end. Cancelling ctx cancels the run; the result is then returned
+// with ctx's error.
+func (s *Session) Run(ctx context.Context, prompt string) (Result, error) {
+	if err := s.Send(prompt); err != nil {
+		return s.Result(), err
+	}
+	res, err := s.Wait(ctx)
+	if err != nil {
+		reason := "cancelled: " + ctx.Err().Error()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			reason = "timed out"
+		}
+		s.cancelWith(reason)
+		res, _ = s.Wait(context.Background()) // cancel ends the run promptly
+		return res, err
+	}
+	return res, nil
+}
+
+// Wait waits until no run is active and returns the last run's result.
+func (s *Session) Wait(ctx context.Context) (Result, error) {
+	s.mu.Lock()
+	if !s.active {
+		defer s.mu.Unlock()
+		return s.result, nil
+	}
+	idle := s.idle
+	s.mu.Unlock()
+	select {
+	case <-idle:
+		return s.Result(), nil
+	case <-ctx.Done():
+		return s.Result(), fmt.Errorf("waiting for the run: %w", ctx.Err())
+	}
+}
+
+func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, prompt string) {
+	defer s.wg.Done()
+	for {
+		start := time.Now()
+		st, reason, final := s.runOnce(ctx, prompt)
+		s.logger.Info("run ended", "status", st, "reason", reason)
+		s.mu.Lock()
+		s.result = s.resultLocked(st, reason, final, time.Since(start))
+		if len(s.queue) == 0 || s.closed {
+			s.active, s.queue, s.runCancel = false, nil, nil
+			s.pauseReq = false
+			close(s.idle)
+			s.mu.Unlock()
+			cancel()
+			return
+		}
+		prompt, s.queue = s.queue[0], s.queue[1:]
+		if ctx.Err() != nil {
+			// Cancel drops the queue, so this prompt came after it: it
+			// gets a fresh run.
+			cancel()
+			ctx, cancel = context.WithCancel(s.base)
+			s.runCancel, s.cancelReason = cancel, ""
+		}
+		s.mu.Unlock()
+	}
+}
+
+// runOnce runs one prompt to a terminal state: the model is called until
+// it answers without tools, calls finish, or a guard, error or cancel ends it.
+func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, string) {
+	s.mu.Lock()
+	text := prompt
+	if len(s.notes) > 0 {
+		text = strings.Join(s.notes, "\n\n") + "\n\n" + prompt
+		s.notes = nil
+	}
+	s.conv = append(s.conv, llm.Message{Role: llm.RoleUser, Content: text})
+	s.publish(Event{Kind: KindUserMessage, Message: &Message{Text: prompt}})
+	s.setStateLocked(StateRunning, "")
+	s.mu.Unlock()
+
+	maxIter := s.opts.MaxIterations
+	if maxIter <= 0 {
+		maxIter = DefaultMaxIterations
+	}
+	stuck := newStuckDetector()
+	for iter := 0; ; iter++ {
+		if err := s.boundary(ctx); err != nil {
+			return s.endCancelled()
+		}
+		if iter >= maxIter {
+			return s.end(StateError, fmt.Sprintf("reached the limit of %d LLM calls for one run; send a new prompt to continue or raise MaxIterations", maxIter), "")
+		}
+		if b := s.opts.MaxBudgetUSD; b > 0 {
+			if spent := s.knownCost(); spent >= b {
+				return s.end(StateError, fmt.Sprintf("budget of $%.4f reached ($%.4f spent); raise MaxBudgetUSD to continue", b, spent), "")
+			}
+		}
+		msg, err := s.callModel(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return s.endCancelled()
+			}
+			reason := fmt.Sprintf("LLM call failed: %v", err)
+			s.publish(Event{Kind: KindError, Error: &ErrorInfo{Message: reason, Fatal: true}})
+			return s.end(StateError, reason, "")
+		}
+		if len(msg.ToolCalls) == 0 && strings.TrimSpace(msg.Content) == "" {
+			// Nothing to act on and nothing said: ask again, but not forever.
+			if why := stuck.empty(); why != "" {
+				return s.end(StateStuck, why, "")
+			}
+			continue
+		}
+		s.mu.Lock()
+		s.conv = append(s.conv, msg)
+		s.mu.Unlock()
+		if len(msg.ToolCalls) == 0 {
+			return s.end(StateFinished, "", msg.Content)
+		}
+		stuck.acted()
+		for _, call := range msg.ToolCalls {
+			if err := s.boundary(ctx); err != nil {
+				return s.endCancelled()
+			}
+			out := s.runCall(ctx, call)
+			if out.cancelled {
+				return s.endCancelled()
+			}
+			if why := stuck.observe(out.key, out.obs); why != "" {
+				return s.end(StateStuck, why, "")
+			}
+			if out.finish {
+				return s.end(StateFinished, "", out.finishMsg)
+			}
+		}
+	}
+}
+
+// callModel streams one completion, publishing deltas, the assistant's
+// text and usage. The returned message is ready to append.
+func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
+	s.mu.Lock()
+	req := llm.Request{Messages: slices.Clone(s.conv), Tools: s.defs}
+	s.mu.Unlock()
+	red := streamRedactor{r: s.bus.redact}
+	delta := func(text string) {
+		if text != "" {
+			s.publish(Event{Kind: KindAssistantDelta, Message: &Message{Text: text}})
+		}
+	}
+	var mu sync.Mutex // in case a client calls onDelta from several goroutines
+	resp, err := s.model.Stream(ctx, req, func(d llm.Delta) {
+		mu.Lock()
+		defer mu.Unlock()
+		delta(red.write(d.Content))
+	})
+	mu.Lock()
+	delta(red.flush())
+	mu.Unlock()
+	if err != nil {
+		return llm.Message{}, err
+	}
+	msg := resp.Message
+	msg.Role = llm.RoleAssistant
+	msg.ToolCalls = slices.Clone(msg.ToolCalls)
+	s.mu.Lock()
+	for i := range msg.ToolCalls {
+		// A tool message must name its call; some servers omit ids.
+		if msg.ToolCalls[i].ID == "" {
+			msg.ToolCalls[i].ID = fmt.Sprintf("call_%d_%d", s.totals.calls, i)
+		}
+	}
+	u := resp.Usage
+	t := &s.totals
+	t.calls++
+	t.prompt += u.PromptTokens
+	t.completion += u.CompletionTokens
+	ev := Usage{
+		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
+		TotalPromptTokens: t.prompt, TotalCompletionTokens: t.completion,
+		CostKnown: u.CostKnown,
+	}
+	if u.CostKnown {
+		t.knownCalls++
+		t.cost += u.CostUSD
+		ev.CostUSD = u.CostUSD
+	}
+	ev.TotalCostUSD = t.cost
+	s.mu.Unlock()
+	if msg.Content != "" {
+		s.publish(Event{Kind: KindAssistantMessage, Message: &Message{Text: msg.Content}})
+	}
+	s.publish(Event{Kind: KindUsage, Usage: &ev})
+	return msg, nil
+}
+
+func (s *Session) knownCost() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.totals.cost
+}
+
+// end closes the run in a terminal state, first giving every tool call of
+// the last assistant message a result so the next request is valid.
+func (s *Session) end(st State, reason, final string) (State, string, string) {
+	note := "Not run: the run ended"
+	if reason != "" {
+		note += " (" + reason + ")"
+	}
+	s.closeDangling(note + ".")
+	s.setState(st, reason)
+	return st, reason, final
+}
+
+func (s *Session) endCancelled() (State, string, string) {
+	s.mu.Lock()
+	reason := s.cancelReason
+	s.mu.Unlock()
+	if reason == "" {
+		reason = "cancelled"
+	}
+	s.closeDangling("Cancelled by user: this tool call was not run (or was stopped).")
+	s.setState(StateCancelled, reason)
+	return StateCancelled, reason, ""
+}
+
+// closeDangling appends a tool message for each call of the last assistant
+// message that has none. An action the user already saw gets an
+// observation event too.
+func (s *Session) closeDangling(content string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := -1
+	for i := len(s.conv) - 1; i >= 0; i-- {
+		if m := s.conv[i]; m.Role == llm.RoleAssistant {
+			last = i
+			break
+		} else if m.Role == llm.RoleUser {
+			break
+		}
+	}
+	if last < 0 {
+		return
+	}
+	answered := map[string]bool{}
+	for _, m := range s.conv[last+1:] {
+		if m.Role == llm.RoleTool {
+			answered[m.ToolCallID] = true
+		}
+	}
+	for _, c := range s.conv[last].ToolCalls {
+		if answered[c.ID] {
+			continue
+		}
+		s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: content})
+		if s.openAction == c.ID {
+			s.publish(Event{Kind: KindObservation, Observation: &Observation{
+				ToolCallID: c.ID, Tool: c.Name, Content: content, IsError: true,
+			}})
+			s.openAction = ""
+		}
+	}
+}

@@ -1,0 +1,47 @@
+package session
+
+import "time"
+
+// Result is what a run left: the seed's status / event_count / cost /
+// sandbox_id / conversation_id, plus tokens, duration and the final message.
+// Cost and tokens are the session's totals so far.
+type Result struct {
+	Status           State         `json:"status"`
+	Reason           string        `json:"reason,omitempty"`
+	EventCount       int64         `json:"event_count"`
+	CostUSD          float64       `json:"cost_usd"`
+	CostKnown        bool          `json:"cost_known"`
+	PromptTokens     int           `json:"prompt_tokens"`
+	CompletionTokens int           `json:"completion_tokens"`
+	SandboxID        string        `json:"sandbox_id"`
+	ConversationID   string        `json:"conversation_id"`
+	Duration         time.Duration `json:"duration_ns"`
+	FinalMessage     string        `json:"final_message"`
+	RecordPath       string        `json:"record_path,omitempty"`
+}
+
+// Result is the result of the last run that ended (Status idle before any).
+func (s *Session) Result() Result {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.result
+}
+
+// resultLocked builds a Result from the session's totals. s.mu held.
+func (s *Session) resultLocked(st State, reason, final string, d time.Duration) Result {
+	t := s.totals
+	return Result{
+		Status:           st,
+		Reason:           reason,
+		EventCount:       s.bus.count(),
+		CostUSD:          t.cost,
+		CostKnown:        t.calls > 0 && t.knownCalls == t.calls,
+		PromptTokens:     t.prompt,
+		CompletionTokens: t.completion,
+		SandboxID:        s.sb.ID(),
+		ConversationID:   s.convID,
+		Duration:         d,
+		FinalMessage:     final,
+		RecordPath:       s.opts.RecordPath,
+	}
+}

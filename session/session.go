@@ -1,0 +1,267 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/tether-dev/tether/llm"
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// Model is what the session needs of an LLM client (*llm.Client satisfies it).
+type Model interface {
+	Stream(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Response, error)
+}
+
+// Errors callers may test for with errors.Is.
+var (
+	ErrNoModel     = errors.New("no model configured: set Options.Model to send prompts (Shell works without one)")
+	ErrClosed      = errors.New("session is closed: start a new session")
+	ErrEmptyPrompt = errors.New("empty prompt: type something for the agent to do")
+	ErrNoSandbox   = errors.New("no sandbox: set Options.Sandbox (create one with a sandbox.Provider)")
+)
+
+// DefaultMaxIterations bounds LLM calls per run when Options.MaxIterations is 0.
+const DefaultMaxIterations = 100
+
+// Options configures a Session.
+type Options struct {
+	Sandbox        sandbox.Sandbox // required; the session does NOT close it (its owner does)
+	Model          Model           // nil: Send returns ErrNoModel, Shell still works
+	ModelName      string          // for display/results
+	SystemPrompt   string          // "" = built-in default
+	Tools          []Tool          // nil = DefaultTools(PlanningMode)
+	ExtraTools     []Tool          // custom tools, added to the set (a same-named tool replaces the earlier one)
+	PlanningMode   bool
+	StepMode       bool
+	MaxIterations  int          // LLM calls per run; 0 = DefaultMaxIterations
+	MaxBudgetUSD   float64      // 0 = unlimited; compared with the accumulated known cost
+	RecordPath     string       // "" = no JSONL recording
+	ConversationID string       // "" = generated
+	Logger         *slog.Logger // nil = discard
+
+	// Secrets are replaced by "[REDACTED]" in every event before it is
+	// published or recorded (a secret split across two output chunks is
+	// not caught; full-text fields such as observations are).
+	Secrets []string
+	// LiveBufferBytes bounds undelivered output text held for a slow
+	// Events() reader; beyond it output is elided from the live view (not
+	// from the recording). 0 = 1 MiB.
+	LiveBufferBytes int64
+}
+
+// Session owns one conversation with one sandbox. All methods are safe to
+// call from any goroutine at any time.
+type Session struct {
+	opts    Options
+	sb      sandbox.Sandbox
+	model   Model
+	logger  *slog.Logger
+	bus     *bus
+	rec     *recorder
+	tools   map[string]Tool
+	defs    []llm.Tool
+	convID  string
+	created time.Time
+
+	base       context.Context // cancelled by Close
+	baseCancel context.CancelFunc
+	wg         sync.WaitGroup // run loop and shell commands
+	ctrl       chan struct{}  // wakes the run loop after a control call
+
+	mu           sync.Mutex
+	closed       bool
+	closeDone    chan struct{} // closed when Close has finished
+	state        State
+	conv         []llm.Message
+	notes        []string // user shell commands to tell the model about
+	active       bool     // a run (or queue of runs) is in progress
+	idle         chan struct{}
+	queue        []string
+	runCancel    context.CancelFunc
+	cancelReason string
+	shells       map[int]context.CancelFunc
+	shellSeq     int
+	stepMode     bool
+	pauseReq     bool
+	pending      *Action
+	openAction   string // id of the action published but not yet observed
+	decision     *decision
+	totals       totals
+	result       Result
+}
+
+type totals struct {
+	prompt, completion int
+	cost               float64
+	calls, knownCalls  int
+}
+
+// New starts a session on a sandbox the caller holds (the Go form of the
+// seed's spawn_agent_session). It publishes one KindSandbox event.
+func New(opts Options) (*Session, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return Spawn(ctx, opts.Sandbox, opts)
+}
+
+// Spawn is New with the sandbox given separately and a context bounding
+// the start-up calls (reading the sandbox's description).
+func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, error) {
+	if sb == nil {
+		return nil, ErrNoSandbox
+	}
+	opts.Sandbox = sb
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	convID := opts.ConversationID
+	if convID == "" {
+		convID = newID()
+	}
+	info, err := sb.Info(ctx)
+	if err != nil {
+		// Not fatal: the session can still run commands; show what we know.
+		logger.Warn("sandbox info unavailable", "sandbox", sb.ID(), "err", err)
+		info = sandbox.Info{ID: sb.ID(), WorkDir: sb.WorkDir(), State: "unknown"}
+	}
+	s := &Session{
+		opts:      opts,
+		sb:        sb,
+		model:     opts.Model,
+		logger:    logger.With("conversation", convID),
+		convID:    convID,
+		created:   time.Now(),
+		ctrl:      make(chan struct{}, 1),
+		closeDone: make(chan struct{}),
+		state:     StateIdle,
+		stepMode:  opts.StepMode,
+		shells:    map[int]context.CancelFunc{},
+	}
+	s.setTools(opts)
+	s.rec, err = openRecorder(opts.RecordPath, RecordHeader{
+		ConversationID: convID, Model: opts.ModelName, Sandbox: &info,
+		TetherVersion: Version, Start: s.created,
+	}, s.logger)
+	if err != nil {
+		return nil, err
+	}
+	s.base, s.baseCancel = context.WithCancel(context.Background())
+	s.bus = newBus(s.rec, newRedactor(opts.Secrets), opts.LiveBufferBytes, s.logger)
+	s.conv = []llm.Message{{Role: llm.RoleSystem, Content: s.systemPrompt()}}
+	s.result = Result{Status: StateIdle, SandboxID: sb.ID(), ConversationID: convID, RecordPath: opts.RecordPath}
+	s.bus.publish(Event{Kind: KindSandbox, Sandbox: &info})
+	return s, nil
+}
+
+func (s *Session) setTools(opts Options) {
+	base := opts.Tools
+	if base == nil {
+		base = DefaultTools(opts.PlanningMode)
+	}
+	s.tools = map[string]Tool{}
+	for _, t := range append(slices.Clone(base), opts.ExtraTools...) {
+		if t == nil {
+			continue
+		}
+		def := t.Definition()
+		if _, dup := s.tools[def.Name]; dup {
+			s.defs = slices.DeleteFunc(s.defs, func(d llm.Tool) bool { return d.Name == def.Name })
+		}
+		s.tools[def.Name] = t
+		s.defs = append(s.defs, def)
+	}
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "conv-" + hex.EncodeToString(b[:])
+}
+
+// ConversationID identifies the conversation (in results and recordings).
+func (s *Session) ConversationID() string { return s.convID }
+
+// Events is the session's event stream. There is one subscriber; the
+// channel is closed after Close. Events published before the first call
+// are kept for it; call it before Close (if it was never called, Close
+// does not wait for a reader). Keep reading until the channel closes:
+// Close lets a reader that keeps reading take every remaining event.
+func (s *Session) Events() <-chan Event { return s.bus.events() }
+
+// State is the session's current state.
+func (s *Session) State() State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// Conversation returns a copy of the messages the model is sent.
+func (s *Session) Conversation() []llm.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.conv)
+}
+
+// publish sends an event to the recording and the subscriber.
+func (s *Session) publish(ev Event) Event { return s.bus.publish(ev) }
+
+// setStateLocked changes the state and publishes the change. s.mu held.
+func (s *Session) setStateLocked(to State, reason string) {
+	if s.state == to {
+		return
+	}
+	from := s.state
+	s.state = to
+	s.logger.Debug("state", "from", from, "to", to, "reason", reason)
+	s.publish(Event{Kind: KindState, State: &StateChange{From: from, To: to, Reason: reason}})
+}
+
+func (s *Session) setState(to State, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setStateLocked(to, reason)
+}
+
+// wake tells the run loop a control setting changed.
+func (s *Session) wake() {
+	select {
+	case s.ctrl <- struct{}{}:
+	default:
+	}
+}
+
+// Close cancels any run and shell command, waits for them, lets a reader
+// that is still reading take the remaining events, closes Events() and the
+// recording. The sandbox is left to its owner. Safe to call twice.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		<-s.closeDone // a concurrent Close finishes the job
+		return nil
+	}
+	s.closed = true
+	s.queue = nil
+	if s.cancelReason == "" {
+		s.cancelReason = "session closed"
+	}
+	s.mu.Unlock()
+	s.baseCancel()
+	s.wake()
+	s.wg.Wait()
+	s.bus.close()
+	defer close(s.closeDone)
+	if err := s.rec.close(); err != nil {
+		return fmt.Errorf("session %s: %w", s.convID, err)
+	}
+	return nil
+}

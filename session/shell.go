@@ -1,0 +1,146 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// terminalToolName is the tool Shell runs user commands through when the
+// session has it, so they share its state (working directory, shell).
+const terminalToolName = "terminal"
+
+// maxShellNote bounds how much of a user command's output the model is
+// told about on the next prompt.
+const maxShellNote = 4000
+
+// Shell runs the user's own command (`!cmd`) in the sandbox and blocks
+// until it ends; call it from a goroutine (a tea.Cmd) in a UI. It
+// publishes Action{Direct: true}, Output and Observation events. The
+// command is not sent to the model, but a note of it (with the start of
+// its output) is added to the next prompt as context. Cancel stops it.
+// Works without a Model. A command that fails is not an error: err is for
+// a closed session or an empty command.
+func (s *Session) Shell(command string) error {
+	if strings.TrimSpace(command) == "" {
+		return fmt.Errorf("empty command: type a shell command after '!'")
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	ctx, cancel := context.WithCancel(s.base)
+	s.shellSeq++
+	n := s.shellSeq
+	s.shells[n] = cancel
+	s.wg.Add(1)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.shells, n)
+		s.mu.Unlock()
+		cancel()
+		s.wg.Done()
+	}()
+
+	id := fmt.Sprintf("user_%d", n)
+	args, _ := json.Marshal(map[string]string{"command": command})
+	s.publish(Event{Kind: KindAction, Action: &Action{
+		ToolCallID: id, Tool: terminalToolName, Args: args,
+		Command: command, Summary: "your command", Direct: true,
+	}})
+	var obs Observation
+	if t, ok := s.tools[terminalToolName]; ok {
+		obs = s.execute(ctx, t, id, args).Observation
+	} else {
+		obs = s.execDirect(ctx, id, command)
+	}
+	obs.ToolCallID, obs.Tool = id, terminalToolName
+	s.publish(Event{Kind: KindObservation, Observation: &obs})
+
+	exit := "no exit code"
+	if obs.ExitCode != nil {
+		exit = fmt.Sprintf("exit code %d", *obs.ExitCode)
+	}
+	out := obs.Content
+	if len(out) > maxShellNote {
+		out = out[:maxShellNote] + "\n[... truncated]"
+	}
+	s.mu.Lock()
+	s.notes = append(s.notes, fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out))
+	s.mu.Unlock()
+	return nil
+}
+
+// execDirect runs a command with sandbox Exec when there is no terminal
+// tool, keeping the tail of its output for the observation.
+func (s *Session) execDirect(ctx context.Context, id, command string) Observation {
+	stdout, stderr := s.newOutWriter(id, "stdout"), s.newOutWriter(id, "stderr")
+	tail := &tailBuffer{max: 16 << 10}
+	start := time.Now()
+	res, err := s.sb.Exec(ctx, sandbox.ExecRequest{
+		Command: command,
+		Stdout:  io.MultiWriter(stdout, tail), // neither ever fails
+		Stderr:  io.MultiWriter(stderr, tail),
+	})
+	stdout.flush()
+	stderr.flush()
+	obs := Observation{Duration: time.Since(start), OutputBytes: tail.total, Content: tail.String()}
+	if err != nil {
+		obs.IsError = true
+		obs.Content = joinNonEmpty(obs.Content, "Error: "+err.Error())
+		return obs
+	}
+	code := res.ExitCode
+	obs.ExitCode = &code
+	obs.IsError = code != 0
+	switch {
+	case res.Cancelled:
+		obs.Content = joinNonEmpty(obs.Content, "[cancelled by user]")
+	case res.TimedOut:
+		obs.Content = joinNonEmpty(obs.Content, "[timed out]")
+	}
+	if obs.Content == "" {
+		obs.Content = "(no output)"
+	}
+	return obs
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu    sync.Mutex
+	max   int
+	buf   []byte
+	total int64
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.total += int64(len(p))
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max {
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > t.max {
+		b = b[len(b)-t.max:]
+	}
+	if int64(len(b)) < t.total {
+		return fmt.Sprintf("[... %d earlier bytes not shown]\n", t.total-int64(len(b))) + string(b)
+	}
+	return string(b)
+}
