@@ -1,0 +1,107 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	apiclient "github.com/daytonaio/daytona/libs/api-client-go"
+	"github.com/daytonaio/daytona/libs/sdk-go/pkg/daytona"
+)
+
+// dtPageSize is how many sandboxes List asks for per page.
+const dtPageSize = 100
+
+// dtMaxPages bounds paging so a misbehaving server cannot loop us forever.
+const dtMaxPages = 1000
+
+// List returns every sandbox carrying all the given labels, following the
+// pages the API hands out (the SDK's List returns one page, and its
+// Sandbox type has no labels, which cleanup needs).
+func (p *DaytonaProvider) List(ctx context.Context, labels map[string]string) ([]Info, error) {
+	var filter string
+	if len(labels) > 0 {
+		b, err := json.Marshal(labels)
+		if err != nil {
+			return nil, fmt.Errorf("daytona: list sandboxes: labels: %w", err)
+		}
+		filter = string(b)
+	}
+	var out []Info
+	for page := 1; page <= dtMaxPages; page++ {
+		var res *apiclient.PaginatedSandboxes
+		err := dtRetry(ctx, p.log, "list sandboxes", func() error {
+			req := p.api.SandboxAPI.ListSandboxesPaginated(p.authCtx(ctx)).Page(float32(page)).Limit(dtPageSize)
+			if filter != "" {
+				req = req.Labels(filter)
+			}
+			r, httpResp, err := req.Execute()
+			if err != nil {
+				return dtAPIError(err, httpResp)
+			}
+			res = r
+			return nil
+		})
+		if err != nil {
+			return nil, dtWrap(err, "list sandboxes")
+		}
+		for _, it := range res.GetItems() {
+			info := dtInfoFrom(&it)
+			// Filter here too: the result must hold whatever the server did.
+			if MatchLabels(info.Labels, labels) {
+				out = append(out, info)
+			}
+		}
+		if len(res.GetItems()) == 0 || page >= int(res.GetTotalPages()) {
+			return out, nil
+		}
+	}
+	return out, fmt.Errorf("daytona: list sandboxes: more than %d pages: narrow the labels", dtMaxPages)
+}
+
+// Delete removes a sandbox. One that is already gone counts as deleted.
+func (p *DaytonaProvider) Delete(ctx context.Context, id string) error {
+	if id == "" {
+		return fmt.Errorf("daytona: delete sandbox: empty id")
+	}
+	c, err := p.client(p.opts.Target)
+	if err != nil {
+		return err
+	}
+	// Deleting needs no toolbox: a bare handle on the id is enough.
+	sb := daytona.NewSandbox(c, nil, id, "", "", "", 0, 0, false, nil, "")
+	err = dtRetry(ctx, p.log, "delete sandbox", func() error { return sb.Delete(ctx) })
+	if err != nil && !dtIsNotFound(err) {
+		return dtWrap(err, "delete sandbox "+id)
+	}
+	p.log.Info("sandbox deleted", "id", id, "already_gone", err != nil)
+	return nil
+}
+
+// dtInfoFrom describes a sandbox as the API reports it.
+func dtInfoFrom(s *apiclient.Sandbox) Info {
+	info := Info{
+		ID:       s.GetId(),
+		Name:     s.GetName(),
+		Provider: "daytona",
+		State:    string(s.GetState()),
+		Snapshot: s.GetSnapshot(),
+		Target:   s.GetTarget(),
+		CPU:      int(s.GetCpu()),
+		MemoryGB: int(s.GetMemory()),
+		DiskGB:   int(s.GetDisk()),
+		Labels:   maps.Clone(s.GetLabels()),
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s.GetCreatedAt()); err == nil {
+		info.CreatedAt = t
+	}
+	if bi, ok := s.GetBuildInfoOk(); ok && bi != nil {
+		if df := bi.GetDockerfileContent(); strings.HasPrefix(df, "FROM ") && !strings.Contains(df, "\n") {
+			info.Image = strings.TrimSpace(strings.TrimPrefix(df, "FROM "))
+		}
+	}
+	return info
+}
