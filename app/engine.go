@@ -1,0 +1,327 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui"
+)
+
+// EngineOptions configure an interactive Engine.
+type EngineOptions struct {
+	Provider sandbox.Provider
+	Spec     sandbox.Spec
+	Registry *sandbox.Registry // every sandbox created is tracked here
+	// Session is the session's settings; Sandbox is filled in by the engine.
+	Session session.Options
+	// NoModelHint is shown when Session.Model is nil.
+	NoModelHint string
+	Logger      *slog.Logger
+}
+
+// Engine runs one interactive session for the TUI. The sandbox is created
+// in the background so the screen opens at once; commands given before it
+// is ready are queued and run when it is.
+type Engine struct {
+	opts      EngineOptions
+	log       *slog.Logger
+	events    chan session.Event
+	ctx       context.Context // ends creation on shutdown
+	stop      context.CancelFunc
+	created   chan struct{} // closed when the creator goroutine ends
+	forwarded chan struct{} // closed when the forwarder ends (or never started)
+	detached  chan struct{} // closed when nobody reads events any more
+	detach    sync.Once
+	seq       atomic.Int64
+
+	mu       sync.Mutex
+	sess     *session.Session
+	sb       sandbox.Sandbox
+	queued   []func(*session.Session) error
+	stepMode bool
+	shutdown bool
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// StartEngine begins creating the sandbox and returns at once.
+func StartEngine(opts EngineOptions) *Engine {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	e := &Engine{
+		opts:      opts,
+		log:       log,
+		events:    make(chan session.Event, 256),
+		ctx:       ctx,
+		stop:      stop,
+		stepMode:  opts.Session.StepMode,
+		created:   make(chan struct{}),
+		forwarded: make(chan struct{}),
+		detached:  make(chan struct{}),
+	}
+	go e.create()
+	return e
+}
+
+func (e *Engine) create() {
+	defer close(e.created)
+	forwarding := false
+	defer func() {
+		if !forwarding {
+			close(e.forwarded)
+		}
+	}()
+	spec := e.opts.Spec
+	last := sandbox.StateCreating
+	spec.OnState = func(state string) {
+		// Providers may repeat a state while polling; "started" comes with
+		// the full description from the session itself.
+		if state != last && state != sandbox.StateStarted {
+			last = state
+			e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: state})
+		}
+	}
+	e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: sandbox.StateCreating})
+	sb, err := e.opts.Provider.Create(e.ctx, spec)
+	if err != nil {
+		e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: sandbox.StateError})
+		e.emitError(fmt.Errorf("creating the sandbox: %w", err), true)
+		return
+	}
+	if e.opts.Registry != nil {
+		sb = e.opts.Registry.Track(sb)
+	}
+	sopts := e.opts.Session
+	sopts.Sandbox = sb
+	e.mu.Lock()
+	sopts.StepMode = e.stepMode
+	e.mu.Unlock()
+	sess, err := session.New(sopts)
+	if err != nil {
+		e.emitError(fmt.Errorf("starting the session: %w", err), true)
+		e.mu.Lock()
+		e.sb = sb
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Lock()
+	e.sb, e.sess = sb, sess
+	queued := e.queued
+	e.queued = nil
+	shutting := e.shutdown
+	e.mu.Unlock()
+	forwarding = true
+	go e.forward(sess)
+	if shutting {
+		return
+	}
+	for _, call := range queued {
+		if err := call(sess); err != nil {
+			e.emitError(err, false)
+		}
+	}
+}
+
+// forward copies the session's events to the UI until the session closes.
+func (e *Engine) forward(sess *session.Session) {
+	defer close(e.forwarded)
+	for ev := range sess.Events() {
+		e.send(ev)
+	}
+}
+
+// send delivers ev unless the reader has gone away (Detach).
+func (e *Engine) send(ev session.Event) {
+	select {
+	case e.events <- ev:
+	case <-e.detached:
+	}
+}
+
+// Detach tells the engine nobody reads Events any more (the UI has exited),
+// so shutting down must not wait for a reader.
+func (e *Engine) Detach() { e.detach.Do(func() { close(e.detached) }) }
+
+func (e *Engine) emit(ev session.Event) {
+	ev.ID = "engine-" + strconv.FormatInt(e.seq.Add(1), 10)
+	ev.Time = time.Now()
+	e.send(ev)
+}
+
+func (e *Engine) emitSandbox(info sandbox.Info) {
+	e.emit(session.Event{Kind: session.KindSandbox, Sandbox: &info})
+}
+
+func (e *Engine) emitError(err error, fatal bool) {
+	e.log.Error("engine", "err", err)
+	e.emit(session.Event{Kind: session.KindError, Error: &session.ErrorInfo{Message: err.Error(), Fatal: fatal}})
+}
+
+// withSession runs call now, or queues it until the session exists.
+func (e *Engine) withSession(call func(*session.Session) error) error {
+	e.mu.Lock()
+	if e.shutdown {
+		e.mu.Unlock()
+		return errors.New("tether is shutting down")
+	}
+	sess := e.sess
+	if sess == nil {
+		e.queued = append(e.queued, call)
+		e.mu.Unlock()
+		return nil
+	}
+	e.mu.Unlock()
+	return call(sess)
+}
+
+func (e *Engine) current() *session.Session {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sess
+}
+
+// Events implements ui.Engine.
+func (e *Engine) Events() <-chan session.Event { return e.events }
+
+// Send implements ui.Engine.
+func (e *Engine) Send(prompt string) error {
+	if e.opts.Session.Model == nil {
+		return fmt.Errorf("%w: %s", session.ErrNoModel, e.opts.NoModelHint)
+	}
+	return e.withSession(func(s *session.Session) error { return s.Send(prompt) })
+}
+
+// Shell implements ui.Engine.
+func (e *Engine) Shell(command string) error {
+	return e.withSession(func(s *session.Session) error { return s.Shell(command) })
+}
+
+// Cancel implements ui.Engine.
+func (e *Engine) Cancel() {
+	if s := e.current(); s != nil {
+		s.Cancel()
+	}
+}
+
+// Pause implements ui.Engine.
+func (e *Engine) Pause() {
+	if s := e.current(); s != nil {
+		s.Pause()
+	}
+}
+
+// Resume implements ui.Engine.
+func (e *Engine) Resume() {
+	if s := e.current(); s != nil {
+		s.Resume()
+	}
+}
+
+// SetStepMode implements ui.Engine.
+func (e *Engine) SetStepMode(on bool) {
+	e.mu.Lock()
+	e.stepMode = on
+	s := e.sess
+	e.mu.Unlock()
+	if s != nil {
+		s.SetStepMode(on)
+	}
+}
+
+// Approve implements ui.Engine.
+func (e *Engine) Approve() {
+	if s := e.current(); s != nil {
+		s.Approve()
+	}
+}
+
+// ApproveAll implements ui.Engine.
+func (e *Engine) ApproveAll() {
+	if s := e.current(); s != nil {
+		s.ApproveAll()
+	}
+}
+
+// Reject implements ui.Engine.
+func (e *Engine) Reject(reason string) {
+	if s := e.current(); s != nil {
+		s.Reject(reason)
+	}
+}
+
+// Edit implements ui.Engine.
+func (e *Engine) Edit(args json.RawMessage) {
+	if s := e.current(); s != nil {
+		s.Edit(args)
+	}
+}
+
+// Info implements ui.Engine.
+func (e *Engine) Info() ui.EngineInfo {
+	return ui.EngineInfo{
+		ModelName:   e.opts.Session.ModelName,
+		HasModel:    e.opts.Session.Model != nil,
+		NoModelHint: e.opts.NoModelHint,
+		Provider:    e.opts.Provider.Name(),
+		StepMode:    e.opts.Session.StepMode,
+	}
+}
+
+// Result is the session's result so far (zero before the session exists).
+func (e *Engine) Result() session.Result {
+	if s := e.current(); s != nil {
+		return s.Result()
+	}
+	return session.Result{}
+}
+
+// Shutdown implements ui.Engine: it cancels the run, closes the session,
+// then closes the sandbox, reporting each step as an event.
+func (e *Engine) Shutdown(ctx context.Context) error {
+	e.shutdownOnce.Do(func() { e.shutdownErr = e.doShutdown(ctx) })
+	return e.shutdownErr
+}
+
+func (e *Engine) doShutdown(ctx context.Context) error {
+	e.mu.Lock()
+	e.shutdown = true
+	e.mu.Unlock()
+	e.stop() // abandon a creation in progress
+	<-e.created
+	var errs []error
+	if s := e.current(); s != nil {
+		if err := s.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing the session: %w", err))
+		}
+	}
+	<-e.forwarded // the session's events are all passed on: nothing else sends
+	e.mu.Lock()
+	sb := e.sb
+	e.mu.Unlock()
+	if sb != nil {
+		info := sandbox.Info{ID: sb.ID(), Provider: e.opts.Provider.Name(), State: "destroying"}
+		e.emitSandbox(info)
+		if err := sb.Close(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("closing sandbox %s (run `tether cleanup` to find it): %w", sb.ID(), err))
+			e.emitError(errs[len(errs)-1], false)
+		} else {
+			info.State = sandbox.StateDeleted
+			e.emitSandbox(info)
+		}
+	}
+	close(e.events)
+	return errors.Join(errs...)
+}

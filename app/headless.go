@@ -1,0 +1,158 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
+)
+
+// HeadlessOptions configure one prompt run without a screen.
+type HeadlessOptions struct {
+	Prompt   string
+	Provider sandbox.Provider
+	Spec     sandbox.Spec
+	Registry *sandbox.Registry
+	Session  session.Options // Model, limits, recording; Sandbox is created
+	Timeout  time.Duration
+	// Events, when set, receives every event as one JSON object per line.
+	Events io.Writer
+	// Progress, when set, receives a readable line per event, with
+	// sandbox output made inert (it may be a terminal).
+	Progress io.Writer
+}
+
+// HeadlessResult is what `tether run --json` prints.
+type HeadlessResult struct {
+	session.Result
+	Error string `json:"error,omitempty"`
+}
+
+// RunHeadless runs one prompt in a fresh sandbox, deletes the sandbox, and
+// returns the result. It never waits for a person: step mode is off.
+func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, error) {
+	var mu sync.Mutex // OnEvent may be called from the session's goroutine
+	enc := (*json.Encoder)(nil)
+	if opts.Events != nil {
+		enc = json.NewEncoder(opts.Events)
+	}
+	ex := session.NewExecutor(session.ExecutorOptions{
+		Provider:      Tracking(opts.Provider, opts.Registry),
+		Spec:          opts.Spec,
+		Model:         opts.Session.Model,
+		ModelName:     opts.Session.ModelName,
+		PlanningMode:  opts.Session.PlanningMode,
+		Timeout:       opts.Timeout,
+		MaxIterations: opts.Session.MaxIterations,
+		MaxBudgetUSD:  opts.Session.MaxBudgetUSD,
+		RecordPath:    opts.Session.RecordPath,
+		SystemPrompt:  opts.Session.SystemPrompt,
+		Secrets:       opts.Session.Secrets,
+		Logger:        opts.Session.Logger,
+		OnEvent: func(ev session.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			if enc != nil {
+				_ = enc.Encode(ev)
+			}
+			if opts.Progress != nil {
+				if line := ProgressLine(ev); line != "" {
+					fmt.Fprintln(opts.Progress, line)
+				}
+			}
+		},
+	})
+	res, err := ex.Execute(ctx, opts.Prompt)
+	out := HeadlessResult{Result: res}
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return out, err
+}
+
+// ProgressLine renders an event as one readable line for a log or a
+// terminal; "" for events not worth a line. Sandbox output is sanitised.
+func ProgressLine(ev session.Event) string {
+	safe := termsafe.Sanitize
+	switch ev.Kind {
+	case session.KindUserMessage:
+		return "> " + safe(oneLine(ev.Message.Text, 200))
+	case session.KindAssistantMessage:
+		if strings.TrimSpace(ev.Message.Text) == "" {
+			return ""
+		}
+		return "assistant: " + safe(ev.Message.Text)
+	case session.KindAction:
+		if ev.Action.Command != "" {
+			return "$ " + safe(ev.Action.Command)
+		}
+		if ev.Action.Summary != "" {
+			return "* " + ev.Action.Tool + ": " + safe(ev.Action.Summary)
+		}
+		return "* " + ev.Action.Tool + " " + safe(oneLine(string(ev.Action.Args), 200))
+	case session.KindOutput:
+		return strings.TrimRight(safe(ev.Output.Data), "\n")
+	case session.KindObservation:
+		o := ev.Observation
+		switch {
+		case o.Rejected:
+			return "  rejected: " + safe(oneLine(o.Content, 200))
+		case o.ExitCode != nil:
+			return fmt.Sprintf("  [exit %d, %s]", *o.ExitCode, o.Duration.Round(time.Millisecond))
+		case o.IsError:
+			return "  error: " + safe(oneLine(o.Content, 300))
+		}
+		return ""
+	case session.KindError:
+		return "error: " + safe(ev.Error.Message)
+	case session.KindState:
+		line := "[" + string(ev.State.To) + "]"
+		if ev.State.Reason != "" {
+			line += " " + safe(ev.State.Reason)
+		}
+		return line
+	case session.KindSandbox:
+		if ev.Sandbox.ID == "" {
+			return "[sandbox " + ev.Sandbox.State + "]"
+		}
+		return "[sandbox " + ev.Sandbox.ID + " " + ev.Sandbox.State + "]"
+	}
+	return ""
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
+}
+
+// Tracking wraps a provider so every sandbox it creates is tracked in reg
+// (nil reg: p unchanged), for teardown on any exit path.
+func Tracking(p sandbox.Provider, reg *sandbox.Registry) sandbox.Provider {
+	if reg == nil {
+		return p
+	}
+	return trackingProvider{Provider: p, reg: reg}
+}
+
+type trackingProvider struct {
+	sandbox.Provider
+	reg *sandbox.Registry
+}
+
+func (t trackingProvider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandbox, error) {
+	sb, err := t.Provider.Create(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return t.reg.Track(sb), nil
+}

@@ -1,0 +1,64 @@
+// Command fakellm serves a scripted OpenAI-compatible model on loopback, so
+// tether can be tried and measured with no API key and no network:
+//
+//	go run ./bench/fakellm -addr 127.0.0.1:8089 &
+//	LLM_BASE_URL=http://127.0.0.1:8089/v1 LLM_MODEL=fake LLM_API_KEY=x go run .
+//
+// Each user prompt is answered by running it as a terminal command (so
+// "seq 1 200000" floods output), then finishing with a short summary. A
+// prompt starting with "say " is answered with text only.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	"github.com/tether-dev/tether/llm"
+	"github.com/tether-dev/tether/llm/llmtest"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8089", "listen address (loopback)")
+	delay := flag.Duration("chunk-delay", 5*time.Millisecond, "delay between streamed chunks")
+	flag.Parse()
+
+	srv := llmtest.Start()
+	defer srv.Close()
+	srv.SetHandler(func(req llmtest.ChatRequest) llmtest.Reply {
+		last := req.Last()
+		if last.Role == llm.RoleTool {
+			return llmtest.Reply{ToolCalls: []llmtest.ToolCallReply{llmtest.Call("finish", map[string]any{
+				"message": "Ran the command; the output is above."})}, ChunkDelay: *delay}
+		}
+		prompt := strings.TrimSpace(last.Content)
+		if text, ok := strings.CutPrefix(prompt, "say "); ok {
+			return llmtest.Reply{Text: text, ChunkDelay: *delay}
+		}
+		return llmtest.Reply{
+			Text:       "I will run `" + prompt + "` in the sandbox.",
+			ToolCalls:  []llmtest.ToolCallReply{llmtest.Call("terminal", map[string]any{"command": prompt})},
+			ChunkDelay: *delay,
+		}
+	})
+	target, _ := url.Parse(strings.TrimSuffix(srv.URL, "/v1"))
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fakellm:", err)
+		os.Exit(1)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.FlushInterval = -1 // stream SSE as it comes
+	fmt.Fprintf(os.Stderr, "fakellm: serving on http://%s/v1\n", ln.Addr())
+	go http.Serve(ln, proxy)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	<-sig
+}

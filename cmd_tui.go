@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui"
+)
+
+// cmdTUI opens the terminal UI on a fresh sandbox.
+func cmdTUI(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
+	c := commonFlags(fs)
+	step := fs.Bool("step", false, "step mode: approve each tool call before it runs")
+	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: to run a prompt headless use `tether run PROMPT`", fs.Arg(0))
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	if *step {
+		cfg.Session.StepMode = true
+	}
+	log, closer := openLog(cfg)
+	defer closer.Close()
+	provider, err := app.NewProvider(cfg, log)
+	if err != nil {
+		return err
+	}
+	sopts := app.SessionOptions(cfg, log)
+	hint := ""
+	if model, err := app.NewModel(cfg, log); err != nil {
+		hint = err.Error() + " — `!command` still runs shell commands in the sandbox"
+	} else {
+		sopts.Model = model
+	}
+	if sopts.RecordPath, err = app.RecordPath(cfg); err != nil {
+		return err
+	}
+	reg := sandbox.NewRegistry()
+	return guard(reg, log, os.Stderr, func() error {
+		engine := app.StartEngine(app.EngineOptions{
+			Provider:    provider,
+			Spec:        app.SandboxSpec(cfg),
+			Registry:    reg,
+			Session:     sopts,
+			NoModelHint: hint,
+			Logger:      log,
+		})
+		model := ui.New(engine, ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")})
+		final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+		if m, ok := final.(ui.Model); ok {
+			defer m.Close() // removes the stream's spill files
+			if err := m.ShutdownErr(); err != nil {
+				fmt.Fprintln(os.Stderr, "tether: teardown:", err)
+			}
+		}
+		// The UI normally shuts the engine down itself, with the teardown on
+		// screen; after a signal or a panic it could not, so do it here.
+		engine.Detach()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := engine.Shutdown(sctx); err != nil {
+			fmt.Fprintln(os.Stderr, "tether:", err)
+		}
+		if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+			return fmt.Errorf("terminal UI: %w", runErr)
+		}
+		if res := engine.Result(); res.RecordPath != "" {
+			fmt.Fprintf(os.Stderr, "tether: session recorded to %s (replay with `tether replay %s`)\n", res.RecordPath, res.RecordPath)
+		}
+		return nil
+	})
+}
+
+// cmdReplay opens a recording read-only in the UI.
+func cmdReplay(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tether replay", flag.ContinueOnError)
+	noColor := fs.Bool("no-color", os.Getenv("NO_COLOR") != "", "no colours")
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: tether replay FILE.jsonl (see `tether ls` for recordings)")
+	}
+	events, err := session.ReadRecording(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("reading the recording: %w", err)
+	}
+	final, err := tea.NewProgram(ui.NewReplay(events, ui.Options{NoColor: *noColor}), tea.WithContext(ctx)).Run()
+	if m, ok := final.(ui.Model); ok {
+		defer m.Close()
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
+
+// cmdLs lists recorded sessions, newest first.
+func cmdLs(args []string) error {
+	fs := flag.NewFlagSet("tether ls", flag.ContinueOnError)
+	configPath := fs.String("config", "", "config file")
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	cfg, err := config.Load(*configPath, os.Getenv)
+	if err != nil {
+		return err
+	}
+	dir := cfg.Session.RecordDir
+	if dir == "" {
+		dir = session.DefaultRecordDir()
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if len(paths) == 0 {
+		fmt.Printf("no recordings in %s\n", dir)
+		return nil
+	}
+	type row struct {
+		path   string
+		mod    time.Time
+		size   int64
+		prompt string
+	}
+	rows := make([]row, 0, len(paths))
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p)})
+	}
+	sort.Slice(rows, func(i, j int) bool { return rows[i].mod.After(rows[j].mod) })
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "WHEN\tSIZE\tFIRST PROMPT\tFILE")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.prompt, r.path)
+	}
+	return tw.Flush()
+}
+
+// firstPrompt reads the beginning of a recording for its first user prompt.
+func firstPrompt(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
+	for i := 0; i < 200 && sc.Scan(); i++ {
+		var ev session.Event
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Kind == session.KindUserMessage && ev.Message != nil {
+			p := strings.Join(strings.Fields(ev.Message.Text), " ")
+			if r := []rune(p); len(r) > 60 {
+				p = string(r[:60]) + "…"
+			}
+			return p
+		}
+	}
+	return ""
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,267 @@
+package eventlist
+
+import (
+	"strings"
+
+	"github.com/tether-dev/tether/session"
+)
+
+type entryKind uint8
+
+const (
+	kindUser entryKind = iota
+	kindAssistant
+	kindTool
+	kindError
+	kindState
+	kindUsage
+	kindSandbox
+)
+
+// entry is one item of the list: a message, a tool call with everything
+// that belongs to it (arguments, output, result), or a one-line note.
+type entry struct {
+	kind entryKind
+
+	text  strings.Builder // user/assistant/error/note text, raw (sanitized at render)
+	fatal bool
+
+	act      *session.Action
+	obs      *session.Observation
+	out      *outStore
+	diff     []string // sanitized diff lines
+	pending  bool     // awaiting approval
+	done     bool     // the entry will not change any more (its render is frozen)
+	expanded bool
+
+	// version counts changes; a render is reused while version, width and
+	// the expanded flag are what it was made with.
+	version uint32
+	cache   renderCache
+}
+
+type renderCache struct {
+	ok       bool
+	width    int
+	version  uint32
+	expanded bool
+	gen      uint32
+	lines    []string
+	slot     int // index in Model.lru
+}
+
+func (e *entry) changed() { e.version++ }
+
+// Append adds one session event. It is amortized O(1) (O(len) of the data
+// it carries) and never renders: rendering happens in View, for what is
+// visible.
+func (m *Model) Append(ev session.Event) {
+	switch ev.Kind {
+	case session.KindUserMessage:
+		if ev.Message != nil {
+			m.closeAssistant()
+			e := m.push(kindUser)
+			e.text.WriteString(ev.Message.Text)
+			e.done = true
+		}
+	case session.KindAssistantDelta:
+		if ev.Message != nil {
+			e := m.openAssistant
+			if e == nil {
+				e = m.push(kindAssistant)
+				m.openAssistant = e
+			}
+			e.text.WriteString(ev.Message.Text)
+			e.changed()
+		}
+	case session.KindAssistantMessage:
+		if ev.Message != nil {
+			e := m.openAssistant
+			if e == nil {
+				if strings.TrimSpace(ev.Message.Text) == "" {
+					return // a tool-call-only reply says nothing
+				}
+				e = m.push(kindAssistant)
+			}
+			e.text.Reset()
+			e.text.WriteString(ev.Message.Text)
+			e.done = true
+			e.changed()
+			m.openAssistant = nil
+		}
+	case session.KindAction:
+		if ev.Action != nil {
+			m.onAction(ev)
+		}
+	case session.KindOutput:
+		if ev.Output != nil && ev.Output.Data != "" {
+			e := m.toolEntry(ev.Output.ToolCallID)
+			if e.out == nil {
+				e.out = m.newOut()
+			}
+			e.out.write(ev.Output.Stream, ev.Output.Data)
+			if e.pending {
+				m.clearPending(e)
+			}
+			e.changed()
+		}
+	case session.KindObservation:
+		if ev.Observation != nil {
+			m.onObservation(ev)
+		}
+	case session.KindError:
+		if ev.Error != nil {
+			m.closeAssistant()
+			e := m.push(kindError)
+			e.text.WriteString(ev.Error.Message)
+			e.fatal = ev.Error.Fatal
+			e.done = true
+		}
+	case session.KindState:
+		if ev.State != nil {
+			m.onState(ev)
+		}
+	case session.KindUsage:
+		if ev.Usage != nil && m.opts.ShowUsage {
+			e := m.push(kindUsage)
+			e.text.WriteString(usageText(ev.Usage))
+			e.done = true
+		}
+	case session.KindSandbox:
+		if ev.Sandbox != nil {
+			e := m.push(kindSandbox)
+			e.text.WriteString(sandboxText(ev.Sandbox))
+			e.done = true
+		}
+	}
+}
+
+func (m *Model) push(k entryKind) *entry {
+	e := &entry{kind: k}
+	e.cache.slot = -1
+	m.entries = append(m.entries, e)
+	if !m.follow {
+		m.unseen++
+	}
+	return e
+}
+
+// closeAssistant ends a streamed reply whose final message never came
+// (the run was cancelled mid-stream).
+func (m *Model) closeAssistant() {
+	if m.openAssistant != nil {
+		m.openAssistant.done = true
+		m.openAssistant.changed()
+		m.openAssistant = nil
+	}
+}
+
+func (m *Model) onAction(ev session.Event) {
+	m.closeAssistant()
+	a := *ev.Action
+	e := m.calls[a.ToolCallID]
+	if e == nil || e.done {
+		// A finished call's ID seen again is a new call: some servers
+		// number tool calls per response ("call_0").
+		e = m.push(kindTool)
+		m.calls[a.ToolCallID] = e
+	}
+	// A second action for a running call is an edit of its arguments.
+	e.act = &a
+	if a.NeedsApproval {
+		if !e.pending {
+			e.pending = true
+			m.pending = append(m.pending, e)
+		}
+	} else if e.pending {
+		m.clearPending(e)
+	}
+	e.changed()
+}
+
+// toolEntry finds the entry of a tool call, making one when output or a
+// result arrives for a call the list never saw start.
+func (m *Model) toolEntry(id string) *entry {
+	if e := m.calls[id]; e != nil {
+		return e
+	}
+	m.closeAssistant()
+	e := m.push(kindTool)
+	m.calls[id] = e
+	return e
+}
+
+func (m *Model) onObservation(ev session.Event) {
+	o := *ev.Observation
+	e := m.toolEntry(o.ToolCallID)
+	e.obs = &o
+	if e.pending {
+		m.clearPending(e)
+	}
+	if o.Diff != "" {
+		e.diff = splitSanitized(o.Diff)
+	}
+	if e.out == nil && o.Diff == "" && o.Content != "" && !o.Rejected {
+		// Tools that do not stream (file views, plans): their result is
+		// what there is to show.
+		e.out = m.newOut()
+		e.out.write("stdout", o.Content)
+	}
+	if e.out != nil {
+		e.out.finish()
+	}
+	e.done = true
+	e.changed()
+}
+
+func (m *Model) onState(ev session.Event) {
+	s := ev.State
+	if s.From == session.StateWaiting && s.To != session.StateWaiting {
+		// Approved, rejected or edited: whatever waited runs (or ends) now.
+		for _, e := range m.pending {
+			e.pending = false
+			e.changed()
+		}
+		m.pending = m.pending[:0]
+	}
+	if s.To.Terminal() {
+		m.closeAssistant()
+		// The run ended: calls that never got a result are over too, and
+		// must not hold spill-file descriptors.
+		for _, e := range m.calls {
+			if e.done {
+				continue
+			}
+			if e.out != nil {
+				e.out.finish()
+			}
+			e.done = true
+			e.changed()
+		}
+	}
+	e := m.push(kindState)
+	e.text.WriteString(string(s.From) + " → " + string(s.To))
+	if s.Reason != "" {
+		e.text.WriteString(": " + s.Reason)
+	}
+	e.done = true
+}
+
+func (m *Model) clearPending(e *entry) {
+	e.pending = false
+	for i, p := range m.pending {
+		if p == e {
+			m.pending = append(m.pending[:i], m.pending[i+1:]...)
+			break
+		}
+	}
+	e.changed()
+}
+
+func (m *Model) newOut() *outStore {
+	o := newOutStore(m.maxRAM, m.opts.SpillDir, m.log)
+	if m.closed {
+		o.spillErr = errClosed
+	}
+	return o
+}

@@ -1,0 +1,377 @@
+package eventlist
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
+)
+
+// How much of an output a collapsed tool call shows.
+const (
+	runningTail   = 8  // newest lines while it runs
+	doneHead      = 4  // first lines once finished
+	doneTail      = 4  // last lines once finished
+	collapsedDiff = 16 // diff lines before "… more"
+)
+
+const gutterWidth = 2 // selection marker + space
+
+// contentWidth is the width entries are rendered at.
+func (m *Model) contentWidth() int { return max(m.width-gutterWidth, 1) }
+
+func (m *Model) expanded(e *entry) bool { return e.expanded || m.expandAll }
+
+// lines returns e's render at the current width, from cache when nothing
+// changed since.
+func (m *Model) lines(e *entry) []string {
+	w := m.contentWidth()
+	exp := m.expanded(e)
+	c := &e.cache
+	if c.ok && c.width == w && c.version == e.version && c.expanded == exp && c.gen == m.styleGen {
+		return c.lines
+	}
+	lines := m.render(e, w)
+	c.ok, c.width, c.version, c.expanded, c.gen, c.lines = true, w, e.version, exp, m.styleGen, lines
+	m.remember(e)
+	return lines
+}
+
+// remember puts e in the render LRU (a clock ring), evicting the render
+// of whichever entry held the slot, so cached renders stay bounded however
+// long the session.
+func (m *Model) remember(e *entry) {
+	if e.cache.slot >= 0 {
+		return
+	}
+	if len(m.lru) < cap(m.lru) {
+		e.cache.slot = len(m.lru)
+		m.lru = append(m.lru, e)
+		return
+	}
+	old := m.lru[m.lruNext]
+	old.cache = renderCache{slot: -1}
+	m.lru[m.lruNext] = e
+	e.cache.slot = m.lruNext
+	m.lruNext = (m.lruNext + 1) % len(m.lru)
+}
+
+func (m *Model) render(e *entry, w int) []string {
+	st := &m.pal
+	switch e.kind {
+	case kindUser:
+		return append([]string{""}, prefixed(wrap(termsafe.Sanitize(strings.TrimSpace(e.text.String())), w-2), "› ", "  ", st.User)...)
+	case kindAssistant:
+		text := strings.TrimSpace(e.text.String())
+		if text == "" {
+			text = "…"
+		}
+		return prefixed(wrap(termsafe.Sanitize(text), w-2), "● ", "  ", st.Assistant)
+	case kindError:
+		label := "✗ error: "
+		if e.fatal {
+			label = "✗ fatal: "
+		}
+		return prefixed(wrap(label+termsafe.Sanitize(e.text.String()), w), "", "  ", st.Error)
+	case kindState, kindUsage, kindSandbox:
+		return styleAll(wrap("· "+termsafe.Sanitize(e.text.String()), w), st.Dim)
+	case kindTool:
+		return m.renderTool(e, w)
+	}
+	return nil
+}
+
+func (m *Model) renderTool(e *entry, w int) []string {
+	st := &m.pal
+	icon, head := toolTitle(e)
+	status, statusStyle := m.toolStatus(e)
+	rows := wrap(icon+head, w)
+	out := make([]string, 0, len(rows)+12)
+	for i, r := range rows {
+		line := st.Command.on(r)
+		if i == len(rows)-1 && status != "" {
+			if ansi.StringWidth(r)+1+ansi.StringWidth(status) <= w {
+				line += " " + statusStyle.on(status)
+			} else {
+				out = append(out, line)
+				line = "  " + statusStyle.on(fit(status, w-2))
+			}
+		}
+		out = append(out, line)
+	}
+	if e.act != nil && e.act.Direct {
+		out[0] = out[0] + st.Dim.on(fit(" (you)", max(w-ansi.StringWidth(out[0]), 0)))
+	}
+	if e.obs != nil && e.obs.Rejected {
+		reason := strings.TrimSpace(e.obs.Content)
+		if reason != "" {
+			out = append(out, styleAll(wrap("  reason: "+termsafe.Sanitize(reason), w), st.Rejected)...)
+		}
+		return out
+	}
+	if len(e.diff) > 0 {
+		out = m.renderDiff(out, e, w)
+	}
+	if e.out != nil && e.out.lines() > 0 {
+		out = m.renderOutput(out, e, w)
+	}
+	if e.obs != nil && e.obs.FullOutputPath != "" {
+		note := "  full output in the sandbox: " + termsafe.SanitizeLine(e.obs.FullOutputPath)
+		out = append(out, st.Dim.on(fit(note, w)))
+	}
+	return out
+}
+
+func (m *Model) renderDiff(out []string, e *entry, w int) []string {
+	st := &m.pal
+	n := len(e.diff)
+	show := n
+	if !m.expanded(e) && n > collapsedDiff+1 {
+		show = collapsedDiff
+	}
+	for _, l := range e.diff[:show] {
+		s := st.Output
+		switch {
+		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+			s = st.DiffFile
+		case strings.HasPrefix(l, "+"):
+			s = st.DiffAdd
+		case strings.HasPrefix(l, "-"):
+			s = st.DiffDel
+		case strings.HasPrefix(l, "@@"):
+			s = st.DiffHunk
+		}
+		out = append(out, m.gutterOut+s.on(fit(l, w-2)))
+	}
+	if show < n {
+		out = append(out, m.gutterOut+st.Dim.on(fit(fmt.Sprintf("… %d more diff lines (space to expand)", n-show), w-2)))
+	}
+	return out
+}
+
+func (m *Model) renderOutput(out []string, e *entry, w int) []string {
+	o := e.out
+	total := o.lines()
+	line := func(i int) {
+		out = append(out, m.outLine(o.ramLine(i), w))
+	}
+	more := func(n int, hint string) {
+		out = append(out, m.gutterOut+m.pal.Dim.on(fit(fmt.Sprintf("… %d more lines (%s)", n, hint), w-2)))
+	}
+	switch {
+	case m.expanded(e):
+		for i := 0; i < o.head.len(); i++ {
+			line(i)
+		}
+		if d := o.dropped(); d > 0 {
+			more(d, "enter: full output")
+		}
+		for i := o.tailStart(); i < total; i++ {
+			if i >= o.head.len() {
+				line(i)
+			}
+		}
+	case !e.done:
+		from := max(total-runningTail, 0)
+		if from > 0 {
+			more(from, "space to expand")
+		}
+		for i := from; i < total; i++ {
+			if o.inRAM(i) {
+				line(i)
+			}
+		}
+	case total <= doneHead+doneTail+1:
+		for i := 0; i < total; i++ {
+			line(i)
+		}
+	default:
+		for i := 0; i < doneHead; i++ {
+			line(i)
+		}
+		more(total-doneHead-doneTail, "space to expand")
+		for i := total - doneTail; i < total; i++ {
+			if o.inRAM(i) {
+				line(i)
+			}
+		}
+	}
+	return out
+}
+
+func (m *Model) outLine(s string, w int) string {
+	s = fit(progressView(s), w-2)
+	if !m.plainOut {
+		s = m.pal.Output.on(s)
+	}
+	return m.gutterOut + s
+}
+
+// toolTitle is the symbol and one-line description of a tool call.
+func toolTitle(e *entry) (icon, head string) {
+	a := e.act
+	if a == nil {
+		name := "tool"
+		if e.obs != nil && e.obs.Tool != "" {
+			name = e.obs.Tool
+		}
+		return "⚙ ", termsafe.SanitizeLine(name)
+	}
+	switch {
+	case a.Command != "":
+		// Multi-line commands (heredocs) keep their lines.
+		return "$ ", termsafe.Sanitize(strings.TrimRight(a.Command, "\n"))
+	case a.Tool == "terminal":
+		return "$ ", compactArgs(a.Args)
+	case a.Tool == "file_editor":
+		if a.Summary != "" {
+			return "✎ ", termsafe.SanitizeLine(a.Summary)
+		}
+		return "✎ ", compactArgs(a.Args)
+	}
+	desc := a.Summary
+	if desc == "" {
+		desc = compactArgs(a.Args)
+	} else {
+		desc = termsafe.SanitizeLine(desc)
+	}
+	return "⚙ ", termsafe.SanitizeLine(a.Tool) + " " + desc
+}
+
+// compactArgs is the arguments as one line of compact JSON, shortened.
+func compactArgs(raw json.RawMessage) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		b.Reset()
+		b.Write(raw)
+	}
+	s := termsafe.SanitizeLine(b.String())
+	if len(s) > 300 {
+		s = s[:cutUTF8(s, 300)] + "…"
+	}
+	return s
+}
+
+// toolStatus is the result badge of a tool call and its style.
+func (m *Model) toolStatus(e *entry) (string, paint) {
+	o, st := e.obs, &m.pal
+	switch {
+	case e.pending:
+		return "⏸ awaiting approval", st.Pending
+	case o == nil && !e.done:
+		return "⋯ running", st.Running
+	case o == nil:
+		return "· no result", st.Dim
+	case o.Rejected:
+		return "⊘ rejected", st.Rejected
+	case o.ExitCode != nil && *o.ExitCode != 0:
+		return fmt.Sprintf("✗ exit %d · %s", *o.ExitCode, fmtDuration(o.Duration)), st.Fail
+	case o.IsError:
+		return "✗ failed · " + fmtDuration(o.Duration), st.Fail
+	}
+	return "✓ " + fmtDuration(o.Duration), st.OK
+}
+
+func fmtDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// wrap word-wraps sanitized text to w cells (long words are broken).
+func wrap(s string, w int) []string {
+	w = max(w, 1)
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+func prefixed(rows []string, first, rest string, st paint) []string {
+	for i, r := range rows {
+		p := rest
+		if i == 0 {
+			p = first
+		}
+		rows[i] = st.on(p + r)
+	}
+	return rows
+}
+
+func styleAll(rows []string, st paint) []string {
+	for i, r := range rows {
+		rows[i] = st.on(r)
+	}
+	return rows
+}
+
+// fit truncates s to w cells with an ellipsis. Display width never exceeds
+// byte length, so short strings skip measuring.
+func fit(s string, w int) string {
+	if len(s) <= w {
+		return s
+	}
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+func splitSanitized(s string) []string {
+	s = strings.TrimRight(termsafe.Sanitize(s), "\n")
+	return strings.Split(s, "\n")
+}
+
+func usageText(u *session.Usage) string {
+	s := fmt.Sprintf("tokens %d in / %d out (total %d / %d)", u.PromptTokens, u.CompletionTokens, u.TotalPromptTokens, u.TotalCompletionTokens)
+	if u.CostKnown {
+		s += fmt.Sprintf(" · $%.4f (total $%.4f)", u.CostUSD, u.TotalCostUSD)
+	} else {
+		s += " · cost unknown"
+	}
+	return s
+}
+
+func sandboxText(in *session.SandboxInfo) string {
+	parts := []string{"sandbox " + in.ID}
+	if in.Provider != "" {
+		parts = append(parts, in.Provider)
+	}
+	if in.State != "" {
+		parts = append(parts, in.State)
+	}
+	if in.Image != "" {
+		parts = append(parts, in.Image)
+	}
+	if in.Isolation != "" {
+		parts = append(parts, "isolation "+in.Isolation)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// progressView shows a progress-bar line (one redrawn with bare CRs, which
+// the sanitizer turned into "␍") as its latest state, marked with a
+// leading "␍" so it is clear that earlier states exist; the full-output
+// view shows the whole line.
+func progressView(s string) string {
+	if !strings.Contains(s, "␍") {
+		return s
+	}
+	segs := strings.Split(s, "␍")
+	for k := len(segs) - 1; k >= 0; k-- {
+		if segs[k] != "" {
+			return "␍" + segs[k]
+		}
+	}
+	return s
+}

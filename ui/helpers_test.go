@@ -1,0 +1,134 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tether-dev/tether/session"
+)
+
+func testOptions() Options {
+	return Options{NoColor: true, NoAnimation: true, Now: fixedNow, QuitDelay: -1, SpillDir: ""}
+}
+
+// newTestModel is the UI over eng at w×h, driven synchronously.
+func newTestModel(t testing.TB, eng *fakeEngine, w, h int) Model {
+	t.Helper()
+	m := New(eng, testOptions())
+	t.Cleanup(func() { _ = m.Close() })
+	m.Init() // the commands block on the engine; tests pump events themselves
+	update(m, tea.WindowSizeMsg{Width: w, Height: h})
+	return m
+}
+
+func update(m Model, msg tea.Msg) tea.Cmd {
+	_, cmd := m.Update(msg)
+	return cmd
+}
+
+// keyMsg builds the key press Bubble Tea would deliver for a key name.
+func keyMsg(s string) tea.KeyPressMsg {
+	named := map[string]rune{
+		"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "up": tea.KeyUp,
+		"down": tea.KeyDown, "left": tea.KeyLeft, "right": tea.KeyRight, "space": tea.KeySpace,
+		"backspace": tea.KeyBackspace, "home": tea.KeyHome, "end": tea.KeyEnd, "f1": tea.KeyF1,
+	}
+	var mod tea.KeyMod
+	for {
+		switch {
+		case strings.HasPrefix(s, "ctrl+"):
+			mod |= tea.ModCtrl
+			s = s[5:]
+			continue
+		case strings.HasPrefix(s, "shift+") && len(s) > 6:
+			mod |= tea.ModShift
+			s = s[6:]
+			continue
+		case strings.HasPrefix(s, "alt+"):
+			mod |= tea.ModAlt
+			s = s[4:]
+			continue
+		}
+		break
+	}
+	if r, ok := named[s]; ok {
+		k := tea.KeyPressMsg{Code: r, Mod: mod}
+		if r == tea.KeySpace && mod == 0 {
+			k.Text = " "
+		}
+		return k
+	}
+	r := []rune(s)[0]
+	if mod != 0 {
+		return tea.KeyPressMsg{Code: r, Mod: mod}
+	}
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func press(m Model, keys ...string) {
+	for _, k := range keys {
+		update(m, keyMsg(k))
+	}
+}
+
+func typeText(m Model, s string) {
+	for _, r := range s {
+		update(m, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// pump delivers everything the engine has published so far.
+func pump(m Model, eng *fakeEngine) {
+	var evs []session.Event
+	for {
+		select {
+		case ev, ok := <-eng.events:
+			if !ok {
+				update(m, eventsMsg{events: evs, closed: true})
+				return
+			}
+			evs = append(evs, ev)
+			continue
+		default:
+		}
+		break
+	}
+	if len(evs) > 0 {
+		update(m, eventsMsg{events: evs})
+	}
+}
+
+// screen is the current frame without ANSI sequences.
+func screen(m Model) string {
+	return ansi.Strip(m.View().Content)
+}
+
+// runCmd runs cmd and the commands it batches, returning the messages that
+// arrive within wait (commands that block longer are abandoned).
+func runCmd(cmd tea.Cmd, wait time.Duration) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	var msg tea.Msg
+	select {
+	case msg = <-ch:
+	case <-time.After(wait):
+		return nil
+	}
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, runCmd(c, wait)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+func ansiWidth(s string) int { return ansi.StringWidth(s) }

@@ -1,0 +1,240 @@
+package ui
+
+import (
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tether-dev/tether/session"
+)
+
+// onKey routes one key press. Order matters: modal screens first, then the
+// keys that work everywhere, then the focused component. Approval keys are
+// only ever read by the approval panel while it has focus.
+func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
+	ks := k.String()
+	if ks != "ctrl+c" {
+		a.quitArmed = false
+	}
+	// A notice lasts until the next key (which may set a new one).
+	a.setNotice("", false)
+	switch {
+	case a.quit.active:
+		return a.onTeardownKey(ks)
+	case a.quit.confirm:
+		return a.onConfirmKey(ks)
+	case a.showHelp:
+		if ks == "?" || ks == "f1" || ks == "esc" || ks == "q" || ks == "enter" {
+			a.showHelp = false
+		}
+		return nil
+	case a.replay != nil:
+		return a.onReplayKey(k)
+	}
+
+	// The stream's search box or full-output view owns the keyboard.
+	if a.focus == focusStream && a.stream.CapturingInput() && ks != "ctrl+c" && ks != "ctrl+q" {
+		return a.stream.Update(k)
+	}
+
+	switch ks {
+	case "ctrl+c":
+		return a.interrupt()
+	case "ctrl+q":
+		return a.requestQuit()
+	case "ctrl+d":
+		// Like a shell: EOF on an empty prompt. In the stream it pages.
+		if a.focus == focusPrompt {
+			if a.prompt.value() == "" {
+				return a.requestQuit()
+			}
+			return nil
+		}
+	case "ctrl+t":
+		on := !a.sess.stepMode
+		a.eng.SetStepMode(on)
+		a.sess.stepMode = on
+		if on {
+			a.setNotice("step mode on: each action waits for your approval", false)
+		} else {
+			a.setNotice("step mode off", false)
+		}
+		return nil
+	case "ctrl+p":
+		return a.togglePause()
+	case "ctrl+b":
+		a.sandboxHidden = !a.sandboxHidden
+		return nil
+	case "f1":
+		a.showHelp = true
+		return nil
+	case "tab":
+		return a.cycleFocus(1)
+	case "shift+tab":
+		return a.cycleFocus(-1)
+	case "ctrl+a":
+		if a.approval.active() {
+			return a.setFocus(focusApproval)
+		}
+	}
+
+	switch a.focus {
+	case focusApproval:
+		ans, back, cmd := a.approval.onKey(k)
+		if back {
+			return a.setFocus(focusPrompt)
+		}
+		if ans != nil {
+			a.answer(*ans)
+			return a.setFocus(focusPrompt)
+		}
+		return cmd
+	case focusStream:
+		switch ks {
+		case "esc":
+			return a.cancelRun()
+		case "?":
+			a.showHelp = true
+			return nil
+		}
+		return a.stream.Update(k)
+	}
+	// The prompt box.
+	switch ks {
+	case "enter":
+		return a.submit()
+	case "esc":
+		if a.prompt.value() == "" {
+			return a.cancelRun()
+		}
+		return nil
+	}
+	return a.prompt.update(k)
+}
+
+func (a *app) answer(ans approvalAnswer) {
+	switch ans.kind {
+	case "approve":
+		a.eng.Approve()
+		a.setNotice("approved", false)
+	case "approve_all":
+		a.eng.ApproveAll()
+		a.sess.stepMode = false
+		a.setNotice("approved this and all further actions (step mode off)", false)
+	case "reject":
+		a.eng.Reject(ans.reason)
+		a.setNotice("rejected; the agent gets your reason", false)
+	case "edit":
+		a.eng.Edit(ans.args)
+		a.setNotice("running the edited action", false)
+	}
+	a.approval.clear()
+}
+
+// submit sends the prompt box's text: `!cmd` to the shell, the rest to the
+// agent. Nothing typed is lost on error: the text stays in the box.
+func (a *app) submit() tea.Cmd {
+	text := strings.TrimSpace(a.prompt.value())
+	if text == "" {
+		return nil
+	}
+	if cmd, ok := strings.CutPrefix(text, "!"); ok {
+		cmd = strings.TrimSpace(cmd)
+		if cmd == "" {
+			a.setNotice("type a command after !, e.g. !ls -la", true)
+			return nil
+		}
+		a.setNotice("", false)
+		a.prompt.remember(text)
+		a.prompt.reset()
+		// Off the UI goroutine: an engine whose Shell waits for the command
+		// to finish must not freeze the screen.
+		eng := a.eng
+		return func() tea.Msg { return shellDoneMsg{cmd: cmd, err: eng.Shell(cmd)} }
+	} else {
+		if !a.info.HasModel {
+			a.setNotice(a.noModelText()+" — meanwhile !cmd runs commands", true)
+			return nil
+		}
+		busy := a.runActive()
+		if err := a.eng.Send(text); err != nil {
+			a.setNotice("not sent: "+err.Error(), true)
+			return nil
+		}
+		if busy {
+			a.queued++
+			a.setNotice("queued: it is sent when the current run ends", false)
+		} else {
+			a.setNotice("", false)
+		}
+	}
+	a.prompt.remember(text)
+	a.prompt.reset()
+	return nil
+}
+
+// shellDoneMsg is Engine.Shell's answer for a `!cmd`.
+type shellDoneMsg struct {
+	cmd string
+	err error
+}
+
+func (a *app) onShellDone(msg shellDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		a.setNotice("could not run `"+msg.cmd+"`: "+msg.err.Error(), true)
+	}
+	return nil
+}
+
+func (a *app) noModelText() string {
+	hint := a.info.NoModelHint
+	if hint == "" {
+		hint = "set LLM_API_KEY and LLM_MODEL"
+	}
+	if strings.HasPrefix(strings.ToLower(hint), "no model") {
+		return hint
+	}
+	return "no model configured: " + hint
+}
+
+func (a *app) cancelRun() tea.Cmd {
+	if !a.busy() {
+		return nil
+	}
+	a.eng.Cancel()
+	a.setNotice("cancelling the run…", false)
+	return nil
+}
+
+func (a *app) togglePause() tea.Cmd {
+	switch {
+	case a.sess.state == session.StatePaused:
+		a.eng.Resume()
+		a.setNotice("resuming…", false)
+	case a.runActive():
+		a.eng.Pause()
+		a.setNotice("pausing at the next step… (ctrl+p resumes)", false)
+	default:
+		a.setNotice("nothing is running to pause", false)
+	}
+	return nil
+}
+
+// interrupt is ctrl+c: cancel a run; when idle, clear the prompt, and a
+// second press in a row quits.
+func (a *app) interrupt() tea.Cmd {
+	if a.busy() {
+		a.quitArmed = false
+		return a.cancelRun()
+	}
+	if a.quitArmed {
+		a.quitArmed = false
+		return a.requestQuit()
+	}
+	a.quitArmed = true
+	if a.focus == focusPrompt && a.prompt.value() != "" {
+		a.prompt.reset()
+	}
+	a.setNotice("press ctrl+c again to quit", false)
+	return nil
+}

@@ -1,0 +1,125 @@
+package ui
+
+import (
+	"slices"
+
+	"charm.land/bubbles/v2/key"
+)
+
+// keyMap lists every key the shell handles itself; the event stream brings
+// its own. Help shows them all.
+type keyMap struct {
+	Send, Newline, History, Shell          key.Binding
+	Focus, FocusBack, Review, Sandbox      key.Binding
+	Step, Pause, Cancel, Interrupt, Quit   key.Binding
+	Help                                   key.Binding
+	Approve, Reject, Edit, ApproveAll, Run key.Binding
+	Back                                   key.Binding
+	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
+}
+
+func newKeyMap() keyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return keyMap{
+		Send:      b([]string{"enter"}, "enter", "send"),
+		Newline:   b([]string{"shift+enter", "alt+enter", "ctrl+j"}, "shift+enter", "newline (alt+enter, ctrl+j)"),
+		History:   b([]string{"up", "down"}, "↑/↓", "history"),
+		Shell:     b([]string{"!"}, "!cmd", "run a command yourself"),
+		Focus:     b([]string{"tab"}, "tab", "focus"),
+		FocusBack: b([]string{"shift+tab"}, "shift+tab", "focus back"),
+		Review:    b([]string{"ctrl+a"}, "ctrl+a", "review approval"),
+		Sandbox:   b([]string{"ctrl+b"}, "ctrl+b", "sandbox pane"),
+		Step:      b([]string{"ctrl+t"}, "ctrl+t", "step mode"),
+		Pause:     b([]string{"ctrl+p"}, "ctrl+p", "pause/resume"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel run"),
+		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
+		Quit:      b([]string{"ctrl+q", "ctrl+d"}, "ctrl+q/ctrl+d", "quit"),
+		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
+
+		Approve:    b([]string{"y"}, "y", "approve"),
+		Reject:     b([]string{"n"}, "n", "reject (reason)"),
+		Edit:       b([]string{"e"}, "e", "edit & run"),
+		ApproveAll: b([]string{"a"}, "a", "approve all"),
+		Run:        b([]string{"enter", "ctrl+s"}, "enter", "send reason / run edit"),
+		Back:       b([]string{"esc"}, "esc", "back"),
+
+		Play:       b([]string{"space"}, "space", "play/pause"),
+		Speed:      b([]string{"+", "=", "-"}, "+/-", "speed"),
+		StepEv:     b([]string{"right", "l", "left", "h"}, "←/→", "step one event"),
+		Jump:       b([]string{"<", ">", "home", "end"}, "</>", "start/end"),
+		ReplayQuit: b([]string{"q", "ctrl+q", "ctrl+c"}, "q", "quit"),
+	}
+}
+
+// helpKeys adapts the current screen to help.KeyMap.
+type helpKeys struct {
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
+func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
+
+func (m *app) shortHelp() []key.Binding {
+	k := m.keys
+	if m.replay != nil {
+		return append([]key.Binding{k.Play, k.Speed, k.StepEv, k.Jump, k.ReplayQuit, k.Help}, withoutSpace(m.stream.ShortHelp())...)
+	}
+	if m.approval.active() && m.focus == focusApproval {
+		return m.approval.shortHelp(k)
+	}
+	hf := k.Help
+	if m.focus == focusPrompt {
+		hf = key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help"))
+	}
+	var out []key.Binding
+	switch m.focus {
+	case focusPrompt:
+		out = []key.Binding{k.Send, withHelp(k.Newline, "shift+enter", "newline"), k.Focus}
+	case focusStream:
+		out = append([]key.Binding{k.Focus}, m.stream.ShortHelp()...)
+	}
+	if m.approval.active() {
+		out = append([]key.Binding{k.Review}, out...)
+	}
+	if m.busy() {
+		out = append(out, k.Cancel, k.Pause)
+	}
+	return append(out, k.Step, hf, withHelp(k.Quit, "ctrl+q", "quit"))
+}
+
+func (m *app) fullHelp() [][]key.Binding {
+	k := m.keys
+	if m.replay != nil {
+		groups := [][]key.Binding{{k.Play, k.Speed, k.StepEv, k.Jump, k.Sandbox, k.Help, k.ReplayQuit}}
+		for _, g := range m.stream.FullHelp() {
+			groups = append(groups, withoutSpace(g))
+		}
+		return groups
+	}
+	groups := [][]key.Binding{
+		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox},
+		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Quit, k.Help},
+		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
+	}
+	return append(groups, m.stream.FullHelp()...)
+}
+
+// withoutSpace relabels the stream's bindings that use space, which replay
+// takes for play/pause, with their other key.
+func withoutSpace(bs []key.Binding) []key.Binding {
+	out := make([]key.Binding, 0, len(bs))
+	for _, b := range bs {
+		if keys := b.Keys(); slices.Contains(keys, "space") {
+			rest := slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k == "space" })
+			if len(rest) == 0 {
+				continue
+			}
+			b = key.NewBinding(key.WithKeys(rest...), key.WithHelp(rest[0], b.Help().Desc))
+		}
+		out = append(out, b)
+	}
+	return out
+}

@@ -1,0 +1,296 @@
+package ui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
+)
+
+type focusArea int
+
+const (
+	focusPrompt focusArea = iota
+	focusStream
+	focusApproval
+)
+
+// Model is the whole screen; it implements tea.Model. It wraps a pointer so
+// that the copies Bubble Tea passes around all share one state.
+type Model struct{ m *app }
+
+var _ tea.Model = Model{}
+
+type app struct {
+	eng   Engine
+	info  EngineInfo
+	opts  Options
+	st    styles
+	dark  bool
+	keys  keyMap
+	w, h  int
+	focus focusArea
+
+	stream   stream
+	prompt   promptBox
+	approval approvalPanel
+	spin     spinner.Model
+	spinning bool
+	help     help.Model
+	showHelp bool
+
+	sess sessionView
+	sbx  sandboxView
+
+	sandboxHidden bool
+	notice        string
+	noticeErr     bool
+	queued        int
+	quitArmed     bool // ctrl+c pressed once while idle
+	eventsClosed  bool
+	quit          quitState
+	replay        *replayState
+
+	lastStreamW, lastStreamH int
+	appended                 int             // events given to the stream
+	direct                   map[string]bool // the user's `!cmd`s still running, by tool call id
+}
+
+// sessionView is what the shell tracks about the session from its events.
+type sessionView struct {
+	state    session.State
+	reason   string
+	usage    *session.Usage
+	runStart time.Time
+	runEnd   time.Time
+	stepMode bool
+}
+
+// New builds the interactive screen over an engine.
+func New(e Engine, opts Options) Model {
+	a := newApp(opts)
+	a.eng = e
+	a.info = e.Info()
+	a.sess.stepMode = a.info.StepMode
+	placeholder := "Tell the agent what to do… (!cmd runs a command yourself)"
+	if !a.info.HasModel {
+		placeholder = "No model configured: !cmd runs a command in the sandbox"
+	}
+	a.prompt = newPromptBox(a.st, a.dark, placeholder)
+	a.prompt.ta.Focus()
+	a.focus = focusPrompt
+	return Model{a}
+}
+
+func newApp(opts Options) *app {
+	a := &app{opts: opts, dark: !opts.Light, keys: newKeyMap()}
+	a.st = newStyles(a.dark, opts.NoColor)
+	a.stream = newStream(opts, !a.dark)
+	a.help = help.New()
+	a.help.Styles = a.st.help
+	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
+	a.sess.state = session.StateIdle
+	a.approval = newApprovalPanel()
+	a.w, a.h = 80, 24
+	return a
+}
+
+// Init starts reading events, asks the terminal for its background colour
+// and starts the clock.
+func (v Model) Init() tea.Cmd {
+	a := v.m
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, a.clockTick()}
+	if a.replay != nil {
+		cmds = append(cmds, a.replayStart())
+	} else {
+		cmds = append(cmds, waitEvents(a.eng.Events()))
+		if !a.opts.NoAnimation {
+			cmds = append(cmds, a.prompt.ta.Focus()) // starts the cursor blinking
+		}
+	}
+	a.relayout()
+	return tea.Batch(cmds...)
+}
+
+// Update implements tea.Model.
+func (v Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := v.m.update(msg)
+	v.m.relayout()
+	return v, cmd
+}
+
+// View implements tea.Model.
+func (v Model) View() tea.View { return v.m.view() }
+
+// ShutdownErr is the error Engine.Shutdown returned when quitting, if any,
+// so the caller can report it after the program exits (the alt screen is
+// gone by then).
+func (v Model) ShutdownErr() error { return v.m.quit.err }
+
+// TeardownLog is what the teardown screen showed, for printing after exit.
+func (v Model) TeardownLog() []string { return append([]string(nil), v.m.quit.log...) }
+
+// Close releases the event stream's resources (spill files). Call it after
+// the program has exited.
+func (v Model) Close() error { return v.m.stream.Close() }
+
+type clockMsg struct{}
+
+func (a *app) clockTick() tea.Cmd {
+	if a.opts.NoAnimation {
+		return nil
+	}
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
+}
+
+func (a *app) now() time.Time {
+	if a.replay != nil {
+		return a.replay.clock()
+	}
+	return a.opts.now()
+}
+
+// busy is runActive or one of the user's own commands still running:
+// cancel, the spinner and the quit confirmation all care about both.
+func (a *app) busy() bool { return a.runActive() || len(a.direct) > 0 }
+
+func (a *app) runActive() bool {
+	switch a.sess.state {
+	case session.StateRunning, session.StatePaused, session.StateWaiting:
+		return true
+	}
+	return false
+}
+
+func (a *app) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.w, a.h = max(msg.Width, 0), max(msg.Height, 0)
+		a.help.SetWidth(a.w)
+		return nil
+	case tea.BackgroundColorMsg:
+		a.dark = msg.IsDark()
+		a.st = newStyles(a.dark, a.opts.NoColor)
+		a.help.Styles = a.st.help
+		a.prompt.setStyles(a.st, a.dark)
+		a.approval.setStyles(a.st, a.dark)
+		// The event list takes its palette when made; the reply normally
+		// comes before the first event, so a fresh list loses nothing.
+		if a.appended == 0 {
+			_ = a.stream.Close()
+			a.stream = newStream(a.opts, !a.dark)
+			a.lastStreamW, a.lastStreamH = -1, -1
+			if a.focus == focusStream {
+				a.stream.Focus()
+			}
+		}
+		return nil
+	case clockMsg:
+		return a.clockTick()
+	case spinner.TickMsg:
+		if !a.busy() || a.opts.NoAnimation {
+			a.spinning = false
+			return nil
+		}
+		var cmd tea.Cmd
+		a.spin, cmd = a.spin.Update(msg)
+		return cmd
+	case eventsMsg:
+		return a.onEvents(msg)
+	case shellDoneMsg:
+		return a.onShellDone(msg)
+	case shutdownDoneMsg:
+		return a.onShutdownDone(msg)
+	case quitNowMsg:
+		return tea.Quit
+	case teardownGraceMsg:
+		return a.finishTeardown()
+	case replayTickMsg:
+		return a.onReplayTick(msg)
+	case tea.MouseWheelMsg:
+		return a.stream.Update(msg)
+	case tea.MouseClickMsg:
+		return a.onClick(msg)
+	case tea.PasteMsg:
+		return a.onPaste(msg)
+	case tea.KeyPressMsg:
+		return a.onKey(msg)
+	}
+	// Anything else (cursor blink, the stream's own messages) goes to the
+	// components that may have asked for it.
+	var cmds []tea.Cmd
+	if a.replay == nil {
+		cmds = append(cmds, a.prompt.update(msg))
+	}
+	cmds = append(cmds, a.stream.Update(msg), a.approval.update(msg))
+	return tea.Batch(cmds...)
+}
+
+func (a *app) onPaste(msg tea.PasteMsg) tea.Cmd {
+	switch {
+	case a.quit.confirm || a.quit.active || a.showHelp:
+		return nil
+	case a.focus == focusApproval:
+		return a.approval.update(msg)
+	case a.focus == focusPrompt && a.replay == nil:
+		return a.prompt.update(msg)
+	}
+	return a.stream.Update(msg)
+}
+
+// setNotice shows one line of feedback; it may quote engine errors, so it
+// is made terminal-safe.
+func (a *app) setNotice(s string, isErr bool) {
+	a.notice, a.noticeErr = termsafe.SanitizeLine(s), isErr
+}
+
+// setFocus moves keyboard focus, keeping the components' own focus flags in
+// step so only one of them ever reacts to typing.
+func (a *app) setFocus(f focusArea) tea.Cmd {
+	if f == focusApproval && !a.approval.active() {
+		f = focusPrompt
+	}
+	if f == focusPrompt && a.replay != nil {
+		f = focusStream
+	}
+	a.focus = f
+	var cmd tea.Cmd
+	if f == focusPrompt {
+		cmd = a.prompt.ta.Focus()
+	} else {
+		a.prompt.ta.Blur()
+	}
+	if f == focusStream {
+		a.stream.Focus()
+	} else {
+		a.stream.Blur()
+	}
+	if f == focusApproval {
+		cmd = a.approval.focus()
+	} else {
+		a.approval.blur()
+	}
+	return cmd
+}
+
+func (a *app) cycleFocus(dir int) tea.Cmd {
+	order := []focusArea{focusPrompt, focusStream}
+	if a.replay != nil {
+		order = []focusArea{focusStream}
+	}
+	if a.approval.active() {
+		order = append(order, focusApproval)
+	}
+	i := 0
+	for j, f := range order {
+		if f == a.focus {
+			i = j
+		}
+	}
+	i = (i + dir + len(order)) % len(order)
+	return a.setFocus(order[i])
+}

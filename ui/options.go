@@ -1,0 +1,58 @@
+package ui
+
+import (
+	"time"
+)
+
+// Options tune the UI. The zero value is usable.
+type Options struct {
+	// NoColor renders without colour (bold/faint/reverse only). The caller
+	// passes os.Getenv("NO_COLOR") != "".
+	NoColor bool
+	// Replay marks a read-only screen; NewReplay sets it.
+	Replay bool
+	// Now is the clock (uptime, elapsed time); nil means time.Now. Tests fix it.
+	Now func() time.Time
+	// NoAnimation freezes the spinner on one frame and stops the periodic
+	// clock tick (stable screenshots, reduced motion).
+	NoAnimation bool
+	// SpillDir is where the event stream keeps large tool output off the
+	// heap; "" lets the event list pick its default.
+	SpillDir string
+	// MaxOutputRAM caps the tool output the event stream keeps in memory;
+	// 0 lets the event list pick its default.
+	MaxOutputRAM int64
+	// ShutdownTimeout bounds Engine.Shutdown when quitting; 0 means 2 minutes
+	// (deleting a remote sandbox can be slow).
+	ShutdownTimeout time.Duration
+	// QuitDelay is how long the finished teardown stays on screen before the
+	// program exits; 0 means 600ms, negative means no delay.
+	QuitDelay time.Duration
+	// Light starts with the light palette until the terminal reports its
+	// background colour (the UI asks at start; dark is the default guess).
+	Light bool
+}
+
+func (o Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o Options) shutdownTimeout() time.Duration {
+	if o.ShutdownTimeout > 0 {
+		return o.ShutdownTimeout
+	}
+	return 2 * time.Minute
+}
+
+func (o Options) quitDelay() time.Duration {
+	switch {
+	case o.QuitDelay < 0:
+		return 0
+	case o.QuitDelay == 0:
+		return 600 * time.Millisecond
+	}
+	return o.QuitDelay
+}

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+const (
+	maxHistory      = 500
+	promptMaxHeight = 6
+)
+
+// promptBox is the multi-line prompt with shell-like history: up on the
+// first line and down on the last line walk through earlier prompts.
+type promptBox struct {
+	ta      textarea.Model
+	history []string
+	idx     int    // == len(history) while editing the draft
+	draft   string // what was typed before walking the history
+}
+
+func newPromptBox(st styles, isDark bool, placeholder string) promptBox {
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.Prompt = "› "
+	ta.Placeholder = placeholder
+	ta.DynamicHeight = true
+	ta.MinHeight = 1
+	ta.MaxHeight = promptMaxHeight
+	ta.MaxContentHeight = 5000
+	ta.CharLimit = 0
+	// Enter sends; these insert a newline instead.
+	ta.KeyMap.InsertNewline = key.NewBinding(key.WithKeys("shift+enter", "alt+enter", "ctrl+j"))
+	// Keys the shell takes for itself must not also act in the text.
+	ta.KeyMap.TransposeCharacterBackward.Unbind()
+	ta.KeyMap.DeleteCharacterForward.SetKeys("delete")
+	ta.KeyMap.LinePrevious.SetKeys("up")
+	ta.KeyMap.LineNext.SetKeys("down")
+	ta.KeyMap.LineStart.SetKeys("home")
+	ta.KeyMap.CharacterBackward.SetKeys("left")
+	p := promptBox{ta: ta}
+	p.setStyles(st, isDark)
+	return p
+}
+
+func (p *promptBox) setStyles(st styles, isDark bool) {
+	s := textarea.DefaultStyles(isDark)
+	if st.noColor {
+		plain := textarea.StyleState{
+			Base: lipgloss.NewStyle(), Text: lipgloss.NewStyle(),
+			Placeholder: lipgloss.NewStyle().Faint(true), Prompt: lipgloss.NewStyle(),
+			CursorLine: lipgloss.NewStyle(), EndOfBuffer: lipgloss.NewStyle(),
+			LineNumber: lipgloss.NewStyle(), CursorLineNumber: lipgloss.NewStyle(),
+			Selection: lipgloss.NewStyle().Reverse(true),
+		}
+		s.Focused, s.Blurred = plain, plain
+		s.Blurred.Text = lipgloss.NewStyle().Faint(true)
+		s.Cursor.Color = nil
+	} else {
+		// No highlighted cursor line: the box is small and the band is noise.
+		s.Focused.CursorLine = lipgloss.NewStyle()
+	}
+	p.ta.SetStyles(s)
+}
+
+func (p *promptBox) value() string { return p.ta.Value() }
+func (p *promptBox) empty() bool   { return strings.TrimSpace(p.ta.Value()) == "" }
+
+func (p *promptBox) reset() {
+	p.ta.Reset()
+	p.idx = len(p.history)
+	p.draft = ""
+}
+
+// remember adds a sent prompt to the history (no consecutive duplicates).
+func (p *promptBox) remember(s string) {
+	if s == "" {
+		return
+	}
+	if n := len(p.history); n == 0 || p.history[n-1] != s {
+		p.history = append(p.history, s)
+		if len(p.history) > maxHistory {
+			p.history = p.history[len(p.history)-maxHistory:]
+		}
+	}
+	p.idx = len(p.history)
+	p.draft = ""
+}
+
+func (p *promptBox) onFirstLine() bool {
+	return p.ta.Line() == 0 && p.ta.LineInfo().RowOffset == 0
+}
+
+func (p *promptBox) onLastLine() bool {
+	li := p.ta.LineInfo()
+	return p.ta.Line() >= p.ta.LineCount()-1 && li.RowOffset >= li.Height-1
+}
+
+// historyPrev shows the previous prompt; it reports whether it did.
+func (p *promptBox) historyPrev() bool {
+	if p.idx == 0 || len(p.history) == 0 {
+		return false
+	}
+	if p.idx == len(p.history) {
+		p.draft = p.ta.Value()
+	}
+	p.idx--
+	p.ta.SetValue(p.history[p.idx])
+	return true
+}
+
+// historyNext moves towards the draft; it reports whether it did.
+func (p *promptBox) historyNext() bool {
+	if p.idx >= len(p.history) {
+		return false
+	}
+	p.idx++
+	if p.idx == len(p.history) {
+		p.ta.SetValue(p.draft)
+	} else {
+		p.ta.SetValue(p.history[p.idx])
+	}
+	return true
+}
+
+// update handles one message for the focused prompt box, history first.
+func (p *promptBox) update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "up":
+			if p.onFirstLine() && p.historyPrev() {
+				return nil
+			}
+		case "down":
+			if p.onLastLine() && p.historyNext() {
+				return nil
+			}
+		}
+	}
+	var cmd tea.Cmd
+	p.ta, cmd = p.ta.Update(msg)
+	return cmd
+}

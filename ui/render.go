@@ -1,0 +1,144 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Every renderer here returns exactly the lines and width it was given, so
+// the screen never scrolls or wraps whatever the terminal size.
+
+// fitLine truncates or pads s (one line, may hold ANSI) to width w.
+func fitLine(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := width(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// width is ansi.StringWidth with a fast path for plain ASCII, which most
+// padded lines are.
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 0x80 || c < 0x20 || c == 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// fitLines splits, truncates and pads to exactly h lines of width w.
+func fitLines(lines []string, w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	out := make([]string, 0, h)
+	for _, l := range lines {
+		for _, part := range strings.Split(l, "\n") {
+			if len(out) == h {
+				return out
+			}
+			out = append(out, fitLine(part, w))
+		}
+	}
+	for len(out) < h {
+		out = append(out, fitLine("", w))
+	}
+	return out
+}
+
+// frame draws a titled box of exactly w×h around body. Focus shows as a
+// heavy border, so it is visible without colour too.
+func (a *app) frame(title string, body []string, w, h int, focused bool) []string {
+	return a.frameWith(title, body, w, h, focused, false)
+}
+
+// frameWith is frame, in the warning colour when warn is set.
+func (a *app) frameWith(title string, body []string, w, h int, focused, warn bool) []string {
+	if w < 4 || h < 3 {
+		return fitLines(body, w, h)
+	}
+	bs := a.st.paneBorder
+	b := lipgloss.RoundedBorder()
+	if focused {
+		bs = a.st.paneBorderFocus
+		b = lipgloss.ThickBorder()
+	}
+	if warn {
+		bs = a.st.approvalBorder
+	}
+	color := lipgloss.NewStyle().Foreground(bs.GetBorderTopForeground())
+	if a.st.noColor {
+		color = lipgloss.NewStyle()
+	}
+	inner := w - 2
+	top := color.Render(strings.Repeat(b.Top, inner))
+	if title != "" {
+		t := ansi.Truncate(" "+title+" ", max(inner-1, 0), "…")
+		top = color.Render(b.Top) + a.st.bold.Render(t) +
+			color.Render(strings.Repeat(b.Top, max(inner-1-ansi.StringWidth(t), 0)))
+	}
+	out := make([]string, 0, h)
+	out = append(out, color.Render(b.TopLeft)+top+color.Render(b.TopRight))
+	left, right := color.Render(b.Left), color.Render(b.Right)
+	for _, l := range fitLines(body, inner, h-2) {
+		out = append(out, left+l+right)
+	}
+	out = append(out, color.Render(b.BottomLeft+strings.Repeat(b.Bottom, inner)+b.BottomRight))
+	return out
+}
+
+// overlay draws box centred on the screen lines (which are w wide).
+func overlay(screen []string, box []string, w int) []string {
+	if len(box) == 0 || len(screen) == 0 {
+		return screen
+	}
+	bw := 0
+	for _, l := range box {
+		bw = max(bw, ansi.StringWidth(l))
+	}
+	bw = min(bw, w)
+	x := max((w-bw)/2, 0)
+	y := max((len(screen)-len(box))/2, 0)
+	out := append([]string(nil), screen...)
+	for i, l := range box {
+		if y+i >= len(out) {
+			break
+		}
+		row := out[y+i]
+		left := ansi.Truncate(row, x, "")
+		right := ansi.TruncateLeft(row, x+bw, "")
+		out[y+i] = left + fitLine(l, bw) + right
+	}
+	return out
+}
+
+// fitCount pads or cuts lines that are already w wide to exactly h.
+func fitCount(lines []string, w, h int) []string {
+	if len(lines) >= h {
+		return lines[:max(h, 0)]
+	}
+	blank := strings.Repeat(" ", max(w, 0))
+	for len(lines) < h {
+		lines = append(lines, blank)
+	}
+	return lines
+}
+
+// wrapText word-wraps s to w columns.
+func wrapText(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(s, w, " "), "\n")
+}

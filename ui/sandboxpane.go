@@ -1,0 +1,222 @@
+package ui
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
+)
+
+// sandboxView is the latest sandbox description and its recent states.
+type sandboxView struct {
+	info      *session.SandboxInfo
+	states    []string // distinct successive states, oldest first (capped)
+	firstSeen time.Time
+	goneAt    time.Time // when it reached destroyed/deleted: uptime stops
+}
+
+const maxSandboxStates = 6
+
+func (a *app) onSandbox(ev session.Event) {
+	in := *ev.Sandbox
+	s := &a.sbx
+	prevState := ""
+	if s.info != nil {
+		prevState = s.info.State
+		// Later events may describe only what changed: keep what we knew.
+		if in.ID == "" || in.ID == s.info.ID {
+			in = mergeInfo(*s.info, in)
+		}
+	}
+	if s.firstSeen.IsZero() {
+		s.firstSeen = ev.Time
+	}
+	s.info = &in
+	if in.State != "" && in.State != prevState {
+		s.states = append(s.states, in.State)
+		if len(s.states) > maxSandboxStates {
+			s.states = s.states[len(s.states)-maxSandboxStates:]
+		}
+		if a.quit.active {
+			a.quit.add(fmt.Sprintf("sandbox %s: %s", in.ID, in.State))
+		}
+	}
+	if gone(in.State) && s.goneAt.IsZero() {
+		s.goneAt = ev.Time
+	}
+}
+
+func gone(state string) bool {
+	return state == "destroyed" || state == "deleted"
+}
+
+func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
+	pick := func(a, b string) string {
+		if b != "" {
+			return b
+		}
+		return a
+	}
+	pickI := func(a, b int) int {
+		if b != 0 {
+			return b
+		}
+		return a
+	}
+	in.ID = pick(old.ID, in.ID)
+	in.Name = pick(old.Name, in.Name)
+	in.Provider = pick(old.Provider, in.Provider)
+	in.Image = pick(old.Image, in.Image)
+	in.Snapshot = pick(old.Snapshot, in.Snapshot)
+	in.Target = pick(old.Target, in.Target)
+	in.WorkDir = pick(old.WorkDir, in.WorkDir)
+	in.Isolation = pick(old.Isolation, in.Isolation)
+	in.CPU = pickI(old.CPU, in.CPU)
+	in.MemoryGB = pickI(old.MemoryGB, in.MemoryGB)
+	in.DiskGB = pickI(old.DiskGB, in.DiskGB)
+	if in.CreatedAt.IsZero() {
+		in.CreatedAt = old.CreatedAt
+	}
+	if in.Labels == nil {
+		in.Labels = old.Labels
+	}
+	return in
+}
+
+func (a *app) uptime() time.Duration {
+	s := a.sbx
+	if s.info == nil {
+		return 0
+	}
+	start := s.info.CreatedAt
+	if start.IsZero() {
+		start = s.firstSeen
+	}
+	end := a.now()
+	if !s.goneAt.IsZero() {
+		end = s.goneAt
+	}
+	if start.IsZero() || end.Before(start) {
+		return 0
+	}
+	return end.Sub(start)
+}
+
+func resources(in *session.SandboxInfo) string {
+	var parts []string
+	if in.CPU > 0 {
+		parts = append(parts, fmt.Sprintf("%d cpu", in.CPU))
+	}
+	if in.MemoryGB > 0 {
+		parts = append(parts, fmt.Sprintf("%dG ram", in.MemoryGB))
+	}
+	if in.DiskGB > 0 {
+		parts = append(parts, fmt.Sprintf("%dG disk", in.DiskGB))
+	}
+	return strings.Join(parts, " ")
+}
+
+// sandboxRows is the sandbox pane's content as label/value rows.
+func (a *app) sandboxRows() [][2]string {
+	in := a.sbx.info
+	if in == nil {
+		return [][2]string{{"state", "waiting for sandbox…"}}
+	}
+	st := a.st
+	states := make([]string, len(a.sbx.states))
+	for i, s := range a.sbx.states {
+		states[i] = st.state(s)
+	}
+	if len(states) == 0 {
+		states = []string{"?"}
+	}
+	image := in.Image
+	if in.Snapshot != "" {
+		image = "snapshot " + in.Snapshot
+	}
+	rows := [][2]string{
+		{"provider", in.Provider},
+		{"id", in.ID},
+		{"state", strings.Join(states, " → ")},
+		{"image", image},
+		{"target", in.Target},
+		{"resources", resources(in)},
+		{"workdir", in.WorkDir},
+		{"isolation", in.Isolation},
+		{"uptime", fmtDuration(a.uptime())},
+	}
+	if in.Name != "" && in.Name != in.ID {
+		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})
+	}
+	for i, k := range slices.Sorted(maps.Keys(in.Labels)) {
+		label := ""
+		if i == 0 {
+			label = "labels"
+		}
+		rows = append(rows, [2]string{label, k + "=" + in.Labels[k]})
+	}
+	rows = slices.DeleteFunc(rows, func(r [2]string) bool { return r[1] == "" })
+	for i := range rows {
+		if rows[i][0] != "state" {
+			rows[i][1] = termsafe.SanitizeLine(rows[i][1])
+		}
+	}
+	return rows
+}
+
+// sandboxSide renders the side pane body: exactly h lines of width w.
+func (a *app) sandboxSide(w, h int) []string {
+	// Long values wrap under themselves rather than being cut.
+	const labelW = 11
+	var lines []string
+	indent := strings.Repeat(" ", labelW)
+	for _, r := range a.sandboxRows() {
+		label := a.st.label.Render(fmt.Sprintf(" %-9s ", r[0]))
+		for i, part := range wrapText(r[1], max(w-labelW, 4)) {
+			if i > 0 {
+				label = indent
+			}
+			lines = append(lines, label+part)
+		}
+	}
+	return fitLines(lines, w, h)
+}
+
+// sandboxStrip is the compact one-line form for narrow screens.
+func (a *app) sandboxStrip(w int) string {
+	in := a.sbx.info
+	if in == nil {
+		return ansi.Truncate(a.st.faint.Render("sandbox: waiting…"), w, "…")
+	}
+	cur := in.State
+	if cur == "" {
+		cur = "?"
+	}
+	safe := termsafe.SanitizeLine
+	parts := []string{a.st.bold.Render("sandbox") + " " + safe(in.Provider+" "+in.ID), a.st.state(safe(cur))}
+	image := in.Image
+	if in.Snapshot != "" {
+		image = in.Snapshot
+	}
+	for _, p := range []string{image, in.Target, resources(in), in.Isolation, "up " + fmtDuration(a.uptime())} {
+		if p != "" {
+			parts = append(parts, safe(p))
+		}
+	}
+	return ansi.Truncate(strings.Join(parts, a.st.faint.Render(" · ")), w, "…")
+}
+
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	if h > 0 {
+		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
+	}
+	return fmt.Sprintf("%02d:%02d", m, s)
+}
