@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -138,3 +139,23 @@ func checkBox(t *testing.T, view string, w, h int) []string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// shellStream mirrors what package ui needs of the list (ui/stream.go);
+// the assertion keeps the two in step without importing ui.
+type shellStream interface {
+	Append(ev session.Event)
+	SetSize(width, height int)
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	Focus()
+	Blur()
+	Focused() bool
+	Following() bool
+	CapturingInput() bool
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+	Close() error
+	Len() int
+}
+
+var _ shellStream = (*Model)(nil)

@@ -198,12 +198,17 @@ func (m *Model) SetLight(light bool) {
 // Focus gives the list the keyboard.
 func (m *Model) Focus() { m.focused = true }
 
-// Blur takes the keyboard away; an open search box or full view closes.
+// Blur takes the keyboard away. An open search box closes; an open full
+// view stays on screen (the user may read it while answering an approval)
+// but no longer captures input until the list is focused again.
 func (m *Model) Blur() {
 	m.focused = false
 	m.search.typing = false
 	m.search.input.Blur()
-	m.closeFull()
+	if m.full != nil {
+		m.full.search.typing = false
+		m.full.search.input.Blur()
+	}
 }
 
 // Focused reports whether the list has the keyboard.
@@ -212,9 +217,11 @@ func (m *Model) Focused() bool { return m.focused }
 // Following reports whether the list sticks to the newest event.
 func (m *Model) Following() bool { return m.follow }
 
-// CapturingInput reports whether every key should come here: the search
-// box or the full-output view is open.
-func (m *Model) CapturingInput() bool { return m.search.typing || m.full != nil }
+// CapturingInput reports whether every key should come here: the list is
+// focused and its search box or full-output view is open.
+func (m *Model) CapturingInput() bool {
+	return m.focused && (m.search.typing || m.full != nil)
+}
 
 // Len is the number of entries (one per message, tool call or note, not
 // one per event).
@@ -251,7 +258,7 @@ func (m *Model) Unseen() int { return m.unseen }
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.KeyPressMsg:
-		if !m.focused && !m.CapturingInput() {
+		if !m.focused {
 			return nil
 		}
 		if m.full != nil {

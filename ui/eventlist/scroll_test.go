@@ -182,6 +182,21 @@ func TestCapturingInput(t *testing.T) {
 		t.Fatal("esc must close the full view")
 	}
 
+	// A full view survives losing focus but stops capturing keys.
+	press(m, "enter")
+	m.Blur()
+	if m.CapturingInput() || !m.FullOutputOpen() {
+		t.Fatalf("blurred: capturing=%v open=%v, want false, true", m.CapturingInput(), m.FullOutputOpen())
+	}
+	press(m, "esc")
+	if !m.FullOutputOpen() {
+		t.Fatal("keys must be ignored when not focused")
+	}
+	m.Focus()
+	if !m.CapturingInput() {
+		t.Fatal("focused again with the full view open: must capture input")
+	}
+	press(m, "esc")
 	m.Blur()
 	press(m, "k")
 	if !m.Following() {
