@@ -20,6 +20,9 @@ const terminalToolName = "terminal"
 // told about on the next prompt.
 const maxShellNote = 4000
 
+// shellTimeout bounds a user's own command (Cancel stops it sooner).
+const shellTimeout = DefaultTerminalMaxTimeout
+
 // Shell runs the user's own command (`!cmd`) in the sandbox and blocks
 // until it ends; call it from a goroutine (a tea.Cmd) in a UI. It
 // publishes Action{Direct: true}, Output and Observation events. The
@@ -51,7 +54,9 @@ func (s *Session) Shell(command string) error {
 	}()
 
 	id := fmt.Sprintf("user_%d", n)
-	args, _ := json.Marshal(map[string]string{"command": command})
+	// The user is watching and can cancel: give their command the
+	// terminal tool's longest timeout, not the model's default.
+	args, _ := json.Marshal(map[string]any{"command": command, "timeout": shellTimeout.Seconds()})
 	s.publish(Event{Kind: KindAction, Action: &Action{
 		ToolCallID: id, Tool: terminalToolName, Args: args,
 		Command: command, Summary: "your command", Direct: true,

@@ -36,7 +36,7 @@ func TestShellWithoutModelOrTerminal(t *testing.T) {
 	if act == nil || !act.Direct || act.Command != "echo out; echo err >&2; exit 2" {
 		t.Fatalf("action = %+v", act)
 	}
-	var args map[string]string
+	var args map[string]any
 	if json.Unmarshal(act.Args, &args) != nil || args["command"] != act.Command {
 		t.Errorf("args = %s", act.Args)
 	}
@@ -78,7 +78,7 @@ func TestShellThroughTerminalTool(t *testing.T) {
 	c := collect(s)
 	s.Shell("pwd")
 	evs := c.finish(t, s)
-	if got != `{"command":"pwd"}` {
+	if got != `{"command":"pwd","timeout":3600}` { // the user's command gets the longest timeout
 		t.Errorf("terminal tool got %s", got)
 	}
 	if kinds(evs) != "sandbox action output observation " {
