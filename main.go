@@ -34,6 +34,8 @@ Usage:
   tether replay FILE.jsonl          replay a recorded session in the UI
   tether ls                         list recorded sessions
   tether cleanup [--yes]            find (and delete) sandboxes a crashed tether left
+  tether suite run [-j N] FILE      run a suite of prompts in parallel sandboxes, with checks
+  tether suite add RECORDING        turn a recorded session into a suite case
   tether sandbox create|exec|ls|rm  work with sandboxes by hand
   tether config                     show the effective settings (secrets masked)
   tether version
@@ -82,6 +84,8 @@ func dispatch(ctx context.Context, args []string) error {
 		return cmdCleanup(ctx, args)
 	case "sandbox":
 		return cmdSandbox(ctx, args)
+	case "suite":
+		return cmdSuite(ctx, args)
 	case "config":
 		return cmdConfig(args)
 	case "version":

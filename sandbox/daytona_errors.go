@@ -91,6 +91,11 @@ type dtError struct {
 func (e *dtError) Error() string { return e.msg }
 func (e *dtError) Unwrap() error { return e.err }
 
+// Is makes errors.Is(err, ErrRateLimited) true for Daytona's 429 answers.
+func (e *dtError) Is(target error) bool {
+	return target == ErrRateLimited && dtIsRateLimit(e.err)
+}
+
 // dtBearer catches anything that looks like a credential echoed back in a
 // server message.
 var dtBearer = regexp.MustCompile(`(?i)(bearer\s+)\S+`)

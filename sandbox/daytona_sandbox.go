@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"strings"
 	"sync"
 	"time"
 
+	apiclient "github.com/daytonaio/daytona/libs/api-client-go"
 	"github.com/daytonaio/daytona/libs/sdk-go/pkg/daytona"
 	"github.com/daytonaio/daytona/libs/sdk-go/pkg/options"
 )
@@ -218,4 +220,31 @@ func dtRepoName(u string) string {
 		return "repo"
 	}
 	return u
+}
+
+// SetLabels adds or replaces labels. Daytona replaces the whole set, so
+// tether's own labels are sent again with the new ones.
+func (s *daytonaSandbox) SetLabels(ctx context.Context, labels map[string]string) error {
+	s.mu.Lock()
+	merged := maps.Clone(s.info.Labels)
+	s.mu.Unlock()
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	maps.Copy(merged, labels)
+	err := dtRetry(ctx, s.p.log, "set labels", func() error {
+		_, httpResp, err := s.p.api.SandboxAPI.ReplaceLabels(s.p.authCtx(ctx), s.info.ID).
+			SandboxLabels(apiclient.SandboxLabels{Labels: merged}).Execute()
+		if err != nil {
+			return dtAPIError(err, httpResp)
+		}
+		return nil
+	})
+	if err != nil {
+		return dtWrap(err, "set labels of sandbox "+s.info.ID)
+	}
+	s.mu.Lock()
+	s.info.Labels = merged
+	s.mu.Unlock()
+	return nil
 }

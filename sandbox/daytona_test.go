@@ -229,6 +229,9 @@ func TestDaytonaRateLimitRetried(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "rate limited") {
 		t.Errorf("err = %v, want a rate-limit error", err)
 	}
+	if !errors.Is(err, sandbox.ErrRateLimited) {
+		t.Errorf("a 429 must match sandbox.ErrRateLimited so callers can back off: %v", err)
+	}
 	if n := srv.CountRequests("POST", "/api/sandbox"); n != 3+5 {
 		t.Errorf("create requests = %d, want 8 (retries are bounded at 5)", n)
 	}
@@ -395,5 +398,23 @@ func TestDaytonaOpenAttachesToExisting(t *testing.T) {
 	}
 	if live := srv.Live(); len(live) != 0 {
 		t.Errorf("closing the opened sandbox must delete it; live: %v", live)
+	}
+}
+
+func TestDaytonaSetLabelsKeepsTetherLabels(t *testing.T) {
+	srv, p := dtFake(t)
+	sb := dtCreate(t, p, sandbox.Spec{Labels: map[string]string{"team": "a"}})
+	ls, ok := sb.(interface {
+		SetLabels(context.Context, map[string]string) error
+	})
+	if !ok {
+		t.Fatal("daytona sandboxes must support SetLabels")
+	}
+	if err := ls.SetLabels(context.Background(), map[string]string{"tether-kept": "true"}); err != nil {
+		t.Fatal(err)
+	}
+	fake, _ := srv.Sandbox(sb.ID())
+	if fake.Labels["tether-kept"] != "true" || fake.Labels["team"] != "a" || fake.Labels[sandbox.LabelCreatedBy] != sandbox.CreatedByTether {
+		t.Errorf("labels on the server = %v", fake.Labels)
 	}
 }

@@ -5,3 +5,8 @@ import "errors"
 // ErrClosed is returned by a sandbox's methods after Close: the sandbox and
 // its workspace are gone, so the caller must create a new one.
 var ErrClosed = errors.New("sandbox is closed")
+
+// ErrRateLimited matches (errors.Is) a provider's refusal because too many
+// requests were made, after its own retries: callers fanning out many
+// sandboxes should slow down and try again rather than fail.
+var ErrRateLimited = errors.New("rate limited by the sandbox provider")

@@ -126,3 +126,21 @@ func (s *localSandbox) untrack(pr *localProc) {
 	delete(s.running, pr)
 	s.mu.Unlock()
 }
+
+// SetLabels adds or replaces labels (e.g. tether-kept=true on a sandbox
+// kept for inspection); the meta file is rewritten so cleanup sees them.
+func (s *localSandbox) SetLabels(ctx context.Context, labels map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	info := s.info
+	info.Labels = maps.Clone(s.info.Labels)
+	if info.Labels == nil {
+		info.Labels = map[string]string{}
+	}
+	maps.Copy(info.Labels, labels)
+	if err := localWriteMeta(s.dir, info); err != nil {
+		return fmt.Errorf("local sandbox: set labels: %w", err)
+	}
+	s.info = info
+	return nil
+}

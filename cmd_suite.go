@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/charmbracelet/x/term"
+
+	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/suite"
+)
+
+// cmdSuite is `tether suite run FILE` and `tether suite add RECORDING`.
+func cmdSuite(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: tether suite run [flags] FILE.toml | tether suite add RECORDING.jsonl [--to FILE.toml]")
+	}
+	switch sub, args := args[0], args[1:]; sub {
+	case "run":
+		return cmdSuiteRun(ctx, args)
+	case "add":
+		fs := flag.NewFlagSet("tether suite add", flag.ContinueOnError)
+		to := fs.String("to", "suite.toml", "suite file to append the case to (created if missing)")
+		if err := fs.Parse(args); err != nil {
+			return usageErr(err)
+		}
+		if fs.NArg() != 1 {
+			return errors.New("usage: tether suite add RECORDING.jsonl [--to FILE.toml] (see `tether ls`)")
+		}
+		if err := suite.AddFromRecording(fs.Arg(0), *to); err != nil {
+			return err
+		}
+		fmt.Printf("added a case to %s; edit its checks, then run `tether suite run %s`\n", *to, *to)
+		return nil
+	default:
+		return fmt.Errorf("unknown suite command %q: use run or add", sub)
+	}
+}
+
+func cmdSuiteRun(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("tether suite run", flag.ContinueOnError)
+	c := commonFlags(fs)
+	jobs := fs.Int("j", suite.DefaultConcurrency, "cases run at once, each in its own sandbox")
+	keepFailed := fs.Bool("keep-failed", false, "keep the sandboxes of failed cases (labelled; `tether cleanup --all` removes them)")
+	jsonOut := fs.String("json", "", "write the JSON report to this file (- for stdout)")
+	junitOut := fs.String("junit", "", "write a JUnit XML report to this file")
+	if err := fs.Parse(args); err != nil {
+		return usageErr(err)
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: tether suite run [flags] FILE.toml")
+	}
+	s, err := suite.Load(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	log, closer := openLog(cfg)
+	defer closer.Close()
+	recordDir := ""
+	if cfg.Session.Record {
+		recordDir = cfg.Session.RecordDir
+		if recordDir == "" {
+			recordDir = session.DefaultRecordDir()
+		}
+		recordDir = filepath.Join(recordDir, "suites")
+	}
+	tty := term.IsTerminal(os.Stderr.Fd())
+	progress := suite.NewProgress(os.Stderr, tty)
+	if w, _, err := term.GetSize(os.Stderr.Fd()); err == nil {
+		progress.SetWidth(w)
+	}
+	reg := sandbox.NewRegistry()
+	var rep *suite.Report
+	runErr := guard(reg, log, os.Stderr, func() error {
+		var err error
+		rep, err = suite.Run(ctx, s, suite.RunOptions{
+			Concurrency:  *jobs,
+			KeepFailed:   *keepFailed,
+			Providers:    cachedProviders(cfg, log),
+			Models:       cachedModels(cfg, log),
+			DefaultModel: cfg.LLM.Model,
+			RecordDir:    recordDir,
+			OnUpdate:     progress.Update,
+			Registry:     reg,
+			Logger:       log,
+			Secrets:      cfg.Secrets(),
+		})
+		return err
+	})
+	progress.Close()
+	if rep == nil {
+		return runErr
+	}
+	if err := rep.WriteSummary(os.Stdout); err != nil {
+		return err
+	}
+	if err := writeReport(*jsonOut, rep.WriteJSON); err != nil {
+		return err
+	}
+	if err := writeReport(*junitOut, rep.WriteJUnit); err != nil {
+		return err
+	}
+	if runErr != nil {
+		fmt.Fprintln(os.Stderr, "tether suite:", runErr)
+		return exitError{1}
+	}
+	if rep.Failed() {
+		return exitError{1}
+	}
+	return nil
+}
+
+// writeReport writes one report to path ("" = not asked for, "-" = stdout).
+func writeReport(path string, write func(io.Writer) error) error {
+	switch path {
+	case "":
+		return nil
+	case "-":
+		return write(os.Stdout)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("writing the report: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// cachedProviders builds providers by name from the configuration.
+func cachedProviders(cfg config.Config, log *slog.Logger) func(string) (sandbox.Provider, error) {
+	var mu sync.Mutex
+	made := map[string]sandbox.Provider{}
+	return func(name string) (sandbox.Provider, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if name == "" {
+			name = cfg.Sandbox.Provider
+		}
+		if p, ok := made[name]; ok {
+			return p, nil
+		}
+		c := cfg
+		c.Sandbox.Provider = name
+		p, err := app.NewProvider(c, log)
+		if err != nil {
+			return nil, err
+		}
+		made[name] = p
+		return p, nil
+	}
+}
+
+// cachedModels builds one model client per model name from the configuration.
+func cachedModels(cfg config.Config, log *slog.Logger) func(string) (session.Model, error) {
+	var mu sync.Mutex
+	made := map[string]session.Model{}
+	return func(name string) (session.Model, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if m, ok := made[name]; ok {
+			return m, nil
+		}
+		c := cfg
+		if name != "" {
+			c.LLM.Model = name
+		}
+		m, err := app.NewModel(c, log)
+		if err != nil {
+			return nil, err
+		}
+		made[name] = m
+		return m, nil
+	}
+}
