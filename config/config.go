@@ -67,6 +67,7 @@ type LLMConfig struct {
 	APIKey      Secret           `toml:"api_key"`
 	Model       string           `toml:"model"`
 	Timeout     Duration         `toml:"timeout"`
+	IdleTimeout Duration         `toml:"idle_timeout"` // silence allowed once a reply streams
 	MaxRetries  int              `toml:"max_retries"`
 	Temperature *float32         `toml:"temperature"`
 	MaxTokens   int              `toml:"max_tokens"`
@@ -115,9 +116,10 @@ func Default() Config {
 			Network:       "on",
 		},
 		LLM: LLMConfig{
-			BaseURL:    "https://api.openai.com/v1",
-			Timeout:    Duration(5 * time.Minute),
-			MaxRetries: 4,
+			BaseURL:     "https://api.openai.com/v1",
+			Timeout:     Duration(5 * time.Minute),
+			IdleTimeout: Duration(2 * time.Minute),
+			MaxRetries:  4,
 		},
 		Session: SessionConfig{
 			MaxIterations: 100,

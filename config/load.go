@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -9,9 +8,10 @@ import (
 	"os"
 	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tether-dev/tether/internal/tomlpos"
 )
 
 // Load builds the effective settings: defaults, then the file, then the
@@ -75,7 +75,7 @@ func decode(file string, data []byte, cfg *Config) error {
 			continue
 		}
 		return fmt.Errorf("%s:%d: unknown setting %q; see config.toml.example for the valid settings",
-			file, lineOf(data, key), key.String())
+			file, tomlpos.New(data).Line(key.String()), key.String())
 	}
 	return nil
 }
@@ -93,35 +93,6 @@ func isFreeForm(key toml.Key) bool {
 		return true
 	}
 	return false
-}
-
-// lineOf finds the line where key is set: TOML metadata does not expose
-// positions of keys it could not decode, so scan the table headers.
-func lineOf(data []byte, key toml.Key) int {
-	last := key[len(key)-1]
-	table := strings.Join(key[:len(key)-1], ".")
-	current, line := "", 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line++
-		t := strings.TrimSpace(sc.Text())
-		if strings.HasPrefix(t, "[") {
-			current = strings.Trim(t, "[] ")
-			if current == key.String() {
-				return line
-			}
-			continue
-		}
-		k, _, ok := strings.Cut(t, "=")
-		if !ok {
-			continue
-		}
-		k = strings.Trim(strings.TrimSpace(k), `"'`)
-		if (current == table && k == last) || (current == "" && k == key.String()) {
-			return line
-		}
-	}
-	return 0
 }
 
 // applyEnv overrides settings from the variables users already keep in

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/tether-dev/tether/internal/tomlpos"
 )
 
 // seeExample ends every suite-file error: where to look for the valid form.
@@ -31,7 +33,7 @@ func Load(path string) (*Suite, error) {
 // parse is Load on data already read; path names the file in errors and
 // anchors relative prompt_file / from paths.
 func parse(path string, data []byte) (*Suite, error) {
-	p := &parser{file: path, dir: filepath.Dir(path), data: data, loc: newLocator(data)}
+	p := &parser{file: path, dir: filepath.Dir(path), data: data, loc: tomlpos.New(data)}
 	var fs fileSuite
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&fs)
 	if err != nil {
@@ -92,13 +94,13 @@ type parser struct {
 	file string
 	dir  string
 	data []byte
-	loc  *locator
+	loc  *tomlpos.Locator
 }
 
 // errAt builds "file:line: key: message; see ...".
 func (p *parser) errAt(path, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	if n := p.loc.line(path); n > 0 {
+	if n := p.loc.Line(path); n > 0 {
 		return fmt.Errorf("%s:%d: %s: %s; %s", p.file, n, path, msg, seeExample)
 	}
 	return fmt.Errorf("%s: %s: %s; %s", p.file, path, msg, seeExample)
@@ -129,9 +131,9 @@ func (p *parser) decodeError(err error, within string) error {
 	if key == "" {
 		return fmt.Errorf("%s: %s; %s", p.file, msg, seeExample)
 	}
-	path, _ := p.loc.find(key, "")
+	path, _ := p.loc.Find(key, "")
 	if within != "" {
-		path, _ = p.loc.find(key, within)
+		path, _ = p.loc.Find(key, within)
 	}
 	return p.errAt(path, "%s", msg)
 }
@@ -141,7 +143,7 @@ func (p *parser) decodeError(err error, within string) error {
 func (p *parser) unknownKeys(md toml.MetaData) error {
 	for _, key := range md.Undecoded() {
 		generic := strings.Join(key, ".")
-		path, _ := p.loc.find(generic, "")
+		path, _ := p.loc.Find(generic, "")
 		return p.errAt(path, "unknown key %q (a typo?)", key[len(key)-1])
 	}
 	return nil

@@ -92,7 +92,7 @@ func (p *parser) checkCheck(ch fileCheck, at string) error {
 
 // caseDef validates one [[case]] and merges [defaults] and [matrix] in.
 func (p *parser) caseDef(fc fileCase, d fileCommon, m matrix, at string) (caseDef, error) {
-	def := caseDef{Name: fc.Name, Line: p.loc.line(at), Followups: fc.Followups}
+	def := caseDef{Name: fc.Name, Line: p.loc.Line(at), Followups: fc.Followups}
 	if fc.Name == "" {
 		return def, p.errAt(at, "a case needs a name")
 	}
@@ -134,7 +134,7 @@ func (p *parser) caseDef(fc fileCase, d fileCommon, m matrix, at string) (caseDe
 		if vp == "" && def.Prompt == "" {
 			return def, p.errAt(vat, "variant %q has no prompt and case %q has none to share", fv.Name, fc.Name)
 		}
-		def.Variants = append(def.Variants, variantDef{Name: fv.Name, Prompt: vp, Vars: fv.Vars, Line: p.loc.line(vat)})
+		def.Variants = append(def.Variants, variantDef{Name: fv.Name, Prompt: vp, Vars: fv.Vars, Line: p.loc.Line(vat)})
 	}
 	if def.Prompt == "" && len(def.Variants) == 0 {
 		return def, p.errAt(at, "case %q needs a prompt (or prompt_file)", fc.Name)

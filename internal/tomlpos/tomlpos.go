@@ -1,20 +1,22 @@
-package suite
+// Package tomlpos finds the line on which a TOML key is set, so errors
+// about configuration and suite files can name file, line and key. It is a
+// line scanner shared by config and suite; it knows nothing of either.
+package tomlpos
 
 import (
 	"strconv"
 	"strings"
 )
 
-// locator finds the line on which a key is set. The TOML decoder does not
+// Locator finds the line on which a key is set. The TOML decoder does not
 // keep positions for keys it could not decode, and keeps only one position
 // per key name for arrays of tables ([[case]]), so error messages would
 // point at the wrong case. This is a small line scanner, not a TOML parser:
 // it understands table headers, arrays of tables, dotted keys, multi-line
 // strings and multi-line arrays well enough to name a line, and it never
 // fails: when it cannot place a key exactly, the caller falls back to the
-// nearest enclosing key it did place. (config/load.go's lineOf does the same
-// for flat files; this copy adds array-of-tables indices.)
-type locator struct {
+// nearest enclosing key it did place.
+type Locator struct {
 	entries []locEntry
 	byPath  map[string]int
 }
@@ -25,8 +27,9 @@ type locEntry struct {
 	line    int
 }
 
-func newLocator(data []byte) *locator {
-	l := &locator{byPath: map[string]int{}}
+// New indexes the keys of a TOML document.
+func New(data []byte) *Locator {
+	l := &Locator{byPath: map[string]int{}}
 	counts := map[string]int{} // array-of-tables path (with parent indices) -> elements so far
 	table := ""                // current table path with indices
 	lines := strings.Split(string(data), "\n")
@@ -100,7 +103,7 @@ func resolve(parts []string, prefix string, counts map[string]int) string {
 	return p
 }
 
-func (l *locator) add(path string, line int) {
+func (l *Locator) add(path string, line int) {
 	if _, seen := l.byPath[path]; seen {
 		return
 	}
@@ -108,9 +111,9 @@ func (l *locator) add(path string, line int) {
 	l.entries = append(l.entries, locEntry{path: path, generic: stripIndices(path), line: line})
 }
 
-// line is where path (with indices) is set, or where its nearest enclosing
+// Line is where path (with indices) is set, or where its nearest enclosing
 // key is, or 0.
-func (l *locator) line(path string) int {
+func (l *Locator) Line(path string) int {
 	for p := path; p != ""; p = parentPath(p) {
 		if n, ok := l.byPath[p]; ok {
 			return n
@@ -119,23 +122,23 @@ func (l *locator) line(path string) int {
 	return 0
 }
 
-// find returns the first key with this index-free path under prefix (a
+// Find returns the first key with this index-free path under prefix (a
 // path with indices, "" for anywhere), with its line. When none matches
 // exactly it returns the nearest enclosing key it knows.
-func (l *locator) find(generic, prefix string) (string, int) {
+func (l *Locator) Find(generic, prefix string) (string, int) {
 	for _, e := range l.entries {
 		if e.generic == generic && (prefix == "" || e.path == prefix || strings.HasPrefix(e.path, prefix+".")) {
 			return e.path, e.line
 		}
 	}
 	if i := strings.LastIndexByte(generic, '.'); i > 0 {
-		p, n := l.find(generic[:i], prefix)
+		p, n := l.Find(generic[:i], prefix)
 		if n > 0 {
 			return p + generic[i:], n
 		}
 	}
 	if prefix != "" {
-		return join(prefix, strings.TrimPrefix(generic, stripIndices(prefix)+".")), l.line(prefix)
+		return join(prefix, strings.TrimPrefix(generic, stripIndices(prefix)+".")), l.Line(prefix)
 	}
 	return generic, 0
 }
