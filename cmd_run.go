@@ -13,6 +13,7 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // cmdRun is `tether run`: one prompt in, a result out, nothing left running.
@@ -85,7 +86,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return err
 	})
 	if *asJSON {
-		enc := json.NewEncoder(os.Stdout)
+		enc := json.NewEncoder(app.InertJSON(os.Stdout))
 		if !*events {
 			enc.SetIndent("", "  ")
 		}
@@ -93,14 +94,21 @@ func cmdRun(ctx context.Context, args []string) error {
 			return err
 		}
 	} else {
-		if res.FinalMessage != "" {
-			fmt.Println(res.FinalMessage)
+		if msg := res.FinalMessage; msg != "" {
+			// The model may repeat escapes it read in the sandbox: on a
+			// terminal they would act (title, clipboard). A pipe gets the text.
+			if isTerminal(os.Stdout) {
+				msg = termsafe.Sanitize(msg)
+			}
+			fmt.Println(msg)
 		}
-		fmt.Fprintf(os.Stderr, "%s · %d events · %s · %s", res.Status, res.EventCount, costText(res.Result), res.Duration.Round(1e6))
-		if res.RecordPath != "" {
-			fmt.Fprintf(os.Stderr, " · recording %s", res.RecordPath)
+		if res.Status != "" { // empty when no run started (e.g. no sandbox)
+			fmt.Fprintf(os.Stderr, "%s · %d events · %s · %s", res.Status, res.EventCount, costText(res.Result), res.Duration.Round(1e6))
+			if res.RecordPath != "" {
+				fmt.Fprintf(os.Stderr, " · recording %s", res.RecordPath)
+			}
+			fmt.Fprintln(os.Stderr)
 		}
-		fmt.Fprintln(os.Stderr)
 	}
 	if runErr != nil && !*asJSON {
 		fmt.Fprintln(os.Stderr, "tether run:", runErr)
@@ -109,6 +117,12 @@ func cmdRun(ctx context.Context, args []string) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// isTerminal reports whether f is a terminal (a character device).
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func costText(r session.Result) string {

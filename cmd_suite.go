@@ -54,6 +54,7 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	keepFailed := fs.Bool("keep-failed", false, "keep the sandboxes of failed cases (labelled; `tether cleanup --all` removes them)")
 	jsonOut := fs.String("json", "", "write the JSON report to this file (- for stdout)")
 	junitOut := fs.String("junit", "", "write a JUnit XML report to this file")
+	tui := fs.Bool("tui", false, "watch the run in the fleet view (ctrl+c cancels it and shows the clean-up)")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
@@ -79,7 +80,11 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 		recordDir = filepath.Join(recordDir, "suites")
 	}
 	tty := term.IsTerminal(os.Stderr.Fd())
-	progress := suite.NewProgress(os.Stderr, tty)
+	var pw io.Writer = os.Stderr
+	if *tui {
+		pw, tty = io.Discard, false // the fleet view shows the progress instead
+	}
+	progress := suite.NewProgress(pw, tty)
 	if w, _, err := term.GetSize(os.Stderr.Fd()); err == nil {
 		progress.SetWidth(w)
 	}
@@ -87,7 +92,13 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	var rep *suite.Report
 	runErr := guard(reg, log, os.Stderr, func() error {
 		var err error
-		rep, err = suite.Run(ctx, s, suite.RunOptions{
+		run := suite.Run
+		if *tui {
+			run = func(ctx context.Context, s *suite.Suite, o suite.RunOptions) (*suite.Report, error) {
+				return runSuiteTUI(ctx, s, o, cfg.UI.NoColor)
+			}
+		}
+		rep, err = run(ctx, s, suite.RunOptions{
 			Concurrency:  *jobs,
 			KeepFailed:   *keepFailed,
 			Providers:    cachedProviders(cfg, log),

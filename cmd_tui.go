@@ -21,6 +21,7 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui"
+	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // cmdTUI opens the terminal UI on a fresh sandbox.
@@ -28,6 +29,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
 	c := commonFlags(fs)
 	step := fs.Bool("step", false, "step mode: approve each tool call before it runs")
+	fleetView := fs.Bool("fleet", false, "fleet view: several sessions side by side (ctrl+n starts another)")
 	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
@@ -59,6 +61,20 @@ func cmdTUI(ctx context.Context, args []string) error {
 		return err
 	}
 	reg := sandbox.NewRegistry()
+	if *fleetView {
+		uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
+		return guard(reg, log, os.Stderr, func() error {
+			return runFleet(ctx, uiOpts, func(n int) (*app.Engine, error) {
+				so := sopts
+				var err error
+				if so.RecordPath, err = app.RecordPath(cfg); err != nil {
+					return nil, err
+				}
+				return app.StartEngine(app.EngineOptions{Provider: provider, Spec: app.SandboxSpec(cfg),
+					Registry: reg, Session: so, NoModelHint: hint, Logger: log}), nil
+			})
+		})
+	}
 	return guard(reg, log, os.Stderr, func() error {
 		engine := app.StartEngine(app.EngineOptions{
 			Provider:    provider,
@@ -173,7 +189,7 @@ func firstPrompt(path string) string {
 	for i := 0; i < 200 && sc.Scan(); i++ {
 		var ev session.Event
 		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Kind == session.KindUserMessage && ev.Message != nil {
-			p := strings.Join(strings.Fields(ev.Message.Text), " ")
+			p := termsafe.SanitizeLine(strings.Join(strings.Fields(ev.Message.Text), " "))
 			if r := []rune(p); len(r) > 60 {
 				p = string(r[:60]) + "…"
 			}

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tether-dev/tether/config"
@@ -92,6 +93,7 @@ func NewModel(cfg config.Config, log *slog.Logger) (*llm.Client, error) {
 		APIKey:      string(cfg.LLM.APIKey),
 		Model:       cfg.LLM.Model,
 		Timeout:     cfg.LLM.Timeout.D(),
+		IdleTimeout: cfg.LLM.IdleTimeout.D(),
 		MaxRetries:  cfg.LLM.MaxRetries,
 		Prices:      prices,
 		Temperature: cfg.LLM.Temperature,
@@ -115,6 +117,8 @@ func SessionOptions(cfg config.Config, log *slog.Logger) session.Options {
 	}
 }
 
+var recordSeq atomic.Int64
+
 // RecordPath is where a new session's JSONL recording goes, or "" when
 // recording is off. The directory is created.
 func RecordPath(cfg config.Config) (string, error) {
@@ -128,7 +132,9 @@ func RecordPath(cfg config.Config) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the recordings directory (set [session] record_dir or record = false): %w", err)
 	}
-	name := time.Now().UTC().Format("20060102-150405") + "-" + sandbox.RunID() + ".jsonl"
+	// Unique per process (run id) and within it (counter): a fleet opens
+	// several sessions in the same second.
+	name := fmt.Sprintf("%s-%s-%d.jsonl", time.Now().UTC().Format("20060102-150405"), sandbox.RunID(), recordSeq.Add(1))
 	return filepath.Join(dir, name), nil
 }
 

@@ -39,9 +39,10 @@ type HeadlessResult struct {
 // returns the result. It never waits for a person: step mode is off.
 func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, error) {
 	var mu sync.Mutex // OnEvent may be called from the session's goroutine
+	midLine := false  // the last progress write was output without its newline
 	enc := (*json.Encoder)(nil)
 	if opts.Events != nil {
-		enc = json.NewEncoder(opts.Events)
+		enc = json.NewEncoder(InertJSON(opts.Events)) // it may be a terminal
 	}
 	ex := session.NewExecutor(session.ExecutorOptions{
 		Provider:      Tracking(opts.Provider, opts.Registry),
@@ -63,9 +64,7 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 				_ = enc.Encode(ev)
 			}
 			if opts.Progress != nil {
-				if line := ProgressLine(ev); line != "" {
-					fmt.Fprintln(opts.Progress, line)
-				}
+				writeProgress(opts.Progress, ev, &midLine)
 			}
 		},
 	})
@@ -75,6 +74,30 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		out.Error = err.Error()
 	}
 	return out, err
+}
+
+// writeProgress writes ev to w. Output is written as it comes, not a line
+// per chunk: a chunk can end mid-line (a slow printf, a pipe boundary), and
+// a newline there would break the line in two. The next non-output line
+// first ends a line the output left open.
+func writeProgress(w io.Writer, ev session.Event, midLine *bool) {
+	if ev.Kind == session.KindOutput {
+		data := termsafe.Sanitize(ev.Output.Data)
+		if data != "" {
+			_, _ = io.WriteString(w, data)
+			*midLine = !strings.HasSuffix(data, "\n")
+		}
+		return
+	}
+	line := ProgressLine(ev)
+	if line == "" {
+		return
+	}
+	if *midLine {
+		fmt.Fprintln(w)
+		*midLine = false
+	}
+	fmt.Fprintln(w, line)
 }
 
 // ProgressLine renders an event as one readable line for a log or a

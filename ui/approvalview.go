@@ -87,13 +87,13 @@ func (a *app) approvalView(w, h int) []string {
 		body = append(fitLines(body, max(w-2, 1), inner-1), " "+footer)
 	}
 	title := "⚠ approval needed"
-	if a.focus == focusApproval {
+	if a.focus == focusApproval && !a.inactive {
 		title += " (focused)"
 	}
 	if h < 3 {
 		return fitLines([]string{a.st.approvalTitle.Render(title) + "  " + footer}, w, h)
 	}
-	return a.frameWith(title, body, w, h, a.focus == focusApproval, true)
+	return a.frameWith(title, body, w, h, a.focus == focusApproval && !a.inactive, true)
 }
 
 // otherArgs lists a terminal call's arguments besides the command on one

@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // maxBatch bounds how many already-queued events one message carries: enough
@@ -78,6 +80,9 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 			a.onSandbox(ev)
 		}
 	case session.KindAction:
+		if ev.Action != nil && !ev.Action.Direct {
+			a.steps++
+		}
 		if ev.Action != nil && ev.Action.Direct {
 			if a.direct == nil {
 				a.direct = map[string]bool{}
@@ -101,6 +106,9 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 			a.clearApproval()
 		}
 	case session.KindUserMessage:
+		if a.title == "" && ev.Message != nil {
+			a.title = termsafe.SanitizeLine(strings.Join(strings.Fields(ev.Message.Text), " "))
+		}
 		if a.queued > 0 {
 			a.queued--
 		}

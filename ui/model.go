@@ -57,7 +57,11 @@ type app struct {
 
 	lastStreamW, lastStreamH int
 	appended                 int             // events given to the stream
+	steps                    int             // the agent's tool calls
+	title                    string          // the first prompt, for a parent's list
+	inactive                 bool            // embedded, and the parent has the keyboard
 	direct                   map[string]bool // the user's `!cmd`s still running, by tool call id
+	vc                       viewCache       // styled chrome reused across frames
 }
 
 // sessionView is what the shell tracks about the session from its events.

@@ -31,6 +31,9 @@ type Options struct {
 	// Light starts with the light palette until the terminal reports its
 	// background colour (the UI asks at start; dark is the default guess).
 	Light bool
+	// Embedded runs the Model inside a parent (ui/fleet): asking to quit
+	// sends QuitRequestMsg to the parent instead of tearing down.
+	Embedded bool
 }
 
 func (o Options) now() time.Time {

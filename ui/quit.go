@@ -39,6 +39,9 @@ func (a *app) requestQuit() tea.Cmd {
 	if a.replay != nil {
 		return tea.Quit
 	}
+	if a.opts.Embedded {
+		return func() tea.Msg { return QuitRequestMsg{} }
+	}
 	if a.busy() {
 		a.quit.confirm = true
 		return nil

@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -68,33 +67,13 @@ func (a *app) frameWith(title string, body []string, w, h int, focused, warn boo
 	if w < 4 || h < 3 {
 		return fitLines(body, w, h)
 	}
-	bs := a.st.paneBorder
-	b := lipgloss.RoundedBorder()
-	if focused {
-		bs = a.st.paneBorderFocus
-		b = lipgloss.ThickBorder()
-	}
-	if warn {
-		bs = a.st.approvalBorder
-	}
-	color := lipgloss.NewStyle().Foreground(bs.GetBorderTopForeground())
-	if a.st.noColor {
-		color = lipgloss.NewStyle()
-	}
-	inner := w - 2
-	top := color.Render(strings.Repeat(b.Top, inner))
-	if title != "" {
-		t := ansi.Truncate(" "+title+" ", max(inner-1, 0), "…")
-		top = color.Render(b.Top) + a.st.bold.Render(t) +
-			color.Render(strings.Repeat(b.Top, max(inner-1-ansi.StringWidth(t), 0)))
-	}
+	p := a.borders(title, w, focused, warn)
 	out := make([]string, 0, h)
-	out = append(out, color.Render(b.TopLeft)+top+color.Render(b.TopRight))
-	left, right := color.Render(b.Left), color.Render(b.Right)
-	for _, l := range fitLines(body, inner, h-2) {
-		out = append(out, left+l+right)
+	out = append(out, p.top)
+	for _, l := range fitLines(body, w-2, h-2) {
+		out = append(out, p.left+l+p.right)
 	}
-	out = append(out, color.Render(b.BottomLeft+strings.Repeat(b.Bottom, inner)+b.BottomRight))
+	out = append(out, p.bottom)
 	return out
 }
 

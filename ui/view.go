@@ -177,7 +177,7 @@ func (a *app) middle(l layout) []string {
 	}
 	body := strings.Split(a.stream.View(), "\n")
 	if l.streamFramed {
-		left = a.frame(title, body, l.streamAreaWidth, l.streamH+2, a.focus == focusStream)
+		left = a.frame(title, body, l.streamAreaWidth, l.streamH+2, a.focus == focusStream && !a.inactive)
 	} else {
 		left = fitLines(body, l.streamAreaWidth, l.streamH)
 	}
@@ -209,7 +209,7 @@ func (a *app) bottom(l layout) []string {
 	if a.queued > 0 {
 		title += " · " + itoa(a.queued) + " queued"
 	}
-	return a.frame(title, body, l.w, l.bottomH, a.focus == focusPrompt)
+	return a.frame(title, body, l.w, l.bottomH, a.focus == focusPrompt && !a.inactive)
 }
 
 func (a *app) noticeView() string {
@@ -220,7 +220,7 @@ func (a *app) noticeView() string {
 }
 
 func (a *app) hintLine(l layout) string {
-	hints := a.help.ShortHelpView(a.shortHelp())
+	hints := a.shortHelpView(a.shortHelp())
 	// Feedback shares the hint line, so it never shifts the panes.
 	if a.notice != "" {
 		return a.noticeView() + a.st.faint.Render("  ·  ") + hints

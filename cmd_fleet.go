@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui"
+	"github.com/tether-dev/tether/ui/fleet"
+)
+
+// runFleet is `tether --fleet`: the fleet view with one session to start
+// with; newEngine makes session n's engine (n from 1; ctrl+n makes more).
+func runFleet(ctx context.Context, uiOpts ui.Options, newEngine func(n int) (*app.Engine, error)) error {
+	var (
+		mu      sync.Mutex
+		engines []*app.Engine
+		closed  bool
+	)
+	mk := func() (ui.Engine, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if closed {
+			return nil, errors.New("tether is shutting down")
+		}
+		e, err := newEngine(len(engines) + 1)
+		if err != nil {
+			return nil, err
+		}
+		engines = append(engines, e)
+		return e, nil
+	}
+	first, err := mk()
+	if err != nil {
+		return err
+	}
+	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk})
+	final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	if m, ok := final.(fleet.Model); ok {
+		defer m.Close() // removes the streams' spill files
+	}
+	mu.Lock()
+	closed = true
+	es := slices.Clone(engines)
+	mu.Unlock()
+	// The UI normally shut every engine down with the teardown on screen;
+	// after a signal it could not, so do it here, all at once.
+	var wg sync.WaitGroup
+	for i, e := range es {
+		e.Detach()
+		wg.Go(func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if err := e.Shutdown(sctx); err != nil {
+				fmt.Fprintf(os.Stderr, "tether: session #%d: %v\n", i+1, err)
+			}
+		})
+	}
+	wg.Wait()
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+		return fmt.Errorf("terminal UI: %w", runErr)
+	}
+	for i, e := range es {
+		if res := e.Result(); res.RecordPath != "" {
+			fmt.Fprintf(os.Stderr, "tether: session #%d recorded to %s (replay with `tether replay %s`)\n", i+1, res.RecordPath, res.RecordPath)
+		}
+	}
+	return nil
+}
+
+// runSuiteTUI is `tether suite run --tui`: suite.Run with its progress in
+// the fleet's suite view. Leaving the view before the run has ended
+// cancels the run; either way it returns only once suite.Run has, so every
+// sandbox is cleaned up.
+func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noColor bool) (*suite.Report, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	feed := fleet.NewSuiteFeed()
+	opts.OnUpdate = feed.Update
+	type result struct {
+		rep *suite.Report
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rep, err := suite.Run(rctx, s, opts)
+		feed.Finish(rep, err)
+		done <- result{rep, err}
+	}()
+	model := fleet.NewSuite(feed, fleet.SuiteOptions{Name: s.Name, Cancel: cancel, NoColor: noColor})
+	_, uiErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	var r result
+	select {
+	case r = <-done:
+	default:
+		cancel()
+		fmt.Fprintln(os.Stderr, "tether suite: cancelled; waiting for the cases to clean up their sandboxes…")
+		r = <-done
+	}
+	if uiErr != nil && !errors.Is(uiErr, tea.ErrProgramKilled) && r.err == nil {
+		return r.rep, fmt.Errorf("terminal UI: %w", uiErr)
+	}
+	return r.rep, r.err
+}

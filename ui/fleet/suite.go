@@ -1,0 +1,258 @@
+package fleet
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui/termsafe"
+)
+
+// SuiteOptions tune the suite view.
+type SuiteOptions struct {
+	// Name is the suite's name, for the title.
+	Name string
+	// Cancel cancels the run (ctrl+c): the context given to suite.Run.
+	// The view then waits for the feed's Finish, which comes once every
+	// sandbox is cleaned up.
+	Cancel  func()
+	NoColor bool
+	// Now is the clock; nil means time.Now. Tests fix it.
+	Now func() time.Time
+	// NoAnimation stops the once-a-second redraw of the elapsed times.
+	NoAnimation bool
+	// Light starts with the light palette until the terminal answers.
+	Light bool
+	// QuitDelay is how long the finished clean-up stays on screen after a
+	// cancel before the program exits; 0 means 1s, negative none.
+	QuitDelay time.Duration
+}
+
+func (o SuiteOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+// SuiteModel is the read-only view of a running suite: every case with its
+// state, steps, cost, elapsed time and last action, and the selected
+// case's details and timeline. It implements tea.Model.
+//
+// Cases are not interactive sessions (suite.Run drives them itself), so
+// there is no event stream per case: the timeline is built from the
+// CaseStatus updates (state changes and each action).
+type SuiteModel struct{ s *suiteView }
+
+var _ tea.Model = SuiteModel{}
+
+type suiteView struct {
+	feed  *SuiteFeed
+	opts  SuiteOptions
+	st    styles
+	w, h  int
+	start time.Time
+
+	cases []*caseView // by Index
+	cur   int
+
+	finished   bool
+	report     *suite.Report
+	err        error
+	cancelled  bool // the user cancelled
+	forceArmed bool
+	quitTimer  bool
+	notice     string
+}
+
+// caseView is one case: its latest status and what happened so far.
+type caseView struct {
+	st       suite.CaseStatus
+	seen     bool // an update has arrived
+	timeline []timelineEntry
+}
+
+type timelineEntry struct {
+	at   time.Duration // since the case started (or the view, while queued)
+	text string
+}
+
+// maxTimeline bounds each case's timeline; the oldest entries go.
+const maxTimeline = 500
+
+// NewSuite builds the suite view over feed.
+func NewSuite(feed *SuiteFeed, opts SuiteOptions) SuiteModel {
+	s := &suiteView{feed: feed, opts: opts, w: 80, h: 24, start: opts.now()}
+	s.st = newStyles(!opts.Light, opts.NoColor)
+	return SuiteModel{s}
+}
+
+// Init starts reading the feed.
+func (v SuiteModel) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, v.s.feed.next(), v.s.tick())
+}
+
+// Report is what suite.Run returned, once it has (nil before).
+func (v SuiteModel) Report() (*suite.Report, error) { return v.s.report, v.s.err }
+
+// Finished reports whether suite.Run had returned when the view closed.
+func (v SuiteModel) Finished() bool { return v.s.finished }
+
+type suiteTickMsg struct{}
+type suiteQuitMsg struct{}
+
+func (s *suiteView) tick() tea.Cmd {
+	if s.opts.NoAnimation {
+		return nil
+	}
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return suiteTickMsg{} })
+}
+
+// Update implements tea.Model.
+func (v SuiteModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	return v, v.s.update(msg)
+}
+
+func (s *suiteView) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		s.w, s.h = max(msg.Width, 0), max(msg.Height, 0)
+	case tea.BackgroundColorMsg:
+		s.st = newStyles(msg.IsDark(), s.opts.NoColor)
+	case suiteTickMsg:
+		if !s.finished {
+			return s.tick()
+		}
+	case suiteFeedMsg:
+		return s.onFeed(msg)
+	case suiteQuitMsg:
+		return tea.Quit
+	case tea.KeyPressMsg:
+		return s.onKey(msg.String())
+	case tea.MouseWheelMsg:
+		if msg.Button == tea.MouseWheelUp {
+			s.move(-1)
+		} else if msg.Button == tea.MouseWheelDown {
+			s.move(1)
+		}
+	}
+	return nil
+}
+
+func (s *suiteView) onFeed(msg suiteFeedMsg) tea.Cmd {
+	for _, st := range msg.updates {
+		s.apply(st)
+	}
+	if !msg.finished {
+		return s.feed.next()
+	}
+	s.finished, s.report, s.err = true, msg.report, msg.err
+	if s.cancelled {
+		// The user asked to stop: the clean-up is done, leave.
+		s.quitTimer = true
+		d := s.opts.QuitDelay
+		switch {
+		case d < 0:
+			return tea.Quit
+		case d == 0:
+			d = time.Second
+		}
+		return tea.Tick(d, func(time.Time) tea.Msg { return suiteQuitMsg{} })
+	}
+	return nil
+}
+
+// apply folds one status into its case, adding to the timeline what
+// changed: the state, the agent's state, each new action.
+func (s *suiteView) apply(st suite.CaseStatus) {
+	for len(s.cases) < max(st.Total, st.Index+1) {
+		s.cases = append(s.cases, &caseView{})
+	}
+	if st.Index < 0 {
+		return
+	}
+	c := s.cases[st.Index]
+	prev, seen := c.st, c.seen
+	c.st, c.seen = st, true
+	at := st.Elapsed
+	add := func(text string) {
+		c.timeline = append(c.timeline, timelineEntry{at: at, text: termsafe.SanitizeLine(text)})
+		if n := len(c.timeline); n > maxTimeline {
+			c.timeline = append(c.timeline[:0], c.timeline[n-maxTimeline:]...)
+		}
+	}
+	if !seen || st.State != prev.State {
+		line := string(st.State)
+		if st.Detail != "" {
+			line += ": " + st.Detail
+		}
+		add(line)
+	} else if st.Detail != prev.Detail && st.Detail != "" {
+		add(st.Detail)
+	}
+	if st.AgentState != "" && st.AgentState != prev.AgentState {
+		add("agent " + string(st.AgentState))
+	}
+	if st.Steps > prev.Steps && st.LastAction != "" {
+		add("$ " + st.LastAction)
+	}
+}
+
+func (s *suiteView) move(d int) {
+	s.cur = max(min(s.cur+d, len(s.cases)-1), 0)
+}
+
+func (s *suiteView) onKey(ks string) tea.Cmd {
+	s.notice = ""
+	switch ks {
+	case "up", "k":
+		s.move(-1)
+	case "down", "j":
+		s.move(1)
+	case "pgup":
+		s.move(-10)
+	case "pgdown":
+		s.move(10)
+	case "home", "g":
+		s.cur = 0
+	case "end", "G":
+		s.move(len(s.cases))
+	case "ctrl+c", "ctrl+q":
+		return s.interrupt(ks)
+	case "q", "esc":
+		if s.finished {
+			return tea.Quit
+		}
+		if !s.cancelled {
+			s.notice = "the suite is still running: ctrl+c cancels it (every sandbox is cleaned up)"
+		}
+	case "enter":
+		if s.finished {
+			return tea.Quit
+		}
+	}
+	return nil
+}
+
+// interrupt: once the suite has finished, ctrl+c leaves; while it runs,
+// it cancels the suite and the view stays until every sandbox is cleaned
+// up; pressed twice more, the view leaves at once (the command still waits
+// for the clean-up before exiting).
+func (s *suiteView) interrupt(ks string) tea.Cmd {
+	switch {
+	case s.finished:
+		return tea.Quit
+	case !s.cancelled:
+		s.cancelled = true
+		if s.opts.Cancel != nil {
+			s.opts.Cancel()
+		}
+		return nil
+	case !s.forceArmed:
+		s.forceArmed = true
+		s.notice = "still cleaning up — press " + ks + " again to leave the view (tether waits for the clean-up before exiting)"
+		return nil
+	}
+	return tea.Quit
+}
