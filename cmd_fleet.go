@@ -85,6 +85,8 @@ func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noC
 	defer cancel()
 	feed := fleet.NewSuiteFeed()
 	opts.OnUpdate = feed.Update
+	// Only here: the events cost memory until a view reads them.
+	opts.OnEvent = feed.Event
 	type result struct {
 		rep *suite.Report
 		err error
@@ -96,6 +98,9 @@ func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noC
 		done <- result{rep, err}
 	}()
 	model := fleet.NewSuite(feed, fleet.SuiteOptions{Name: s.Name, Cancel: cancel, NoColor: noColor})
+	// Removes the streams' spill files; deferred, so it runs once suite.Run
+	// has returned and the program is long gone.
+	defer model.Close()
 	_, uiErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 	var r result
 	select {

@@ -54,7 +54,7 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	keepFailed := fs.Bool("keep-failed", false, "keep the sandboxes of failed cases (labelled; `tether cleanup --all` removes them)")
 	jsonOut := fs.String("json", "", "write the JSON report to this file (- for stdout)")
 	junitOut := fs.String("junit", "", "write a JUnit XML report to this file")
-	tui := fs.Bool("tui", false, "watch the run in the fleet view (ctrl+c cancels it and shows the clean-up)")
+	tui := fs.Bool("tui", false, "watch the run in the fleet view, with each case's live agent events (ctrl+c cancels it and shows the clean-up)")
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}

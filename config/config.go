@@ -163,11 +163,16 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// Secrets returns every secret value set, for redaction.
+// minSecretLen is the shortest value redacted from text: a placeholder key
+// such as "x" (local servers need none) would otherwise mask every x on
+// screen, and no real key is that short.
+const minSecretLen = 8
+
+// Secrets returns every secret value worth redacting from text.
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, s := range []Secret{c.LLM.APIKey, c.Daytona.APIKey} {
-		if s != "" {
+		if len(s) >= minSecretLen {
 			out = append(out, string(s))
 		}
 	}

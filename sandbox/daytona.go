@@ -367,18 +367,37 @@ func (p *DaytonaProvider) deleteAfterFailure(id string) {
 func (p *DaytonaProvider) deleteByName(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), dtCleanupTimeout)
 	defer cancel()
-	resp, httpResp, err := p.api.SandboxAPI.GetSandbox(p.authCtx(ctx), name).Execute()
-	if err != nil {
+	// A request we gave up on may still be in flight at Daytona: "not
+	// found" now can become a sandbox a moment later, so look again.
+	var resp *apiclient.Sandbox
+	for wait := 200 * time.Millisecond; ; wait *= 2 {
+		r, httpResp, err := p.api.SandboxAPI.GetSandbox(p.authCtx(ctx), name).Execute()
+		if err == nil {
+			resp = r
+			break
+		}
 		if err := dtAPIError(err, httpResp); !dtIsNotFound(err) {
 			p.log.Warn("could not check for a half-made sandbox: run `tether cleanup`", "name", name, "err", dtWrap(err, "get sandbox"))
+			return
 		}
-		return
+		if wait > dtLateCreateWindow {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
 	}
 	if l := resp.GetLabels(); l[LabelRunID] != RunID() || l[LabelCreatedBy] != CreatedByTether {
 		return
 	}
 	p.deleteAfterFailure(resp.GetId())
 }
+
+// dtLateCreateWindow is how long deleteByName keeps looking for a sandbox
+// whose create request was abandoned but may still complete.
+const dtLateCreateWindow = 2 * time.Second
 
 func dtRandomHex(n int) string {
 	b := make([]byte, n)

@@ -182,8 +182,12 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		onEvent := r.opts.OnEvent
 		for ev := range sess.Events() {
 			tr.event(ev)
+			if onEvent != nil {
+				onEvent(c.ID, ev)
+			}
 		}
 	}()
 	tr.state(StateRunning, "")

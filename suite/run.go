@@ -43,6 +43,17 @@ type RunOptions struct {
 	// case's updates arrive in order, one at a time. It must be quick and
 	// must not block: a slow OnUpdate slows that case.
 	OnUpdate func(CaseStatus)
+	// OnEvent, when set, receives every event of every case's agent
+	// session (prompts, streamed text, tool calls and their output,
+	// results, state changes, errors), with the case's ID (CaseStatus.ID).
+	// Like OnUpdate it is called from many goroutines at once, one per
+	// running case, but each case's events arrive in order (by Seq), one
+	// at a time. It must be quick and must not block: while it lags the
+	// session's events pile up (output beyond 64 KiB is elided from the
+	// live stream, not from the recording) and the case cannot end until
+	// every event has been delivered. Setup and checks run outside the
+	// session and produce no events; their progress is in OnUpdate.
+	OnEvent func(caseID string, ev session.Event)
 	// Registry, when set, tracks every sandbox while its case runs, so a
 	// signal handler's CloseAll can tear them down.
 	Registry *sandbox.Registry

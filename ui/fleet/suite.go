@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui/eventlist"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
 
@@ -27,6 +28,13 @@ type SuiteOptions struct {
 	// QuitDelay is how long the finished clean-up stays on screen after a
 	// cancel before the program exits; 0 means 1s, negative none.
 	QuitDelay time.Duration
+	// SpillDir is where the cases' event streams keep big tool output;
+	// "" = a directory of the view's own under the system temp dir, which
+	// Close removes.
+	SpillDir string
+	// MaxOutputRAM caps one tool call's output each case's stream keeps in
+	// memory; 0 = DefaultSuiteOutputRAM.
+	MaxOutputRAM int64
 }
 
 func (o SuiteOptions) now() time.Time {
@@ -37,12 +45,17 @@ func (o SuiteOptions) now() time.Time {
 }
 
 // SuiteModel is the read-only view of a running suite: every case with its
-// state, steps, cost, elapsed time and last action, and the selected
-// case's details and timeline. It implements tea.Model.
+// state, steps, cost, elapsed time and last action, and beside it the
+// selected case's live event stream (the single-session view's list:
+// scroll, expand output, search) under a summary with its check results,
+// or, with d, its details and a timeline built from the CaseStatus
+// updates. tab (ctrl+l, f2) moves the keyboard between the case list and
+// the stream. It implements tea.Model; Close it after the program ends.
 //
-// Cases are not interactive sessions (suite.Run drives them itself), so
-// there is no event stream per case: the timeline is built from the
-// CaseStatus updates (state changes and each action).
+// Cases are not interactive sessions (suite.Run drives them itself): the
+// streams only show what the feed's Event brought. A case's stream is made
+// on its first event and kept, with little output in memory per tool call
+// (SuiteOptions.MaxOutputRAM), the rest in spill files Close removes.
 type SuiteModel struct{ s *suiteView }
 
 var _ tea.Model = SuiteModel{}
@@ -56,6 +69,13 @@ type suiteView struct {
 
 	cases []*caseView // by Index
 	cur   int
+
+	streams map[string]*eventlist.Model // by case ID, made on the first event
+	details bool                        // the pane shows details, not the stream
+	focus   bool                        // the stream has the keyboard
+	focused *eventlist.Model            // the stream told it has the keyboard
+	light   bool
+	tmpDir  string // the spill dir the view made, if any
 
 	finished   bool
 	report     *suite.Report
@@ -83,7 +103,8 @@ const maxTimeline = 500
 
 // NewSuite builds the suite view over feed.
 func NewSuite(feed *SuiteFeed, opts SuiteOptions) SuiteModel {
-	s := &suiteView{feed: feed, opts: opts, w: 80, h: 24, start: opts.now()}
+	s := &suiteView{feed: feed, opts: opts, w: 80, h: 24, start: opts.now(),
+		streams: map[string]*eventlist.Model{}, light: opts.Light}
 	s.st = newStyles(!opts.Light, opts.NoColor)
 	return SuiteModel{s}
 }
@@ -111,7 +132,9 @@ func (s *suiteView) tick() tea.Cmd {
 
 // Update implements tea.Model.
 func (v SuiteModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	return v, v.s.update(msg)
+	cmd := v.s.update(msg)
+	v.s.syncFocus()
+	return v, cmd
 }
 
 func (s *suiteView) update(msg tea.Msg) tea.Cmd {
@@ -120,6 +143,10 @@ func (s *suiteView) update(msg tea.Msg) tea.Cmd {
 		s.w, s.h = max(msg.Width, 0), max(msg.Height, 0)
 	case tea.BackgroundColorMsg:
 		s.st = newStyles(msg.IsDark(), s.opts.NoColor)
+		s.light = !msg.IsDark()
+		for _, el := range s.streams {
+			el.SetLight(s.light)
+		}
 	case suiteTickMsg:
 		if !s.finished {
 			return s.tick()
@@ -129,12 +156,16 @@ func (s *suiteView) update(msg tea.Msg) tea.Cmd {
 	case suiteQuitMsg:
 		return tea.Quit
 	case tea.KeyPressMsg:
+		if el := s.curStream(); s.focus && el != nil {
+			return s.onStreamKey(el, msg)
+		}
 		return s.onKey(msg.String())
-	case tea.MouseWheelMsg:
-		if msg.Button == tea.MouseWheelUp {
-			s.move(-1)
-		} else if msg.Button == tea.MouseWheelDown {
-			s.move(1)
+	case tea.MouseMsg:
+		return s.onMouse(msg)
+	default:
+		// Cursor blinks and the like for the stream's search box.
+		if el := s.curStream(); s.focus && el != nil {
+			return el.Update(msg)
 		}
 	}
 	return nil
@@ -144,6 +175,7 @@ func (s *suiteView) onFeed(msg suiteFeedMsg) tea.Cmd {
 	for _, st := range msg.updates {
 		s.apply(st)
 	}
+	s.appendEvents(msg.events)
 	if !msg.finished {
 		return s.feed.next()
 	}
@@ -218,6 +250,10 @@ func (s *suiteView) onKey(ks string) tea.Cmd {
 		s.cur = 0
 	case "end", "G":
 		s.move(len(s.cases))
+	case "tab", keyList, keyList2:
+		s.toggleFocus()
+	case "d":
+		s.details = !s.details
 	case "ctrl+c", "ctrl+q":
 		return s.interrupt(ks)
 	case "q", "esc":

@@ -117,26 +117,91 @@ func startSuite(t *testing.T, feed *SuiteFeed, opts SuiteOptions, w, h int) *tea
 	return teatest.NewTestModel(t, suiteProbed{NewSuite(feed, opts)}, teatest.WithInitialTermSize(w, h))
 }
 
-func TestGoldenSuite(t *testing.T) {
+func evObservation(id string, exit int, d time.Duration, content string) session.Event {
+	return session.Event{Kind: session.KindObservation, Observation: &session.Observation{
+		ToolCallID: id, Tool: "terminal", Content: content, ExitCode: &exit, Duration: d, IsError: exit != 0,
+	}}
+}
+
+// caseEvents are the sessions of statuses' first and third cases.
+func caseScripts() map[string][]session.Event {
+	return map[string][]session.Event{
+		"hello/world[gpt-4o-mini]#1": {
+			evUser("write Hello to hello.txt"),
+			evState(session.StateIdle, session.StateRunning, ""),
+			evAction("h1", "echo Hello > hello.txt"),
+			evObservation("h1", 0, 20*time.Millisecond, ""),
+			evAssistant("Done: hello.txt says Hello."),
+			evState(session.StateRunning, session.StateFinished, "the agent finished"),
+		},
+		"slow[other-model]#1": {
+			evUser("build the app"),
+			evState(session.StateIdle, session.StateRunning, ""),
+			evAssistant("I'll run make."),
+			evAction("s1", "make"),
+			evOutput("s1", "cc -o app main.c\nmain.c:3:1: error: expected ';'\n"),
+			evOutput("s1", "make: *** [app] Error 1\n"),
+			evObservation("s1", 2, 1500*time.Millisecond, "make: *** [app] Error 1"),
+			evState(session.StateRunning, session.StateFinished, "the agent finished"),
+		},
+	}
+}
+
+// feedScripts sends statuses and the cases' events as a run would: each
+// case's queued status first.
+func feedScripts(feed *SuiteFeed) {
+	for _, st := range statuses() {
+		feed.Update(st)
+	}
+	for id, evs := range caseScripts() {
+		for i, ev := range evs {
+			ev.Seq, ev.Time = int64(i+1), fixedNow()
+			feed.Event(id, ev)
+		}
+	}
+}
+
+// runSuiteGolden feeds the scripted run, presses keys and compares the
+// screen, once cond holds, with testdata/<test>/<W>x<H>.golden.
+func runSuiteGolden(t *testing.T, keys []string, cond func(s *suiteView) bool) {
 	for _, sz := range goldenSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			feed := NewSuiteFeed()
-			tm := startSuite(t, feed, suiteOptions(), sz[0], sz[1])
-			sts := statuses()
-			for _, st := range sts {
-				feed.Update(st)
-			}
-			waitSuite(t, tm, "every update taken in", func(s *suiteView) bool {
-				return len(s.cases) == 4 && s.cases[2].st.State == suite.StateFailed && s.cases[3].seen
+			opts := suiteOptions()
+			opts.SpillDir = t.TempDir()
+			m := NewSuite(feed, opts)
+			t.Cleanup(func() { _ = m.Close() })
+			tm := teatest.NewTestModel(t, suiteProbed{m}, teatest.WithInitialTermSize(sz[0], sz[1]))
+			feedScripts(feed)
+			waitSuite(t, tm, "every update and event taken in", func(s *suiteView) bool {
+				el := s.streams["slow[other-model]#1"]
+				return len(s.cases) == 4 && s.cases[2].st.State == suite.StateFailed && s.cases[3].seen &&
+					el != nil && el.Len() == 5
 			})
-			tm.Send(keyMsg("j"))
-			tm.Send(keyMsg("j"))
-			got := waitSuite(t, tm, "third case selected", func(s *suiteView) bool { return s.cur == 2 })
+			press(tm, keys...)
+			got := waitSuite(t, tm, "the keys are taken", cond)
 			golden.RequireEqual(t, got)
 			_ = tm.Quit()
 			tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 		})
 	}
+}
+
+// The third case selected: its checks above its event stream.
+func TestGoldenSuite(t *testing.T) {
+	runSuiteGolden(t, []string{"j", "j"}, func(s *suiteView) bool { return s.cur == 2 })
+}
+
+// tab gives the stream the keyboard; space expands the selected output.
+func TestGoldenSuiteStreamFocused(t *testing.T) {
+	runSuiteGolden(t, []string{"j", "j", "tab", "k", "space"}, func(s *suiteView) bool {
+		return s.cur == 2 && s.focus && strings.Contains(screenOf(SuiteModel{s}.View()), "Error 1")
+	})
+}
+
+// d shows the details and the timeline instead.
+func TestGoldenSuiteDetails(t *testing.T) {
+	runSuiteGolden(t, []string{"j", "j", "d"}, func(s *suiteView) bool { return s.cur == 2 && s.details })
 }
 
 func TestSuiteTimelineFromUpdates(t *testing.T) {

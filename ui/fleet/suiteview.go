@@ -22,18 +22,16 @@ func (v SuiteModel) View() tea.View {
 		return view
 	}
 	lines := []string{fitLine(s.header(), s.w)}
-	bodyH := max(s.h-2, 0)
-	if s.w >= sideMinW {
-		dw := min(max(s.w*2/5, 36), 64)
-		list := s.listPane(s.w-dw, bodyH)
-		detail := s.detailPane(dw, bodyH)
-		for i := range bodyH {
-			lines = append(lines, list[i]+detail[i])
+	l := s.layout()
+	list := s.listPane(l.listW, l.listH)
+	pane := s.casePane(l.paneW, l.paneH)
+	if l.side {
+		for i := range l.listH {
+			lines = append(lines, list[i]+pane[i])
 		}
 	} else {
-		lh := min(max(len(s.cases)+2, 3), max(bodyH/2, 3))
-		lines = append(lines, s.listPane(s.w, min(lh, bodyH))...)
-		lines = append(lines, s.detailPane(s.w, max(bodyH-lh, 0))...)
+		lines = append(lines, list...)
+		lines = append(lines, pane...)
 	}
 	if s.h >= 2 {
 		lines = append(lines, fitLine(s.footer(), s.w))
@@ -118,9 +116,7 @@ func (s *suiteView) footer() string {
 		return s.st.errorText.Render(termsafe.SanitizeLine(s.err.Error())) + "  " + k("q", "exit")
 	case s.finished && s.cancelled:
 		return s.st.notice.Render("cancelled; every sandbox is cleaned up") + "  " + k("q", "exit")
-	case s.finished:
-		return s.st.bold.Render("finished") + "  " + k("j/k", "select") + "  " + k("q/enter", "exit (the summary is printed after)")
-	case s.cancelled:
+	case s.cancelled && !s.finished:
 		n := 0
 		for _, c := range s.cases {
 			if c.seen && !c.st.State.Done() && c.st.State != suite.StateQueued {
@@ -128,8 +124,21 @@ func (s *suiteView) footer() string {
 			}
 		}
 		return s.st.state("cancelled", "cancelling: "+plural(n, "case", "cases")+" cleaning up…") + "  " + k("ctrl+c", "twice more leaves the view")
+	case s.focus && s.curStream() != nil:
+		return s.streamHints(s.curStream())
+	case s.finished:
+		return s.st.bold.Render("finished") + "  " + k("j/k", "select") + "  " + s.paneHints() + "  " + k("q/enter", "exit (the summary is printed after)")
 	}
-	return k("j/k", "select") + "  " + k("ctrl+c", "cancel the suite")
+	return k("j/k", "select") + "  " + s.paneHints() + "  " + k("ctrl+c", "cancel the suite")
+}
+
+// paneHints are the keys that change what the case pane shows.
+func (s *suiteView) paneHints() string {
+	k := func(key, what string) string { return s.st.bold.Render(key) + " " + s.st.faint.Render(what) }
+	if s.details {
+		return k("d", "events")
+	}
+	return k("tab", "events") + "  " + k("d", "details")
 }
 
 func caseIcon(st suite.CaseState) string {
@@ -172,7 +181,7 @@ func (s *suiteView) listPane(w, h int) []string {
 	if len(s.cases) == 0 {
 		rows = append(rows, s.st.faint.Render(" waiting for the suite to start…"))
 	}
-	return s.st.frame(title, rows, w, h, true)
+	return s.st.frame(title, rows, w, h, !s.focus)
 }
 
 func (s *suiteView) caseRow(i, idW, w int) string {
