@@ -56,7 +56,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return err
 	}
 	sopts := app.SessionOptions(cfg, log)
-	sopts.Model = model
+	sopts.Model = withFault(model)
 	sopts.RecordPath = record
 	if *timeout == 0 {
 		*timeout = cfg.Session.Timeout.D()
@@ -111,7 +111,12 @@ func cmdRun(ctx context.Context, args []string) error {
 		}
 	}
 	if runErr != nil && !*asJSON {
-		fmt.Fprintln(os.Stderr, "tether run:", runErr)
+		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
+			// A signal: say which, rather than "context canceled".
+			fmt.Fprintln(os.Stderr, "tether run: stopped:", context.Cause(ctx))
+		} else {
+			fmt.Fprintln(os.Stderr, "tether run:", runErr)
+		}
 	}
 	if runErr != nil || res.Status != session.StateFinished {
 		return exitError{1}

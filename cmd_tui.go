@@ -55,7 +55,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 	if model, err := app.NewModel(cfg, log); err != nil {
 		hint = err.Error() + " — `!command` still runs shell commands in the sandbox"
 	} else {
-		sopts.Model = model
+		sopts.Model = withFault(model)
 	}
 	if sopts.RecordPath, err = app.RecordPath(cfg); err != nil {
 		return err

@@ -191,7 +191,7 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
 		}
 	}
 	var mu sync.Mutex // in case a client calls onDelta from several goroutines
-	resp, err := s.model.Stream(ctx, req, func(d llm.Delta) {
+	resp, err := safeStream(ctx, s.model, req, func(d llm.Delta) {
 		mu.Lock()
 		defer mu.Unlock()
 		delta(red.write(d.Content))
@@ -234,6 +234,19 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
 	}
 	s.publish(Event{Kind: KindUsage, Usage: &ev})
 	return msg, nil
+}
+
+// safeStream calls the model, turning a panic in the client into an
+// error, as safeRun does for tools: it runs on the session's goroutine,
+// where no one else could recover it, and an unrecovered panic there would
+// kill the process before its sandbox is deleted.
+func safeStream(ctx context.Context, m Model, req llm.Request, onDelta func(llm.Delta)) (resp llm.Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the model client crashed (a bug in tether: please report it): %v", p)
+		}
+	}()
+	return m.Stream(ctx, req, onDelta)
 }
 
 func (s *Session) knownCost() float64 {

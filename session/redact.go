@@ -18,6 +18,9 @@ func newRedactor(secrets []string) *redactor {
 }
 
 func (r *redactor) text(s string) string {
+	if r == nil {
+		return s
+	}
 	for _, sec := range r.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, redacted)

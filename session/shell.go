@@ -79,7 +79,8 @@ func (s *Session) Shell(command string) error {
 		out = out[:maxShellNote] + "\n[... truncated]"
 	}
 	s.mu.Lock()
-	s.notes = append(s.notes, fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out))
+	note := fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out)
+	s.notes = append(s.notes, s.bus.redact.text(note)) // as tool results are
 	s.mu.Unlock()
 	return nil
 }

@@ -88,7 +88,9 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 	obs.ToolCallID, obs.Tool = call.ID, call.Name
 	out.obs = obs.Observation
 	s.mu.Lock()
-	s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Name: call.Name, Content: obs.Content})
+	// Redacted for the model too: a sandbox that prints a key (a Daytona
+	// key, say) must not send it to the LLM provider.
+	s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: call.ID, Name: call.Name, Content: s.bus.redact.text(obs.Content)})
 	s.openAction = ""
 	s.mu.Unlock()
 	s.publish(Event{Kind: KindObservation, Observation: &out.obs})
