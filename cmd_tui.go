@@ -88,17 +88,21 @@ func cmdTUI(ctx context.Context, args []string) error {
 		final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 		if m, ok := final.(ui.Model); ok {
 			defer m.Close() // removes the stream's spill files
-			if err := m.ShutdownErr(); err != nil {
-				fmt.Fprintln(os.Stderr, "tether: teardown:", err)
-			}
 		}
 		// The UI normally shuts the engine down itself, with the teardown on
-		// screen; after a signal or a panic it could not, so do it here.
+		// screen; after a signal or a panic it could not, so do it here
+		// (Shutdown runs once and returns the same result to both).
 		engine.Detach()
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if err := engine.Shutdown(sctx); err != nil {
-			fmt.Fprintln(os.Stderr, "tether:", err)
+			// A sandbox that failed to close stays registered: try once
+			// more, and say what is left only if that fails too.
+			log.Error("shutdown", "err", err)
+			teardown(reg, log, os.Stderr)
+			if reg.Len() > 0 {
+				return exitError{1}
+			}
 		}
 		if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 			return fmt.Errorf("terminal UI: %w", runErr)

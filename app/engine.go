@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,14 @@ func StartEngine(opts EngineOptions) *Engine {
 
 func (e *Engine) create() {
 	defer close(e.created)
+	defer func() {
+		// A panic here would end the process before anything deleted the
+		// sandbox; report it instead and let Shutdown clean up.
+		if r := recover(); r != nil {
+			e.log.Error("engine panic", "panic", r, "stack", string(debug.Stack()))
+			e.emitError(fmt.Errorf("internal error (please report it): %v", r), true)
+		}
+	}()
 	forwarding := false
 	defer func() {
 		if !forwarding {

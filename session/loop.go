@@ -50,7 +50,7 @@ func (s *Session) Run(ctx context.Context, prompt string) (Result, error) {
 	}
 	res, err := s.Wait(ctx)
 	if err != nil {
-		reason := "cancelled: " + ctx.Err().Error()
+		reason := "cancelled: " + context.Cause(ctx).Error() // names the signal when there was one
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			reason = "timed out"
 		}
