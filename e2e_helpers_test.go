@@ -67,6 +67,10 @@ type e2eEnv struct {
 	// tuiStderrOnTTY leaves the TUI's stderr on the terminal instead of
 	// a file (startTUI).
 	tuiStderrOnTTY bool
+	// tuiKeepPane keeps the pane (and the tmux server) after tether exits,
+	// for commands that end on their own before the test has read the
+	// screen; the pane's pid is then the shell's, not tether's.
+	tuiKeepPane bool
 }
 
 type envOpt func(*envConfig)

@@ -14,10 +14,10 @@ import (
 func TestE2EHostileModelText(t *testing.T) {
 	e := newEnv(t, "local")
 	e.tuiStderrOnTTY = true
+	e.tuiKeepPane = true // `run` ends by itself, maybe before the screen is read
 	e.llm.Enqueue(llmtest.TextReply("answer\x1b]0;pwned-title\x07\x1b]52;c;ZXZpbA==\x07 END-OF-ANSWER"))
 	u := e.startTUI("run", "say it")
 	_, _ = u.tmux("set-option", "-g", "set-clipboard", "on")
-	_, _ = u.tmux("set-option", "-g", "remain-on-exit", "on")
 	before, _ := u.tmux("display-message", "-p", "-t", "main", "#{pane_title}")
 	u.waitScreen("END-OF-ANSWER", 30*time.Second)
 	time.Sleep(300 * time.Millisecond)

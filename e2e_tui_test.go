@@ -32,7 +32,11 @@ func (e *e2eEnv) startTUI(args ...string) *tui {
 	// The pane runs a script with exactly the test's environment, whatever
 	// the tmux server inherited; exec keeps tether's pid the pane's pid.
 	var b strings.Builder
-	b.WriteString("#!/bin/sh\nexec env -i")
+	b.WriteString("#!/bin/sh\n")
+	if !e.tuiKeepPane {
+		b.WriteString("exec ")
+	}
+	b.WriteString("env -i")
 	for _, kv := range e.environ() {
 		b.WriteString(" " + shellQuote(kv))
 	}
@@ -44,6 +48,9 @@ func (e *e2eEnv) startTUI(args ...string) *tui {
 		b.WriteString(" 2>" + shellQuote(filepath.Join(e.root, "tui.stderr")))
 	}
 	b.WriteString("\n")
+	if e.tuiKeepPane {
+		b.WriteString("sleep 600\n")
+	}
 	script := filepath.Join(e.root, "tui.sh")
 	if err := os.WriteFile(script, []byte(b.String()), 0o700); err != nil {
 		e.t.Fatal(err)
