@@ -70,7 +70,7 @@ func (a *app) frameWith(title string, body []string, w, h int, focused, warn boo
 	p := a.borders(title, w, focused, warn)
 	out := make([]string, 0, h)
 	out = append(out, p.top)
-	for _, l := range fitLines(body, w-2, h-2) {
+	for _, l := range a.vc.fitLinesCached(body, w-2, h-2) {
 		out = append(out, p.left+l+p.right)
 	}
 	out = append(out, p.bottom)

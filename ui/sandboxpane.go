@@ -174,9 +174,14 @@ func (a *app) sandboxRows() [][2]string {
 func (a *app) sandboxSide(w, h int) []string {
 	// Long values wrap under themselves rather than being cut.
 	const labelW = 11
+	rows := a.sandboxRows()
+	key := a.vc.sideKey(rows, w, h, a.dark, a.st.noColor)
+	if key == a.vc.sideKeyStr {
+		return a.vc.side
+	}
 	var lines []string
 	indent := strings.Repeat(" ", labelW)
-	for _, r := range a.sandboxRows() {
+	for _, r := range rows {
 		label := a.st.label.Render(fmt.Sprintf(" %-9s ", r[0]))
 		for i, part := range wrapText(r[1], max(w-labelW, 4)) {
 			if i > 0 {
@@ -185,7 +190,8 @@ func (a *app) sandboxSide(w, h int) []string {
 			lines = append(lines, label+part)
 		}
 	}
-	return fitLines(lines, w, h)
+	a.vc.sideKeyStr, a.vc.side = key, fitLines(lines, w, h)
+	return a.vc.side
 }
 
 // sandboxStrip is the compact one-line form for narrow screens.

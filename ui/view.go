@@ -130,6 +130,7 @@ func (a *app) view() tea.View {
 		return v
 	}
 	l := a.layout()
+	a.vc.newFrame()
 	var lines []string
 	if l.strip {
 		lines = append(lines, fitLine(a.sandboxStrip(l.w), l.w))

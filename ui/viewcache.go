@@ -18,6 +18,76 @@ type viewCache struct {
 	borders map[borderKey]borderParts
 	hintKey string
 	hint    string
+	// fitted holds pane lines already cut or padded to a width, from this
+	// frame and the one before (most lines of a pane do not change from
+	// one frame to the next; measuring a styled line's width is costly).
+	fitted, fittedPrev map[fitKey]string
+	// The sandbox side pane, for the rows (and size, palette) in sideKeyStr.
+	sideKeyStr string
+	side       []string
+}
+
+// sideKey identifies what the sandbox side pane shows. Callers must not
+// modify the lines it caches.
+func (c *viewCache) sideKey(rows [][2]string, w, h int, dark, noColor bool) string {
+	var sb strings.Builder
+	sb.WriteString(itoa(w) + "x" + itoa(h))
+	if dark {
+		sb.WriteString("d")
+	}
+	if noColor {
+		sb.WriteString("n")
+	}
+	for _, r := range rows {
+		sb.WriteString("\x00" + r[0] + "\x01" + r[1])
+	}
+	return sb.String()
+}
+
+type fitKey struct {
+	line string
+	w    int
+}
+
+// newFrame rotates the fitted-line generations: lines not drawn in the
+// last two frames are forgotten.
+func (c *viewCache) newFrame() {
+	c.fittedPrev, c.fitted = c.fitted, make(map[fitKey]string, len(c.fitted))
+}
+
+// fitLinesCached is fitLines, reusing lines fitted in the last two frames.
+func (c *viewCache) fitLinesCached(lines []string, w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	if c.fitted == nil {
+		c.newFrame()
+	}
+	out := make([]string, 0, h)
+	fit := func(part string) string {
+		k := fitKey{part, w}
+		if s, ok := c.fitted[k]; ok {
+			return s
+		}
+		s, ok := c.fittedPrev[k]
+		if !ok {
+			s = fitLine(part, w)
+		}
+		c.fitted[k] = s
+		return s
+	}
+	for _, l := range lines {
+		for _, part := range strings.Split(l, "\n") {
+			if len(out) == h {
+				return out
+			}
+			out = append(out, fit(part))
+		}
+	}
+	for len(out) < h {
+		out = append(out, fit(""))
+	}
+	return out
 }
 
 type borderKey struct {

@@ -3,6 +3,7 @@ package eventlist
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -72,7 +73,12 @@ func TestHostileOutputWithStyles(t *testing.T) {
 
 func TestSpillDirFailureKeepsWorking(t *testing.T) {
 	st := PlainStyles()
-	m := New(Options{Styles: &st, SpillDir: "/nonexistent/dir/for/spill", MaxOutputRAM: 4 << 10})
+	// A directory that cannot be created (even as root): under a file.
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := New(Options{Styles: &st, SpillDir: filepath.Join(file, "spill"), MaxOutputRAM: 4 << 10})
 	defer m.Close()
 	m.Focus()
 	m.SetSize(80, 10)

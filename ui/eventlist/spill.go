@@ -32,6 +32,12 @@ func newSpillFile(dir string) (*spillFile, error) {
 	if dir == "" {
 		dir = os.TempDir()
 	}
+	// The caller's directory (e.g. under the state dir) may not exist yet
+	// on a fresh machine; without it the middle of every big output would
+	// be lost.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("keep full tool output on disk in %s: %w (set a writable spill directory)", dir, err)
+	}
 	f, err := os.CreateTemp(dir, "tether-output-*.txt")
 	if err != nil {
 		return nil, fmt.Errorf("keep full tool output on disk in %s: %w (set a writable spill directory)", dir, err)
