@@ -121,3 +121,13 @@ func wrapText(s string, w int) []string {
 	}
 	return strings.Split(ansi.Wrap(s, w, " "), "\n")
 }
+
+// FitLine, FitLines and Overlay are the layout helpers above, for
+// components that compose screens around a Model (ui/fleet).
+func FitLine(s string, w int) string { return fitLine(s, w) }
+
+// FitLines splits, truncates and pads to exactly h lines of width w.
+func FitLines(lines []string, w, h int) []string { return fitLines(lines, w, h) }
+
+// Overlay draws box centred on the screen lines (which are w wide).
+func Overlay(screen, box []string, w int) []string { return overlay(screen, box, w) }

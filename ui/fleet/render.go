@@ -7,50 +7,17 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/tether-dev/tether/ui"
 )
 
 // Every renderer returns exactly the lines and width it was given, so the
 // screen never scrolls or wraps.
 
-// fitLine truncates or pads s (one line, may hold ANSI) to width w.
-func fitLine(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
-}
-
-// fitLines cuts or pads to exactly h lines of width w.
-func fitLines(lines []string, w, h int) []string {
-	if h <= 0 {
-		return nil
-	}
-	out := make([]string, 0, h)
-	for _, l := range lines {
-		if len(out) == h {
-			break
-		}
-		out = append(out, fitLine(l, w))
-	}
-	for len(out) < h {
-		out = append(out, fitLine("", w))
-	}
-	return out
-}
-
 // frame draws a titled box of exactly w×h around body; focus shows as a
 // heavy border, visible without colour too.
 func (s styles) frame(title string, body []string, w, h int, focused bool) []string {
 	if w < 4 || h < 3 {
-		return fitLines(body, w, h)
+		return ui.FitLines(body, w, h)
 	}
 	b, col := lipgloss.RoundedBorder(), s.border
 	if focused {
@@ -70,7 +37,7 @@ func (s styles) frame(title string, body []string, w, h int, focused bool) []str
 	out := make([]string, 0, h)
 	out = append(out, color.Render(b.TopLeft)+top+color.Render(b.TopRight))
 	left, right := color.Render(b.Left), color.Render(b.Right)
-	for _, l := range fitLines(body, inner, h-2) {
+	for _, l := range ui.FitLines(body, inner, h-2) {
 		out = append(out, left+l+right)
 	}
 	return append(out, color.Render(b.BottomLeft+strings.Repeat(b.Bottom, inner)+b.BottomRight))
@@ -89,29 +56,6 @@ func (s styles) box(title string, body []string, w, h int) []string {
 		padded[i] = " " + l
 	}
 	return s.frame(title, padded, bw, bh, true)
-}
-
-// overlay draws box centred on screen (lines w wide).
-func overlay(screen, box []string, w int) []string {
-	if len(box) == 0 || len(screen) == 0 {
-		return screen
-	}
-	bw := 0
-	for _, l := range box {
-		bw = max(bw, ansi.StringWidth(l))
-	}
-	bw = min(bw, w)
-	x := max((w-bw)/2, 0)
-	y := max((len(screen)-len(box))/2, 0)
-	out := append([]string(nil), screen...)
-	for i, l := range box {
-		if y+i >= len(out) {
-			break
-		}
-		row := out[y+i]
-		out[y+i] = ansi.Truncate(row, x, "") + fitLine(l, bw) + ansi.TruncateLeft(row, x+bw, "")
-	}
-	return out
 }
 
 // fmtDuration is a short elapsed time: 9s, 1m05s, 2h03m.

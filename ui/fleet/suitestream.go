@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui"
 	"github.com/tether-dev/tether/ui/eventlist"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
@@ -238,7 +239,7 @@ func (s *suiteView) paneSummary(st suite.CaseStatus, w int) []string {
 		state += s.st.faint.Render(" (agent " + string(st.AgentState) + ")")
 	}
 	line := " " + strings.Join([]string{state, plural(st.Steps, "step", "steps"), caseCost(st), s.caseElapsed(st)}, sep)
-	out := []string{fitLine(line, w)}
+	out := []string{ui.FitLine(line, w)}
 	if r := st.Result; r != nil && len(r.Checks) > 0 {
 		var parts []string
 		for _, ch := range r.Checks {
@@ -252,9 +253,9 @@ func (s *suiteView) paneSummary(st suite.CaseStatus, w int) []string {
 			}
 			parts = append(parts, p)
 		}
-		out = append(out, fitLine(" "+s.st.faint.Render("checks")+" "+strings.Join(parts, "  "), w))
+		out = append(out, ui.FitLine(" "+s.st.faint.Render("checks")+" "+strings.Join(parts, "  "), w))
 	} else if st.Detail != "" {
-		out = append(out, fitLine(" "+s.st.faint.Render(termsafe.SanitizeLine(st.Detail)), w))
+		out = append(out, ui.FitLine(" "+s.st.faint.Render(termsafe.SanitizeLine(st.Detail)), w))
 	}
 	return append(out, s.st.faint.Render(strings.Repeat("─", w)))
 }

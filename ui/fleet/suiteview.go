@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
 
@@ -21,7 +22,7 @@ func (v SuiteModel) View() tea.View {
 	if s.w <= 0 || s.h <= 0 {
 		return view
 	}
-	lines := []string{fitLine(s.header(), s.w)}
+	lines := []string{ui.FitLine(s.header(), s.w)}
 	l := s.layout()
 	list := s.listPane(l.listW, l.listH)
 	pane := s.casePane(l.paneW, l.paneH)
@@ -34,9 +35,9 @@ func (v SuiteModel) View() tea.View {
 		lines = append(lines, pane...)
 	}
 	if s.h >= 2 {
-		lines = append(lines, fitLine(s.footer(), s.w))
+		lines = append(lines, ui.FitLine(s.footer(), s.w))
 	}
-	view.SetContent(strings.Join(fitLines(lines, s.w, s.h), "\n"))
+	view.SetContent(strings.Join(ui.FitLines(lines, s.w, s.h), "\n"))
 	return view
 }
 
@@ -191,7 +192,7 @@ func (s *suiteView) caseRow(i, idW, w int) string {
 	if i == s.cur {
 		mark = "▸ "
 	}
-	id := fitLine(termsafe.SanitizeLine(st.ID), idW)
+	id := ui.FitLine(termsafe.SanitizeLine(st.ID), idW)
 	if i == s.cur {
 		id = s.st.selected.Render(id)
 	}
@@ -201,17 +202,17 @@ func (s *suiteView) caseRow(i, idW, w int) string {
 	}
 	cols := []string{
 		mark + s.st.state(string(state), caseIcon(state)) + " " + id,
-		fitLine(s.st.state(string(state), string(state)), 9),
-		fitLine(plural(st.Steps, "step", "steps"), 8),
-		fitLine(caseCost(st), 12),
-		fitLine(s.caseElapsed(st), 6),
+		ui.FitLine(s.st.state(string(state), string(state)), 9),
+		ui.FitLine(plural(st.Steps, "step", "steps"), 8),
+		ui.FitLine(caseCost(st), 12),
+		ui.FitLine(s.caseElapsed(st), 6),
 	}
 	if st.LastAction != "" {
 		cols = append(cols, s.st.faint.Render(termsafe.SanitizeLine(st.LastAction)))
 	} else if st.Detail != "" && !state.Done() {
 		cols = append(cols, s.st.faint.Render(termsafe.SanitizeLine(st.Detail)))
 	}
-	return fitLine(strings.Join(cols, " "), w)
+	return ui.FitLine(strings.Join(cols, " "), w)
 }
 
 func caseCost(st suite.CaseStatus) string {

@@ -55,7 +55,7 @@ func (v Model) View() tea.View {
 	} else {
 		body = []string{"", "  No sessions.", "", "  ctrl+n starts one · ctrl+q quits"}
 	}
-	body = fitLines(body, l.sessW, l.sessH)
+	body = ui.FitLines(body, l.sessW, l.sessH)
 	list := f.listView(l)
 	var lines []string
 	if l.side {
@@ -67,7 +67,7 @@ func (v Model) View() tea.View {
 		lines = append(list, body...)
 	}
 	if f.confirm != confirmNone && !f.quitting {
-		lines = overlay(lines, f.confirmBox(), f.w)
+		lines = ui.Overlay(lines, f.confirmBox(), f.w)
 	}
 	view.SetContent(strings.Join(lines, "\n"))
 	return view
@@ -107,7 +107,7 @@ func (f *fleet) listView(l layout) []string {
 	if f.adding > 0 {
 		rows = append(rows, f.st.faint.Render(" starting a session…"))
 	}
-	bodyLines := fitLines(rows, inner, rowsH)
+	bodyLines := ui.FitLines(rows, inner, rowsH)
 	bodyLines = append(bodyLines, foot...)
 	return f.st.frame(title, bodyLines, l.listW, l.listH, f.list && !f.quitting)
 }
@@ -124,7 +124,7 @@ func (f *fleet) stripView(l layout, title string) []string {
 		if s := f.focused(); s != nil {
 			line = f.rowLine(f.cur, l.listW) + f.st.faint.Render(" · ctrl+l list")
 		}
-		return fitLines([]string{line}, l.listW, l.listH)
+		return ui.FitLines([]string{line}, l.listW, l.listH)
 	}
 	rowsH := l.listH - 2
 	var rows []string
@@ -272,7 +272,7 @@ func (f *fleet) rowLines(i, w int) []string {
 	sep := f.st.faint.Render(" · ")
 	counters := "    " + strings.Join(fs[1:], sep)
 	sandbox := "    " + f.st.faint.Render(fs[0])
-	return []string{fitLine(first, w), fitLine(counters, w), fitLine(sandbox, w)}
+	return []string{ui.FitLine(first, w), ui.FitLine(counters, w), ui.FitLine(sandbox, w)}
 }
 
 // rowLine is session i on one line (the top strip).
@@ -292,7 +292,7 @@ func (f *fleet) rowLine(i, w int) string {
 	if sum.Title != "" {
 		parts = append(parts, f.st.faint.Render(sum.Title))
 	}
-	return fitLine(strings.Join(parts, f.st.faint.Render(" │ ")), w)
+	return ui.FitLine(strings.Join(parts, f.st.faint.Render(" │ ")), w)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
