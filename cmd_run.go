@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/internal/jsonsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui/termsafe"
@@ -86,7 +87,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		return err
 	})
 	if *asJSON {
-		enc := json.NewEncoder(app.InertJSON(os.Stdout))
+		enc := json.NewEncoder(jsonsafe.Writer(os.Stdout))
 		if !*events {
 			enc.SetIndent("", "  ")
 		}

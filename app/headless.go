@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tether-dev/tether/internal/jsonsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui/termsafe"
@@ -42,7 +43,7 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 	midLine := false  // the last progress write was output without its newline
 	enc := (*json.Encoder)(nil)
 	if opts.Events != nil {
-		enc = json.NewEncoder(InertJSON(opts.Events)) // it may be a terminal
+		enc = json.NewEncoder(jsonsafe.Writer(opts.Events)) // it may be a terminal
 	}
 	ex := session.NewExecutor(session.ExecutorOptions{
 		Provider:      Tracking(opts.Provider, opts.Registry),

@@ -105,3 +105,26 @@ func dtInfoFrom(s *apiclient.Sandbox) Info {
 	}
 	return info
 }
+
+// Open attaches to an existing sandbox by id or name (for `tether sandbox
+// exec`). Closing what Open returns deletes or stops it per OnClose.
+func (p *DaytonaProvider) Open(ctx context.Context, id string) (Sandbox, error) {
+	c, err := p.client(p.opts.Target)
+	if err != nil {
+		return nil, err
+	}
+	var sb *daytona.Sandbox
+	err = dtRetry(ctx, p.log, "get sandbox", func() error {
+		var err error
+		sb, err = c.Get(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, dtWrap(err, "open sandbox "+id+" (list them with `tether sandbox ls`)")
+	}
+	if string(sb.State) != StateStarted {
+		return nil, fmt.Errorf("daytona sandbox %s is %s: start it first", id, sb.State)
+	}
+	info := Info{ID: sb.ID, Name: sb.Name, Provider: p.Name(), State: StateStarted, Target: sb.Target, WorkDir: p.workDir(ctx, sb)}
+	return &daytonaSandbox{p: p, sb: sb, info: info}, nil
+}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tether-dev/tether/internal/jsonsafe"
 )
 
 // Version is tether's version, written into recording headers. The
@@ -62,7 +64,7 @@ func openRecorder(path string, hdr RecordHeader, logger *slog.Logger) (*recorder
 		return nil, fmt.Errorf("open recording %s: %w (choose a writable RecordPath)", path, err)
 	}
 	r := &recorder{f: f, path: path, logger: logger}
-	r.enc = json.NewEncoder(&r.buf)
+	r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 	r.enc.SetEscapeHTML(false)
 	hdr.Type, hdr.FormatVersion = RecordingType, 1
 	r.write(hdr)
@@ -95,8 +97,8 @@ func (r *recorder) write(v any) {
 		r.fail(fmt.Errorf("write recording %s: %w (disk full?)", r.path, err))
 	}
 	if r.buf.Cap() > 1<<20 {
-		r.buf = bytes.Buffer{} // don't keep a huge line's buffer forever
-		r.enc = json.NewEncoder(&r.buf)
+		r.buf = bytes.Buffer{}                           // don't keep a huge line's buffer forever
+		r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 		r.enc.SetEscapeHTML(false)
 	}
 }

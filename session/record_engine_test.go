@@ -16,7 +16,7 @@ import (
 func TestRecordingRoundTrip(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "rec", RecordFileName(time.Now(), "conv-x"))
 	m := &fakeModel{replies: []fakeReply{
-		{text: "running <b>&</b>", calls: []llm.ToolCall{shCall("c1", "printf 'é€'; echo; echo err >&2")}},
+		{text: "running <b>&</b>", calls: []llm.ToolCall{shCall("c1", `printf 'é€\302\233 2J\177'; echo; echo err >&2`)}},
 		{text: "done"},
 	}}
 	s, _ := newTestSession(t, m, func(o *Options) { o.RecordPath = path; o.ConversationID = "conv-x" })
@@ -47,6 +47,20 @@ func TestRecordingRoundTrip(t *testing.T) {
 	raw, _ := os.ReadFile(path)
 	if !strings.Contains(string(raw), "<b>&</b>") {
 		t.Error("recording escapes HTML characters; keep it readable")
+	}
+	// C1 controls (here CSI, U+009B) and DEL from the sandbox are written
+	// escaped: printing a recording must not drive the terminal.
+	if !strings.Contains(string(raw), `\u009b`) || strings.ContainsAny(string(raw), "\u009b\x7f") {
+		t.Errorf("recording holds raw C1/DEL, or lost them: %q", raw)
+	}
+	var sawCSI bool
+	for _, ev := range rec {
+		if ev.Kind == KindOutput && strings.Contains(ev.Output.Data, "\u009b 2J\x7f") {
+			sawCSI = true
+		}
+	}
+	if !sawCSI {
+		t.Error("the escaped C1 output must read back intact")
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("recording mode %v, want 0600", fi.Mode().Perm())

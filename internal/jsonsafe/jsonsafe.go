@@ -1,8 +1,10 @@
-package app
+// Package jsonsafe makes JSON text safe to print on a terminal. It knows
+// nothing of tether's types: it filters bytes.
+package jsonsafe
 
 import "io"
 
-// InertJSON wraps w, which receives JSON text (from json.Encoder), so that
+// Writer wraps w, which receives JSON text (from json.Encoder), so that
 // DEL and the C1 control characters U+0080–U+009F are written as \u007f and
 // \u0080–\u009f escapes instead of raw. encoding/json escapes C0 controls
 // but not these, and sandbox output may carry them (CSI as U+009B, OSC as
@@ -10,7 +12,7 @@ import "io"
 // JSON means the same: such characters can only occur inside strings. A C1
 // character split across two writes is handled; json.Encoder ends every
 // value with a newline, so nothing is held back after the last one.
-func InertJSON(w io.Writer) io.Writer { return &inertJSON{w: w} }
+func Writer(w io.Writer) io.Writer { return &inertJSON{w: w} }
 
 type inertJSON struct {
 	w       io.Writer

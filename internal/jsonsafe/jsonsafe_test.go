@@ -1,4 +1,4 @@
-package app
+package jsonsafe
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestInertJSON(t *testing.T) {
+func TestWriter(t *testing.T) {
 	var s strings.Builder
 	for r := rune(0x80); r <= 0x9f; r++ {
 		s.WriteRune(r)
@@ -16,7 +16,7 @@ func TestInertJSON(t *testing.T) {
 	}
 	in := map[string]string{"data": "del\u007f csi\u009b6n osc\u009d0;t\u0007 ok Â¢ é ␛[2J €" + s.String(), "k\u0085": "v"}
 	var out bytes.Buffer
-	if err := json.NewEncoder(InertJSON(&out)).Encode(in); err != nil {
+	if err := json.NewEncoder(Writer(&out)).Encode(in); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < out.Len(); {
@@ -38,7 +38,7 @@ func TestInertJSON(t *testing.T) {
 	var whole bytes.Buffer
 	_ = json.NewEncoder(&whole).Encode(in)
 	var split bytes.Buffer
-	w := InertJSON(&split)
+	w := Writer(&split)
 	for _, b := range whole.Bytes() {
 		if n, err := w.Write([]byte{b}); n != 1 || err != nil {
 			t.Fatalf("Write = %d, %v", n, err)
