@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"slices"
 	"sync"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -18,8 +18,8 @@ import (
 )
 
 // runFleet is `tether --fleet`: the fleet view with one session to start
-// with; newEngine makes session n's engine (n from 1; ctrl+n makes more).
-func runFleet(ctx context.Context, uiOpts ui.Options, newEngine func(n int) (*app.Engine, error)) error {
+// with; newEngine makes each session's engine (ctrl+n makes more).
+func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngine func() (*app.Engine, error)) error {
 	var (
 		mu      sync.Mutex
 		engines []*app.Engine
@@ -31,7 +31,7 @@ func runFleet(ctx context.Context, uiOpts ui.Options, newEngine func(n int) (*ap
 		if closed {
 			return nil, errors.New("tether is shutting down")
 		}
-		e, err := newEngine(len(engines) + 1)
+		e, err := newEngine()
 		if err != nil {
 			return nil, err
 		}
@@ -52,15 +52,17 @@ func runFleet(ctx context.Context, uiOpts ui.Options, newEngine func(n int) (*ap
 	es := slices.Clone(engines)
 	mu.Unlock()
 	// The UI normally shut every engine down with the teardown on screen;
-	// after a signal it could not, so do it here, all at once.
+	// after a signal it could not, so do it here, all at once. A sandbox
+	// that failed to close stays registered: the caller's guard tries once
+	// more and says what is left.
 	var wg sync.WaitGroup
 	for i, e := range es {
 		e.Detach()
 		wg.Go(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 			defer cancel()
 			if err := e.Shutdown(sctx); err != nil {
-				fmt.Fprintf(os.Stderr, "tether: session #%d: %v\n", i+1, err)
+				log.Error("shutdown", "session", i+1, "err", err)
 			}
 		})
 	}

@@ -111,7 +111,7 @@ func cmdRun(ctx context.Context, args []string) error {
 			fmt.Fprintln(os.Stderr)
 		}
 	}
-	if runErr != nil && !*asJSON {
+	if runErr != nil && !*asJSON && !isExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
 			// A signal: say which, rather than "context canceled".
 			fmt.Fprintln(os.Stderr, "tether run: stopped:", context.Cause(ctx))

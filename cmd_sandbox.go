@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"sort"
 	"strings"
@@ -15,26 +16,29 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
-
-// labelKept marks sandboxes a user made on purpose with `tether sandbox
-// create`: cleanup leaves them alone unless asked with --all.
-const labelKept = "tether-kept"
 
 // opener is implemented by providers that can attach to an existing sandbox.
 type opener interface {
 	Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 }
 
-func loadProvider(c *common) (config.Config, sandbox.Provider, error) {
+// loadProvider reads the settings and builds their provider; the caller
+// closes the log it writes to.
+func loadProvider(c *common) (config.Config, sandbox.Provider, io.Closer, error) {
 	cfg, err := c.load()
 	if err != nil {
-		return cfg, nil, err
+		return cfg, nil, nil, err
 	}
-	log, _ := openLog(cfg)
+	log, closer := openLog(cfg)
 	p, err := app.NewProvider(cfg, log)
-	return cfg, p, err
+	if err != nil {
+		closer.Close()
+		return cfg, nil, nil, err
+	}
+	return cfg, p, closer, nil
 }
 
 // cmdCleanup lists, and with --yes deletes, sandboxes tether created whose
@@ -47,17 +51,18 @@ func cmdCleanup(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
-	_, p, err := loadProvider(c)
+	_, p, closer, err := loadProvider(c)
 	if err != nil {
 		return err
 	}
+	defer closer.Close()
 	orphans, err := sandbox.FindOrphans(ctx, p)
 	if err != nil {
-		return fmt.Errorf("listing %s sandboxes: %w", p.Name(), err)
+		return err // it says what it was listing
 	}
 	var found []sandbox.Orphan
 	for _, o := range orphans {
-		if o.Info.Labels[labelKept] == "true" && !*all {
+		if o.Info.Labels[suite.LabelKept] == "true" && !*all {
 			continue
 		}
 		found = append(found, o)
@@ -100,14 +105,15 @@ func cmdSandbox(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return usageErr(err)
 	}
-	cfg, p, err := loadProvider(c)
+	cfg, p, closer, err := loadProvider(c)
 	if err != nil {
 		return err
 	}
+	defer closer.Close()
 	switch sub {
 	case "create":
 		spec := app.SandboxSpec(cfg)
-		spec.Labels = mergeLabels(spec.Labels, map[string]string{labelKept: "true"})
+		spec.Labels = mergeLabels(spec.Labels, map[string]string{suite.LabelKept: "true"})
 		spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", s) }
 		sb, err := p.Create(ctx, spec)
 		if err != nil {
@@ -143,7 +149,7 @@ func cmdSandbox(ctx context.Context, args []string) error {
 		return errors.Join(errs...)
 	case "exec":
 		if fs.NArg() < 2 {
-			return errors.New("usage: tether sandbox exec ID COMMAND...")
+			return errors.New("usage: tether sandbox exec ID COMMAND [ARGS] (`tether sandbox ls` lists the ids)")
 		}
 		op, ok := p.(opener)
 		if !ok {
@@ -151,7 +157,7 @@ func cmdSandbox(ctx context.Context, args []string) error {
 		}
 		sb, err := op.Open(ctx, fs.Arg(0))
 		if err != nil {
-			return err
+			return err // it names the sandbox and how to list them
 		}
 		res, err := sb.Exec(ctx, sandbox.ExecRequest{
 			Command: strings.Join(fs.Args()[1:], " "),
@@ -170,14 +176,11 @@ func cmdSandbox(ctx context.Context, args []string) error {
 	return fmt.Errorf("unknown sandbox command %q: use create, exec, ls or rm", sub)
 }
 
+// mergeLabels is a new map with a's labels, then b's over them.
 func mergeLabels(a, b map[string]string) map[string]string {
 	out := make(map[string]string, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
 	return out
 }
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 
 	"github.com/charmbracelet/x/term"
 
@@ -30,17 +29,18 @@ func cmdSuite(ctx context.Context, args []string) error {
 		return cmdSuiteRun(ctx, args)
 	case "add":
 		fs := flag.NewFlagSet("tether suite add", flag.ContinueOnError)
-		to := fs.String("to", "suite.toml", "suite file to append the case to (created if missing)")
+		to := fs.String("to", suite.DefaultSuitePath, "suite file to append the case to (created if missing)")
 		if err := fs.Parse(args); err != nil {
 			return usageErr(err)
 		}
 		if fs.NArg() != 1 {
 			return errors.New("usage: tether suite add RECORDING.jsonl [--to FILE.toml] (see `tether ls`)")
 		}
-		if err := suite.AddFromRecording(fs.Arg(0), *to); err != nil {
+		name, err := suite.AddRecording(fs.Arg(0), *to)
+		if err != nil {
 			return err
 		}
-		fmt.Printf("added a case to %s; edit its checks, then run `tether suite run %s`\n", *to, *to)
+		fmt.Printf("added the case %q to %s; edit its checks, then run `tether suite run %s`\n", name, *to, *to)
 		return nil
 	default:
 		return fmt.Errorf("unknown suite command %q: use run or add", sub)
@@ -73,11 +73,7 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	defer closer.Close()
 	recordDir := ""
 	if cfg.Session.Record {
-		recordDir = cfg.Session.RecordDir
-		if recordDir == "" {
-			recordDir = session.DefaultRecordDir()
-		}
-		recordDir = filepath.Join(recordDir, "suites")
+		recordDir = filepath.Join(app.RecordDir(cfg), "suites")
 	}
 	tty := term.IsTerminal(os.Stderr.Fd())
 	var pw io.Writer = os.Stderr
@@ -101,8 +97,8 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 		rep, err = run(ctx, s, suite.RunOptions{
 			Concurrency:  *jobs,
 			KeepFailed:   *keepFailed,
-			Providers:    cachedProviders(cfg, log),
-			Models:       cachedModels(cfg, log),
+			Providers:    suiteProviders(cfg, log),
+			Models:       suiteModels(cfg, log),
 			DefaultModel: cfg.LLM.Model,
 			RecordDir:    recordDir,
 			OnUpdate:     progress.Update,
@@ -126,7 +122,9 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 		return err
 	}
 	if runErr != nil {
-		fmt.Fprintln(os.Stderr, "tether suite:", runErr)
+		if !isExitStatus(runErr) {
+			fmt.Fprintln(os.Stderr, "tether suite:", runErr)
+		}
 		return exitError{1}
 	}
 	if rep.Failed() {
@@ -154,49 +152,30 @@ func writeReport(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-// cachedProviders builds providers by name from the configuration.
-func cachedProviders(cfg config.Config, log *slog.Logger) func(string) (sandbox.Provider, error) {
-	var mu sync.Mutex
-	made := map[string]sandbox.Provider{}
+// suiteProviders builds a provider by name from the configuration ("" = the
+// configured one). suite.Run calls it once per name and keeps the result.
+func suiteProviders(cfg config.Config, log *slog.Logger) func(string) (sandbox.Provider, error) {
 	return func(name string) (sandbox.Provider, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if name == "" {
-			name = cfg.Sandbox.Provider
-		}
-		if p, ok := made[name]; ok {
-			return p, nil
-		}
 		c := cfg
-		c.Sandbox.Provider = name
-		p, err := app.NewProvider(c, log)
-		if err != nil {
-			return nil, err
+		if name != "" {
+			c.Sandbox.Provider = name
 		}
-		made[name] = p
-		return p, nil
+		return app.NewProvider(c, log)
 	}
 }
 
-// cachedModels builds one model client per model name from the configuration.
-func cachedModels(cfg config.Config, log *slog.Logger) func(string) (session.Model, error) {
-	var mu sync.Mutex
-	made := map[string]session.Model{}
+// suiteModels builds a model client by name from the configuration ("" = the
+// configured one). suite.Run calls it once per name and keeps the result.
+func suiteModels(cfg config.Config, log *slog.Logger) func(string) (session.Model, error) {
 	return func(name string) (session.Model, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if m, ok := made[name]; ok {
-			return m, nil
-		}
 		c := cfg
 		if name != "" {
 			c.LLM.Model = name
 		}
 		m, err := app.NewModel(c, log)
 		if err != nil {
-			return nil, err
+			return nil, err // not a typed nil in the interface
 		}
-		made[name] = m
 		return m, nil
 	}
 }

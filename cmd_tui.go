@@ -61,30 +61,26 @@ func cmdTUI(ctx context.Context, args []string) error {
 		return err
 	}
 	reg := sandbox.NewRegistry()
+	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
+	startEngine := func(so session.Options) *app.Engine {
+		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: app.SandboxSpec(cfg),
+			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
+	}
 	if *fleetView {
-		uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
 		return guard(reg, log, os.Stderr, func() error {
-			return runFleet(ctx, uiOpts, func(n int) (*app.Engine, error) {
+			return runFleet(ctx, log, uiOpts, func() (*app.Engine, error) {
 				so := sopts
 				var err error
 				if so.RecordPath, err = app.RecordPath(cfg); err != nil {
 					return nil, err
 				}
-				return app.StartEngine(app.EngineOptions{Provider: provider, Spec: app.SandboxSpec(cfg),
-					Registry: reg, Session: so, NoModelHint: hint, Logger: log}), nil
+				return startEngine(so), nil
 			})
 		})
 	}
 	return guard(reg, log, os.Stderr, func() error {
-		engine := app.StartEngine(app.EngineOptions{
-			Provider:    provider,
-			Spec:        app.SandboxSpec(cfg),
-			Registry:    reg,
-			Session:     sopts,
-			NoModelHint: hint,
-			Logger:      log,
-		})
-		model := ui.New(engine, ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")})
+		engine := startEngine(sopts)
+		model := ui.New(engine, uiOpts)
 		final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
 		if m, ok := final.(ui.Model); ok {
 			defer m.Close() // removes the stream's spill files
@@ -93,16 +89,12 @@ func cmdTUI(ctx context.Context, args []string) error {
 		// screen; after a signal or a panic it could not, so do it here
 		// (Shutdown runs once and returns the same result to both).
 		engine.Detach()
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		if err := engine.Shutdown(sctx); err != nil {
-			// A sandbox that failed to close stays registered: try once
-			// more, and say what is left only if that fails too.
+			// A sandbox that failed to close stays registered: guard tries
+			// once more, and says what is left only if that fails too.
 			log.Error("shutdown", "err", err)
-			teardown(reg, log, os.Stderr)
-			if reg.Len() > 0 {
-				return exitError{1}
-			}
 		}
 		if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 			return fmt.Errorf("terminal UI: %w", runErr)
@@ -149,10 +141,7 @@ func cmdLs(args []string) error {
 	if err != nil {
 		return err
 	}
-	dir := cfg.Session.RecordDir
-	if dir == "" {
-		dir = session.DefaultRecordDir()
-	}
+	dir := app.RecordDir(cfg)
 	paths, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
 	if len(paths) == 0 {
 		fmt.Printf("no recordings in %s\n", dir)

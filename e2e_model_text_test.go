@@ -28,5 +28,8 @@ func TestE2EHostileModelText(t *testing.T) {
 	if bufs, _ := u.tmux("list-buffers"); strings.TrimSpace(bufs) != "" {
 		t.Errorf("the model's text set the clipboard (OSC 52): tmux buffers %q", bufs)
 	}
+	// The answer is on screen before the sandbox is deleted, which under
+	// load takes longer than the pause above; the summary line comes after.
+	u.waitScreen(" events · ", 30*time.Second)
 	e.assertNoLeaks("hostile/model-text")
 }

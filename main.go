@@ -157,14 +157,7 @@ func (c *common) load() (config.Config, error) {
 		cfg.Session.Record = false
 	}
 	if len(c.labels) > 0 {
-		merged := map[string]string{}
-		for k, v := range cfg.Sandbox.Labels {
-			merged[k] = v
-		}
-		for k, v := range c.labels {
-			merged[k] = v
-		}
-		cfg.Sandbox.Labels = merged
+		cfg.Sandbox.Labels = mergeLabels(cfg.Sandbox.Labels, c.labels)
 	}
 	return cfg, cfg.Validate()
 }
@@ -192,16 +185,21 @@ func openLog(cfg config.Config) (*slog.Logger, io.Closer) {
 	return log, closer
 }
 
+// shutdownTimeout bounds closing sandboxes on the way out, even after a
+// signal (a leaked sandbox costs money).
+const shutdownTimeout = 2 * time.Minute
+
 // teardown closes every sandbox still registered, on every way out:
 // normal return, error, signal, and panic (re-raised after cleaning up).
-func teardown(reg *sandbox.Registry, log *slog.Logger, report io.Writer) {
+// It reports whether none is left.
+func teardown(reg *sandbox.Registry, log *slog.Logger, report io.Writer) bool {
 	if reg.Len() == 0 {
-		return
+		return true
 	}
 	if report != nil {
 		fmt.Fprintf(report, "tether: closing %d sandbox(es)…\n", reg.Len())
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := reg.CloseAll(ctx); err != nil {
 		log.Error("teardown", "err", err)
@@ -209,16 +207,28 @@ func teardown(reg *sandbox.Registry, log *slog.Logger, report io.Writer) {
 			fmt.Fprintln(report, "tether: some sandboxes could not be closed; run `tether cleanup`:", err)
 		}
 	}
+	return reg.Len() == 0
 }
 
-// guard runs fn and tears down whatever it left registered, even if fn panics.
+// guard runs fn and tears down whatever it left registered, even if fn
+// panics. Sandboxes left behind fail the exit status; teardown has said
+// which, with the cleanup hint, so the error is a bare exit status.
 func guard(reg *sandbox.Registry, log *slog.Logger, report io.Writer, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			teardown(reg, log, os.Stderr)
 			panic(r)
 		}
-		teardown(reg, log, report)
+		if !teardown(reg, log, report) && err == nil {
+			err = exitError{1}
+		}
 	}()
 	return fn()
+}
+
+// isExitStatus reports whether err only carries an exit status: whatever
+// it stands for has been said already.
+func isExitStatus(err error) bool {
+	var ee exitError
+	return errors.As(err, &ee)
 }

@@ -282,6 +282,11 @@ func TestEngineCreateFailureIsReported(t *testing.T) {
 	if !last.Error.Fatal || !strings.Contains(last.Error.Message, "no capacity") {
 		t.Errorf("error event = %+v", last.Error)
 	}
+	// Nothing would ever run a call queued now: it must be refused.
+	<-e.created
+	if err := e.Shell("ls"); err == nil || !strings.Contains(err.Error(), "no sandbox") {
+		t.Errorf("Shell after a failed create: err = %v", err)
+	}
 	go func() { _ = e.Shutdown(context.Background()) }()
 	collect(t, e, nil)
 }

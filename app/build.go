@@ -119,16 +119,22 @@ func SessionOptions(cfg config.Config, log *slog.Logger) session.Options {
 
 var recordSeq atomic.Int64
 
+// RecordDir is the directory recordings go to, whether or not recording
+// is on (listing them does not need it on).
+func RecordDir(cfg config.Config) string {
+	if cfg.Session.RecordDir != "" {
+		return cfg.Session.RecordDir
+	}
+	return session.DefaultRecordDir()
+}
+
 // RecordPath is where a new session's JSONL recording goes, or "" when
 // recording is off. The directory is created.
 func RecordPath(cfg config.Config) (string, error) {
 	if !cfg.Session.Record {
 		return "", nil
 	}
-	dir := cfg.Session.RecordDir
-	if dir == "" {
-		dir = session.DefaultRecordDir()
-	}
+	dir := RecordDir(cfg)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("creating the recordings directory (set [session] record_dir or record = false): %w", err)
 	}

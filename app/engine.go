@@ -188,6 +188,14 @@ func (e *Engine) withSession(call func(*session.Session) error) error {
 	}
 	sess := e.sess
 	if sess == nil {
+		select {
+		case <-e.created:
+			// Creation is over and left no session: a queued call would
+			// never run, and the user would lose what they typed.
+			e.mu.Unlock()
+			return errors.New("there is no sandbox to run it in: starting one failed (see the error above); quit and start tether again")
+		default:
+		}
 		e.queued = append(e.queued, call)
 		e.mu.Unlock()
 		return nil

@@ -117,8 +117,12 @@ func ProgressLine(ev session.Event) string {
 		if ev.Action.Command != "" {
 			return "$ " + safe(ev.Action.Command)
 		}
-		if ev.Action.Summary != "" {
-			return "* " + ev.Action.Tool + ": " + safe(ev.Action.Summary)
+		if sum := ev.Action.Summary; sum != "" {
+			// Summaries may already name the tool ("finish: done").
+			if sum == ev.Action.Tool || strings.HasPrefix(sum, ev.Action.Tool+":") {
+				return "* " + safe(sum)
+			}
+			return "* " + ev.Action.Tool + ": " + safe(sum)
 		}
 		return "* " + ev.Action.Tool + " " + safe(oneLine(string(ev.Action.Args), 200))
 	case session.KindOutput:

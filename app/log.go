@@ -3,7 +3,8 @@ package app
 import (
 	"context"
 	"log/slog"
-	"strings"
+
+	"github.com/tether-dev/tether/internal/redact"
 )
 
 // redactHandler masks configured secrets in every log record: keys never
@@ -13,14 +14,7 @@ type redactHandler struct {
 	secrets []string
 }
 
-func (h redactHandler) redact(s string) string {
-	for _, sec := range h.secrets {
-		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}
+func (h redactHandler) redact(s string) string { return redact.Text(s, h.secrets) }
 
 func (h redactHandler) attr(a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {

@@ -28,3 +28,17 @@ func TestWriteProgressJoinsChunks(t *testing.T) {
 		t.Errorf("progress =\n%q\nwant\n%q", b.String(), want)
 	}
 }
+
+// A summary that already names its tool is not prefixed with it again.
+func TestProgressLineNamesTheToolOnce(t *testing.T) {
+	for _, c := range []struct{ tool, summary, want string }{
+		{"finish", "finish: all done", "* finish: all done"},
+		{"task_tracker", "plan 3 task(s)", "* task_tracker: plan 3 task(s)"},
+		{"task_tracker", "task_tracker", "* task_tracker"},
+	} {
+		got := ProgressLine(session.Event{Kind: session.KindAction, Action: &session.Action{Tool: c.tool, Summary: c.summary}})
+		if got != c.want {
+			t.Errorf("%s/%q: got %q, want %q", c.tool, c.summary, got, c.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -134,10 +135,8 @@ func Default() Config {
 func (c *Config) Validate() error {
 	var errs []string
 	oneOf := func(key, v string, allowed ...string) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
+		if slices.Contains(allowed, v) {
+			return
 		}
 		errs = append(errs, fmt.Sprintf("%s = %q: must be one of %s", key, v, strings.Join(allowed, ", ")))
 	}
@@ -220,9 +219,6 @@ func DefaultPath() string {
 
 // StateDir is $XDG_STATE_HOME/tether: logs and local sandboxes.
 func StateDir() string { return filepath.Join(xdgDir("XDG_STATE_HOME", ".local/state"), "tether") }
-
-// DataDir is $XDG_DATA_HOME/tether: recordings.
-func DataDir() string { return filepath.Join(xdgDir("XDG_DATA_HOME", ".local/share"), "tether") }
 
 func xdgDir(env, fallback string) string {
 	if d := os.Getenv(env); d != "" {

@@ -208,3 +208,10 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestNegativeBareSecondsAreRejected(t *testing.T) {
+	_, err := Load(writeFile(t, ""), env(map[string]string{"DAYTONA_TIMEOUT": "-5"}))
+	if err == nil || !strings.Contains(err.Error(), "DAYTONA_TIMEOUT") || !strings.Contains(err.Error(), "negative") {
+		t.Fatalf("DAYTONA_TIMEOUT=-5: err = %v, want one naming the variable and saying it must not be negative", err)
+	}
+}

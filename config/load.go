@@ -106,14 +106,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			}
 		}
 	}
-	secret := func(dst *Secret, names ...string) {
-		for _, n := range names {
-			if v := getenv(n); v != "" {
-				*dst = Secret(v)
-				return
-			}
-		}
-	}
+	// A Secret is a string underneath: the same setter fills both.
+	secret := func(dst *Secret, names ...string) { str((*string)(dst), names...) }
 	secret(&cfg.Daytona.APIKey, "DAYTONA_API_KEY")
 	str(&cfg.Daytona.APIURL, "DAYTONA_API_URL", "DAYTONA_SERVER_URL")
 	str(&cfg.Daytona.Target, "DAYTONA_TARGET")

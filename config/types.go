@@ -55,11 +55,10 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 func (d Duration) D() time.Duration { return time.Duration(d) }
 
 func parseDuration(s string) (time.Duration, error) {
+	var v time.Duration
 	if n, err := strconv.Atoi(s); err == nil { // bare number: seconds, as DAYTONA_TIMEOUT is
-		return time.Duration(n) * time.Second, nil
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
+		v = time.Duration(n) * time.Second
+	} else if v, err = time.ParseDuration(s); err != nil {
 		return 0, fmt.Errorf("%q is not a duration: write it like 90s, 5m or 1h30m", s)
 	}
 	if v < 0 {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/tether-dev/tether/internal/ctxwait"
 )
 
 // DefaultBaseURL is used when Config.BaseURL is empty.
@@ -194,7 +196,7 @@ func (c *Client) Stream(ctx context.Context, req Request, onDelta func(Delta)) (
 		wait := c.backoff(retries, f.retryWait)
 		retries++
 		c.log.Warn("llm: retrying", "model", c.cfg.Model, "status", f.status, "reason", f.detail, "wait", wait, "retry", retries, "of", c.maxRetries)
-		if !sleep(ctx, wait) {
+		if !ctxwait.Sleep(ctx, wait) {
 			return Response{}, c.cancelled(ctx, attempts)
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/tether-dev/tether/internal/redact"
 )
 
 // Sentinels that classify every error Stream returns; test with errors.Is.
@@ -100,12 +102,7 @@ func newRedactor(secrets ...string) redactor {
 	return r
 }
 
-func (r redactor) clean(s string) string {
-	for _, secret := range r {
-		s = strings.ReplaceAll(s, secret, "[REDACTED]")
-	}
-	return s
-}
+func (r redactor) clean(s string) string { return redact.Text(s, r) }
 
 // shorten keeps server messages to one readable line.
 func shorten(s string) string {

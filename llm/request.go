@@ -62,6 +62,7 @@ func (c *Client) buildRequest(req Request) (openai.ChatCompletionRequest, error)
 		if usesMaxCompletionTokens(c.cfg.Model) {
 			out.MaxCompletionTokens = c.cfg.MaxTokens
 		} else {
+			//lint:ignore SA1019 deprecated by OpenAI only; OpenRouter, Ollama and vLLM know max_tokens, not max_completion_tokens
 			out.MaxTokens = c.cfg.MaxTokens
 		}
 	}

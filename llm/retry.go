@@ -1,12 +1,11 @@
 package llm
 
 import (
-	"context"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/tether-dev/tether/internal/retryafter"
 )
 
 const (
@@ -22,28 +21,10 @@ type retryAfter struct {
 	ok bool
 }
 
-// parseRetryAfter reads retry-after-ms (OpenAI, Anthropic) or Retry-After
-// in seconds or as an HTTP date.
+// parseRetryAfter reads the server's requested wait from its headers.
 func parseRetryAfter(h http.Header) retryAfter {
-	if h == nil {
-		return retryAfter{}
-	}
-	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return retryAfter{d: time.Duration(ms * float64(time.Millisecond)), ok: true}
-		}
-	}
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return retryAfter{}
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-		return retryAfter{d: time.Duration(secs * float64(time.Second)), ok: true}
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return retryAfter{d: max(time.Until(t), 0), ok: true}
-	}
-	return retryAfter{}
+	d, ok := retryafter.Parse(h, time.Now())
+	return retryAfter{d: d, ok: ok}
 }
 
 // backoff is the wait before retry number n (0-based): the server's
@@ -59,19 +40,4 @@ func (c *Client) backoff(n int, ra retryAfter) time.Duration {
 	}
 	half := d / 2
 	return half + rand.N(half+1)
-}
-
-// sleep waits d or until ctx ends; it reports whether the full wait elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

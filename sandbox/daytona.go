@@ -17,6 +17,8 @@ import (
 	"github.com/daytonaio/daytona/libs/sdk-go/pkg/daytona"
 	"github.com/daytonaio/daytona/libs/sdk-go/pkg/options"
 	"github.com/daytonaio/daytona/libs/sdk-go/pkg/types"
+
+	"github.com/tether-dev/tether/internal/ctxwait"
 )
 
 // DaytonaOptions configures the Daytona provider.
@@ -277,10 +279,7 @@ func (p *DaytonaProvider) workDir(ctx context.Context, sb *daytona.Sandbox) stri
 			return wd
 		}
 		if try < 2 {
-			select {
-			case <-ctx.Done():
-			case <-time.After(200 * time.Millisecond):
-			}
+			ctxwait.Sleep(ctx, 200*time.Millisecond)
 		}
 	}
 	p.log.Warn("could not read the sandbox work dir; using /home/daytona", "id", sb.ID, "err", err)
@@ -308,10 +307,8 @@ func (p *DaytonaProvider) waitStarted(ctx context.Context, sb *daytona.Sandbox, 
 			string(apiclient.SANDBOXSTATE_DESTROYED), string(apiclient.SANDBOXSTATE_DESTROYING):
 			return fmt.Errorf("daytona: sandbox %s ended in state %q while starting: check the image/snapshot in the Daytona dashboard", sb.ID, state)
 		}
-		select {
-		case <-ctx.Done():
+		if !ctxwait.Sleep(ctx, delay) {
 			return ctx.Err()
-		case <-time.After(delay):
 		}
 		delay = min(delay*3/2, time.Second)
 		s, err := p.state(ctx, sb.ID)
@@ -383,10 +380,8 @@ func (p *DaytonaProvider) deleteByName(name string) {
 		if wait > dtLateCreateWindow {
 			return
 		}
-		select {
-		case <-ctx.Done():
+		if !ctxwait.Sleep(ctx, wait) {
 			return
-		case <-time.After(wait):
 		}
 	}
 	if l := resp.GetLabels(); l[LabelRunID] != RunID() || l[LabelCreatedBy] != CreatedByTether {

@@ -8,11 +8,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	dterrors "github.com/daytonaio/daytona/libs/sdk-go/pkg/errors"
+
+	"github.com/tether-dev/tether/internal/ctxwait"
+	"github.com/tether-dev/tether/internal/retryafter"
 )
 
 // The SDK's specific errors embed *DaytonaError without an Unwrap method, so
@@ -27,13 +28,9 @@ func dtIsNotFound(err error) bool {
 	return dtStatus(err) == http.StatusNotFound
 }
 
-func dtIsRateLimit(err error) bool {
-	var rl *dterrors.DaytonaRateLimitError
-	if errors.As(err, &rl) {
-		return true
-	}
-	return dtStatus(err) == http.StatusTooManyRequests
-}
+// dtIsRateLimit reports a 429, whether the SDK typed it or not (dtStatus
+// maps its rate-limit error to 429).
+func dtIsRateLimit(err error) bool { return dtStatus(err) == http.StatusTooManyRequests }
 
 func dtIsTimeout(err error) bool {
 	var te *dterrors.DaytonaTimeoutError
@@ -158,34 +155,17 @@ func dtRetry(ctx context.Context, log *slog.Logger, action string, fn func() err
 		if err == nil || !dtIsRateLimit(err) || attempt == dtRetryAttempts {
 			return err
 		}
-		wait, ok := dtRetryAfter(dtHeaders(err), time.Now())
+		wait, ok := retryafter.Parse(dtHeaders(err), time.Now())
 		if !ok {
 			wait = dtRetryBase << (attempt - 1)
 			wait += rand.N(wait / 2)
 		}
 		wait = min(wait, dtRetryMax)
 		log.Warn("rate limited by Daytona; retrying", "action", action, "attempt", attempt, "wait", wait)
-		select {
-		case <-ctx.Done():
+		if !ctxwait.Sleep(ctx, wait) {
 			return err
-		case <-time.After(wait):
 		}
 	}
-}
-
-// dtRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func dtRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }
 
 var dtEnvName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)

@@ -37,10 +37,7 @@ func dtLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&dtTestLog{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-type dtTestLog struct {
-	t  testing.TB
-	mu sync.Mutex
-}
+type dtTestLog struct{ t testing.TB }
 
 func (w *dtTestLog) Write(p []byte) (int, error) {
 	if bytes.Contains(p, []byte(dtTestKey)) {

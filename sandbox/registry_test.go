@@ -181,8 +181,8 @@ func TestTetherLabels(t *testing.T) {
 	if user[LabelPID] != "1" || len(user) != 2 {
 		t.Fatal("TetherLabels changed its argument")
 	}
-	if len(RunID()) != 16 || RunID() != RunID() {
-		t.Fatalf("RunID %q is not a stable 16-hex id", RunID())
+	if id := RunID(); len(id) != 16 || RunID() != id {
+		t.Fatalf("RunID %q is not a stable 16-hex id", id)
 	}
 	if TetherLabels(nil)[LabelCreatedBy] != CreatedByTether {
 		t.Fatal("nil user labels")

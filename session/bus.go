@@ -53,9 +53,7 @@ type bus struct {
 }
 
 func newBus(rec *recorder, red *redactor, maxLive int64, logger *slog.Logger) *bus {
-	if maxLive <= 0 {
-		maxLive = defaultLiveBufferBytes
-	}
+	maxLive = orDefault(maxLive, defaultLiveBufferBytes)
 	b := &bus{
 		maxLive:    maxLive,
 		rec:        rec,

@@ -120,10 +120,7 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 	s.setStateLocked(StateRunning, "")
 	s.mu.Unlock()
 
-	maxIter := s.opts.MaxIterations
-	if maxIter <= 0 {
-		maxIter = DefaultMaxIterations
-	}
+	maxIter := orDefault(s.opts.MaxIterations, DefaultMaxIterations)
 	stuck := newStuckDetector()
 	for iter := 0; ; iter++ {
 		if err := s.boundary(ctx); err != nil {

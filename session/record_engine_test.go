@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/llm"
 )
 
@@ -140,7 +141,7 @@ func TestSecretsRedacted(t *testing.T) {
 	if strings.Contains(string(b), secret) {
 		t.Errorf("secret in events: %s", b)
 	}
-	if !strings.Contains(string(b), redacted) {
+	if !strings.Contains(string(b), redact.Marker) {
 		t.Error("nothing redacted")
 	}
 	raw, _ := os.ReadFile(path)
@@ -184,7 +185,7 @@ func TestStreamRedactorSplitSecrets(t *testing.T) {
 		}
 		out.WriteString(sr.flush())
 		joined := strings.Join(chunks, "")
-		want := strings.ReplaceAll(strings.ReplaceAll(joined, "SECRET", redacted), "tok", redacted)
+		want := strings.ReplaceAll(strings.ReplaceAll(joined, "SECRET", redact.Marker), "tok", redact.Marker)
 		if out.String() != want {
 			t.Errorf("%q -> %q, want %q", chunks, out.String(), want)
 		}

@@ -1,11 +1,13 @@
 package session
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tether-dev/tether/internal/redact"
+)
 
 // redactor replaces configured secrets in every text an event carries.
 type redactor struct{ secrets []string }
-
-const redacted = "[REDACTED]"
 
 func newRedactor(secrets []string) *redactor {
 	r := &redactor{}
@@ -21,12 +23,7 @@ func (r *redactor) text(s string) string {
 	if r == nil {
 		return s
 	}
-	for _, sec := range r.secrets {
-		if strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
-	return s
+	return redact.Text(s, r.secrets)
 }
 
 func (r *redactor) event(ev *Event) {

@@ -48,8 +48,9 @@ type Options struct {
 	Logger         *slog.Logger // nil = discard
 
 	// Secrets are replaced by "[REDACTED]" in every event before it is
-	// published or recorded (a secret split across two output chunks is
-	// not caught; full-text fields such as observations are).
+	// published or recorded, also when streamed output or text splits one
+	// across chunks (the possible start of a secret is held back until
+	// the next chunk shows whether it is one).
 	Secrets []string
 	// LiveBufferBytes bounds undelivered output text held for a slow
 	// Events() reader; beyond it output is elided from the live view (not

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/tether-dev/tether/internal/tailbuf"
 	"github.com/tether-dev/tether/sandbox"
 )
-
-// terminalToolName is the tool Shell runs user commands through when the
-// session has it, so they share its state (working directory, shell).
-const terminalToolName = "terminal"
 
 // maxShellNote bounds how much of a user command's output the model is
 // told about on the next prompt.
@@ -58,16 +54,18 @@ func (s *Session) Shell(command string) error {
 	// terminal tool's longest timeout, not the model's default.
 	args, _ := json.Marshal(map[string]any{"command": command, "timeout": shellTimeout.Seconds()})
 	s.publish(Event{Kind: KindAction, Action: &Action{
-		ToolCallID: id, Tool: terminalToolName, Args: args,
+		ToolCallID: id, Tool: ToolTerminal, Args: args,
 		Command: command, Summary: "your command", Direct: true,
 	}})
 	var obs Observation
-	if t, ok := s.tools[terminalToolName]; ok {
+	// Through the session's terminal tool when it has one, so the user's
+	// commands share its state (working directory, shell).
+	if t, ok := s.tools[ToolTerminal]; ok {
 		obs = s.execute(ctx, t, id, args).Observation
 	} else {
 		obs = s.execDirect(ctx, id, command)
 	}
-	obs.ToolCallID, obs.Tool = id, terminalToolName
+	obs.ToolCallID, obs.Tool = id, ToolTerminal
 	s.publish(Event{Kind: KindObservation, Observation: &obs})
 
 	exit := "no exit code"
@@ -76,7 +74,7 @@ func (s *Session) Shell(command string) error {
 	}
 	out := obs.Content
 	if len(out) > maxShellNote {
-		out = out[:maxShellNote] + "\n[... truncated]"
+		out = string(trimRuneEnd([]byte(out[:maxShellNote]))) + "\n[... truncated]" // whole characters only
 	}
 	s.mu.Lock()
 	note := fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out)
@@ -89,7 +87,7 @@ func (s *Session) Shell(command string) error {
 // tool, keeping the tail of its output for the observation.
 func (s *Session) execDirect(ctx context.Context, id, command string) Observation {
 	stdout, stderr := s.newOutWriter(id, "stdout"), s.newOutWriter(id, "stderr")
-	tail := &tailBuffer{max: 16 << 10}
+	tail := tailbuf.New(16 << 10)
 	start := time.Now()
 	res, err := s.sb.Exec(ctx, sandbox.ExecRequest{
 		Command: command,
@@ -98,7 +96,7 @@ func (s *Session) execDirect(ctx context.Context, id, command string) Observatio
 	})
 	stdout.flush()
 	stderr.flush()
-	obs := Observation{Duration: time.Since(start), OutputBytes: tail.total, Content: tail.String()}
+	obs := Observation{Duration: time.Since(start), OutputBytes: tail.Total(), Content: tailText(tail)}
 	if err != nil {
 		obs.IsError = true
 		obs.Content = joinNonEmpty(obs.Content, "Error: "+err.Error())
@@ -119,34 +117,11 @@ func (s *Session) execDirect(ctx context.Context, id, command string) Observatio
 	return obs
 }
 
-// tailBuffer keeps the last max bytes written to it.
-type tailBuffer struct {
-	mu    sync.Mutex
-	max   int
-	buf   []byte
-	total int64
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.total += int64(len(p))
-	t.buf = append(t.buf, p...)
-	if len(t.buf) > 2*t.max {
-		t.buf = append(t.buf[:0], t.buf[len(t.buf)-t.max:]...)
-	}
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.buf
-	if len(b) > t.max {
-		b = b[len(b)-t.max:]
-	}
-	if int64(len(b)) < t.total {
-		return fmt.Sprintf("[... %d earlier bytes not shown]\n", t.total-int64(len(b))) + string(b)
+// tailText is the output kept, after a note of how much came before it.
+func tailText(t *tailbuf.Buffer) string {
+	b, dropped := t.Tail()
+	if dropped > 0 {
+		return fmt.Sprintf("[... %d earlier bytes not shown]\n", dropped) + string(b)
 	}
 	return string(b)
 }

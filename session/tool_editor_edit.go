@@ -159,10 +159,7 @@ func (t *FileEditorTool) push(path string, v fileVersion) {
 		t.history = map[string][]fileVersion{}
 	}
 	h := append(t.history[path], v)
-	limit := t.MaxHistory
-	if limit <= 0 {
-		limit = DefaultEditorMaxHistory
-	}
+	limit := orDefault(t.MaxHistory, DefaultEditorMaxHistory)
 	if len(h) > limit {
 		h = append([]fileVersion(nil), h[len(h)-limit:]...)
 	}

@@ -16,7 +16,7 @@ import (
 
 func ttEdit(t *testing.T, tool Tool, sb sandbox.Sandbox, args map[string]any) (ToolResult, error) {
 	t.Helper()
-	res, err, _, _ := ttRun(t, tool, sb, "e", args)
+	res, _, _, err := ttRun(t, tool, sb, "e", args)
 	return res, err
 }
 
@@ -298,7 +298,7 @@ func TestEditorInvalidCalls(t *testing.T) {
 		`{"command": "view", "path": "/x", "view_range": "abc"}`: "view_range",
 	}
 	for args, want := range cases {
-		_, err, _, _ := ttRun(t, tool, sb, "x", args)
+		_, _, _, err := ttRun(t, tool, sb, "x", args)
 		ttErrContains(t, err, want)
 	}
 }

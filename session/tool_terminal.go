@@ -96,14 +96,8 @@ const terminalSchema = `{
 
 // Definition implements Tool.
 func (t *TerminalTool) Definition() llm.Tool {
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTerminalTimeout
-	}
-	maxOut := t.MaxOutput
-	if maxOut <= 0 {
-		maxOut = DefaultTerminalMaxOutput
-	}
+	timeout := orDefault(t.Timeout, DefaultTerminalTimeout)
+	maxOut := orDefault(t.MaxOutput, DefaultTerminalMaxOutput)
 	r := strings.NewReplacer("{timeout}", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64), "{max-output}", strconv.Itoa(maxOut))
 	return llm.Tool{Name: ToolTerminal, Description: r.Replace(terminalDescription), Parameters: json.RawMessage(r.Replace(terminalSchema))}
 }
@@ -163,15 +157,9 @@ func (t *TerminalTool) Run(ctx context.Context, call ToolCall) (ToolResult, erro
 	if strings.ContainsRune(*a.Command, 0) {
 		return ToolResult{}, errors.New(`terminal: the command contains a NUL character, which bash cannot run; write it with printf '\0' or a file instead`)
 	}
-	timeout := t.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTerminalTimeout
-	}
+	timeout := orDefault(t.Timeout, DefaultTerminalTimeout)
 	if a.Timeout > 0 {
-		maxT := t.MaxTimeout
-		if maxT <= 0 {
-			maxT = DefaultTerminalMaxTimeout
-		}
+		maxT := orDefault(t.MaxTimeout, DefaultTerminalMaxTimeout)
 		timeout = maxT // also when the value would overflow a Duration
 		if float64(a.Timeout) < maxT.Seconds() {
 			timeout = time.Duration(float64(a.Timeout) * float64(time.Second))
@@ -190,15 +178,7 @@ func (t *TerminalTool) run(ctx context.Context, call ToolCall, command string, t
 	st, marker := t.state, t.marker
 	t.mu.Unlock()
 
-	maxOut := t.MaxOutput
-	if maxOut <= 0 {
-		maxOut = DefaultTerminalMaxOutput
-	}
-	maxSaved := t.MaxSaved
-	if maxSaved <= 0 {
-		maxSaved = DefaultTerminalMaxSaved
-	}
-	capture := newOutputCapture(maxOut, maxSaved)
+	capture := newOutputCapture(orDefault(t.MaxOutput, DefaultTerminalMaxOutput), orDefault(t.MaxSaved, DefaultTerminalMaxSaved))
 	if t.uploadChunk > 0 {
 		capture.chunk = t.uploadChunk
 	}

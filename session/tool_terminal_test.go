@@ -15,7 +15,7 @@ import (
 
 func ttTerm(t *testing.T, tool Tool, sb sandbox.Sandbox, cmd string) (ToolResult, string) {
 	t.Helper()
-	res, err, out, _ := ttRun(t, tool, sb, "c", map[string]any{"command": cmd})
+	res, out, _, err := ttRun(t, tool, sb, "c", map[string]any{"command": cmd})
 	if err != nil {
 		t.Fatalf("%q: %v", cmd, err)
 	}
@@ -25,7 +25,7 @@ func ttTerm(t *testing.T, tool Tool, sb sandbox.Sandbox, cmd string) (ToolResult
 func TestTerminalBasicOutputAndExitCode(t *testing.T) {
 	sb := ttSandbox(t)
 	tool := NewTerminalTool()
-	res, err, out, errb := ttRun(t, tool, sb, "c1", map[string]any{"command": "echo hello; echo oops >&2; exit 0"})
+	res, out, errb, err := ttRun(t, tool, sb, "c1", map[string]any{"command": "echo hello; echo oops >&2; exit 0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ line2'; export PATH="$PWD/bin:$PATH"; unset HOME; LOCAL_ONLY=1; export LANG=C.UT
 func TestTerminalTimeout(t *testing.T) {
 	sb := ttSandbox(t)
 	tool := &TerminalTool{Timeout: 1500 * time.Millisecond} // the zero value is usable
-	res, err, out, _ := ttRun(t, tool, sb, "t", map[string]any{"command": "echo started; sleep 20; echo never"})
+	res, out, _, err := ttRun(t, tool, sb, "t", map[string]any{"command": "echo started; sleep 20; echo never"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestTerminalReset(t *testing.T) {
 func TestTerminalTruncatesHugeOutputAndSavesAll(t *testing.T) {
 	sb := ttSandbox(t)
 	tool := NewTerminalTool()
-	res, err, out, _ := ttRun(t, tool, sb, "call/huge 1", map[string]any{"command": "seq 1 200000"})
+	res, out, _, err := ttRun(t, tool, sb, "call/huge 1", map[string]any{"command": "seq 1 200000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestTerminalSmallLimitAndChunkedSave(t *testing.T) {
 func TestTerminalSanitizesForModel(t *testing.T) {
 	sb := ttSandbox(t)
 	tool := NewTerminalTool()
-	res, _, out, _ := ttRun(t, tool, sb, "n", map[string]any{"command": `printf 'a\0b\377c\033[31mred\n'`})
+	res, out, _, _ := ttRun(t, tool, sb, "n", map[string]any{"command": `printf 'a\0b\377c\033[31mred\n'`})
 	if out.String() != "a\x00b\xffc\x1b[31mred\n" {
 		t.Fatalf("stream altered: %q", out.String())
 	}
@@ -248,7 +248,7 @@ func TestTerminalSanitizesForModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Output ending in NUL, then no newline: nothing held back or lost.
-	_, _, out, _ = ttRun(t, tool, sb, "n2", map[string]any{"command": `printf 'x\0'`})
+	_, out, _, _ = ttRun(t, tool, sb, "n2", map[string]any{"command": `printf 'x\0'`})
 	if out.String() != "x\x00" {
 		t.Fatalf("trailing NUL: %q", out.String())
 	}
@@ -258,14 +258,14 @@ func TestTerminalInvalidCalls(t *testing.T) {
 	sb := ttSandbox(t)
 	tool := NewTerminalTool()
 	for _, args := range []string{`{`, `{}`, `{"command": 5}`, `{"command": "  "}`, `{"command": "ls", "timeout": -1}`, `{"command": "echo a\u0000b"}`} {
-		_, err, _, _ := ttRun(t, tool, sb, "x", args)
+		_, _, _, err := ttRun(t, tool, sb, "x", args)
 		if err == nil {
 			t.Errorf("%s: no error", args)
 		} else if !strings.Contains(err.Error(), "command") && !strings.Contains(err.Error(), "timeout") {
 			t.Errorf("%s: unhelpful error %v", args, err)
 		}
 	}
-	res, err, _, _ := ttRun(t, tool, sb, "x", `{"command": "y", "is_input": true}`)
+	res, _, _, err := ttRun(t, tool, sb, "x", `{"command": "y", "is_input": true}`)
 	if err != nil || !res.IsError || !strings.Contains(res.Content, "not supported") {
 		t.Fatalf("is_input: %+v %v", res, err)
 	}

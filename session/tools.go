@@ -28,6 +28,15 @@ func DefaultTools(planning bool) []Tool {
 	return tools
 }
 
+// orDefault is v when it is set (> 0), else def: what a zero setting
+// means throughout the package.
+func orDefault[T ~int | ~int64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
 // decodeArgs unmarshals a model's tool arguments into dst. Unknown fields
 // are ignored on purpose: prompts written for other agents make models send
 // extras (OpenHands' "security_risk", for one), and refusing them would only

@@ -71,17 +71,17 @@ func ttArgs(tb testing.TB, args any) json.RawMessage {
 
 // ttRun runs one call of tool with args in sb; stdout and stderr are
 // captured into the returned buffers.
-func ttRun(tb testing.TB, tool Tool, sb sandbox.Sandbox, id string, args any) (ToolResult, error, *ttBuffer, *ttBuffer) {
+func ttRun(tb testing.TB, tool Tool, sb sandbox.Sandbox, id string, args any) (ToolResult, *ttBuffer, *ttBuffer, error) {
 	tb.Helper()
 	var out, errb ttBuffer
 	res, err := tool.Run(context.Background(), ToolCall{ID: id, Args: ttArgs(tb, args), Sandbox: sb, Stdout: &out, Stderr: &errb})
-	return res, err, &out, &errb
+	return res, &out, &errb, err
 }
 
 // ttMust runs a call that must succeed (no error, not IsError).
 func ttMust(tb testing.TB, tool Tool, sb sandbox.Sandbox, args any) ToolResult {
 	tb.Helper()
-	res, err, _, _ := ttRun(tb, tool, sb, "call-1", args)
+	res, _, _, err := ttRun(tb, tool, sb, "call-1", args)
 	if err != nil {
 		tb.Fatalf("run %s: unexpected error: %v", ttArgs(tb, args), err)
 	}

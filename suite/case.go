@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tether-dev/tether/internal/ctxwait"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 )
@@ -143,7 +144,7 @@ func (r *runner) create(ctx context.Context, p sandbox.Provider, c Case, tr *tra
 		}
 		r.log.Info("sandbox creation rate limited; backing off", "case", c.ID, "wait", wait)
 		tr.state(StateCreating, fmt.Sprintf("rate limited by %s; retrying in %s", p.Name(), wait.Round(time.Millisecond)))
-		if !sleepCtx(ctx, wait) {
+		if !ctxwait.Sleep(ctx, wait) {
 			return nil, ctx.Err()
 		}
 	}

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/tether-dev/tether/internal/tailbuf"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 )
@@ -38,7 +38,7 @@ func (r *runner) setup(ctx context.Context, sb sandbox.Sandbox, c Case, tr *trac
 	}
 	for i, cmd := range su.Commands {
 		tr.state(StateSetup, "running "+cmd)
-		out := &tailBuffer{max: outputTail}
+		out := tailbuf.New(outputTail)
 		res, err := sb.Exec(ctx, sandbox.ExecRequest{Command: cmd, Timeout: su.Timeout, Stdout: out, Stderr: out})
 		what := fmt.Sprintf("setup command %d (%s)", i+1, oneLine(cmd, 80))
 		switch {
@@ -47,9 +47,9 @@ func (r *runner) setup(ctx context.Context, sb sandbox.Sandbox, c Case, tr *trac
 		case res.Cancelled:
 			return fmt.Errorf("setup failed: %s was cancelled", what)
 		case res.TimedOut:
-			return fmt.Errorf("setup failed: %s timed out after %s (raise setup.timeout)%s", what, su.Timeout, out.quote())
+			return fmt.Errorf("setup failed: %s timed out after %s (raise setup.timeout)%s", what, su.Timeout, quoteTail(out))
 		case res.ExitCode != 0:
-			return fmt.Errorf("setup failed: %s exited %d%s", what, res.ExitCode, out.quote())
+			return fmt.Errorf("setup failed: %s exited %d%s", what, res.ExitCode, quoteTail(out))
 		}
 	}
 	return nil
@@ -88,19 +88,19 @@ func runChecks(ctx context.Context, sb sandbox.Sandbox, c Case, status session.S
 }
 
 func checkCommand(ctx context.Context, sb sandbox.Sandbox, ch Check) (bool, string) {
-	out := &tailBuffer{max: outputTail}
+	out := tailbuf.New(outputTail)
 	res, err := sb.Exec(ctx, sandbox.ExecRequest{Command: ch.Command, Timeout: ch.Timeout, Stdout: out, Stderr: out})
 	switch {
 	case err != nil:
 		return false, "could not run: " + err.Error()
 	case res.TimedOut:
-		return false, fmt.Sprintf("timed out after %s%s", ch.Timeout, out.quote())
+		return false, fmt.Sprintf("timed out after %s%s", ch.Timeout, quoteTail(out))
 	case res.Cancelled:
 		return false, "cancelled"
 	case res.ExitCode != 0:
-		return false, fmt.Sprintf("exited %d%s", res.ExitCode, out.quote())
+		return false, fmt.Sprintf("exited %d%s", res.ExitCode, quoteTail(out))
 	}
-	return true, strings.TrimSpace(tail(out.String(), 200))
+	return true, strings.TrimSpace(tail(tailString(out), 200))
 }
 
 func checkFile(ctx context.Context, sb sandbox.Sandbox, ch Check) (bool, string) {
@@ -128,35 +128,11 @@ func quoteContent(s string) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// tailBuffer keeps the last max bytes written to it. Stdout and stderr
-// share one, written from different goroutines.
-type tailBuffer struct {
-	mu    sync.Mutex
-	max   int
-	buf   []byte
-	total int64
-}
-
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.total += int64(len(p))
-	if len(p) >= t.max {
-		t.buf = append(t.buf[:0], p[len(p)-t.max:]...)
-		return len(p), nil
-	}
-	if over := len(t.buf) + len(p) - t.max; over > 0 {
-		t.buf = append(t.buf[:0], t.buf[over:]...)
-	}
-	t.buf = append(t.buf, p...)
-	return len(p), nil
-}
-
-func (t *tailBuffer) String() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	b := t.buf
-	if t.total <= int64(len(b)) {
+// tailString is the output kept, sanitised, with "…" in front when earlier
+// output was dropped (and no broken UTF-8 sequence after it).
+func tailString(t *tailbuf.Buffer) string {
+	b, dropped := t.Tail()
+	if dropped == 0 {
 		return sanitize(string(b))
 	}
 	for len(b) > 0 && !utf8.RuneStart(b[0]) {
@@ -165,9 +141,9 @@ func (t *tailBuffer) String() string {
 	return sanitize("…" + string(b))
 }
 
-// quote is ": <output>" for error messages, or "" when there was none.
-func (t *tailBuffer) quote() string {
-	s := strings.TrimSpace(t.String())
+// quoteTail is ":\n<output>" for error messages, or " (no output)".
+func quoteTail(t *tailbuf.Buffer) string {
+	s := strings.TrimSpace(tailString(t))
 	if s == "" {
 		return " (no output)"
 	}

@@ -103,10 +103,10 @@ func (g *gate) stats() (limit, peak, cuts int) {
 }
 
 // rateLimitInfo reports whether err is a rate-limit answer and how long the
-// provider asked to wait (0 when it did not say). Package sandbox has no
-// rate-limit sentinel (yet), so it recognises errors with a RateLimited()
-// bool or StatusCode() int (429) method and, failing those, the usual
-// wording of a 429 answer.
+// provider asked to wait (0 when it did not say). tether's providers mark
+// a refusal with sandbox.ErrRateLimited; a provider written elsewhere may
+// not, so errors with a RateLimited() bool or StatusCode() int (429)
+// method and, failing those, the usual wording of a 429 answer count too.
 func rateLimitInfo(err error) (bool, time.Duration) {
 	if err == nil {
 		return false, 0
@@ -151,16 +151,4 @@ func backoff(n int, base, cap, hint time.Duration) time.Duration {
 	d = min(d, cap)
 	d = d/2 + rand.N(d/2+1)
 	return max(d, hint)
-}
-
-// sleepCtx waits d or until ctx ends; false when ctx ended.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -44,18 +44,7 @@ type fileCase struct {
 	Runs       *int          `toml:"runs"`
 	Variants   []fileVariant `toml:"variants"`
 
-	Model    string            `toml:"model"`
-	Planning *bool             `toml:"planning"`
-	Vars     map[string]string `toml:"vars"`
-	Sandbox  fileSandbox       `toml:"sandbox"`
-	Limits   fileLimits        `toml:"limits"`
-	Setup    fileSetup         `toml:"setup"`
-	Checks   []fileCheck       `toml:"checks"`
-}
-
-func (c fileCase) common() fileCommon {
-	return fileCommon{Model: c.Model, Planning: c.Planning, Vars: c.Vars, Sandbox: c.Sandbox,
-		Limits: c.Limits, Setup: c.Setup, Checks: c.Checks}
+	fileCommon // its keys sit beside the case's own, as in [defaults]
 }
 
 type fileVariant struct {

@@ -99,7 +99,7 @@ func (p *parser) caseDef(fc fileCase, d fileCommon, m matrix, at string) (caseDe
 	if !validName(fc.Name) {
 		return def, p.errAt(at+".name", "case name %q is not valid: use letters, digits, '-', '_' and '.' (at most 100)", fc.Name)
 	}
-	if err := p.checkCommon(fc.common(), at); err != nil {
+	if err := p.checkCommon(fc.fileCommon, at); err != nil {
 		return def, err
 	}
 	prompt, err := p.prompt(fc.Prompt, fc.PromptFile, at)

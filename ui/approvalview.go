@@ -17,8 +17,16 @@ func (a *app) approvalBody(w int) []string {
 	var out []string
 	safe := termsafe.SanitizeLine
 	head := st.bold.Render(safe(act.Tool))
-	if act.Summary != "" && (act.Command == "" || !strings.Contains(act.Summary, act.Command)) {
-		head += "  " + safe(act.Summary)
+	// A summary that is the command (or its start, cut with "…") is
+	// not worth a second copy above the command itself.
+	sumIsCommand := act.Command != "" && (strings.Contains(act.Summary, act.Command) ||
+		strings.HasPrefix(strings.TrimSpace(act.Command), strings.TrimSuffix(act.Summary, "…")))
+	if act.Summary != "" && !sumIsCommand {
+		// "finish: done" after "finish" would say the tool's name twice.
+		sum := strings.TrimSpace(strings.TrimPrefix(act.Summary, act.Tool+":"))
+		if sum != "" && sum != act.Tool {
+			head += "  " + safe(sum)
+		}
 	}
 	out = append(out, head)
 	switch p.mode {

@@ -120,6 +120,9 @@ func (a *app) onState(ev session.Event) tea.Cmd {
 	sc := ev.State
 	prev := a.sess.state
 	a.sess.state, a.sess.reason = sc.To, sc.Reason
+	if a.noticeUntil && sc.To != prev {
+		a.setNotice("", false)
+	}
 	if sc.To == session.StateRunning && !(prev == session.StatePaused || prev == session.StateWaiting) {
 		a.sess.runStart, a.sess.runEnd = ev.Time, ev.Time
 		if a.sess.runStart.IsZero() {

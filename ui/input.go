@@ -153,7 +153,12 @@ func (a *app) submit() tea.Cmd {
 		return func() tea.Msg { return shellDoneMsg{cmd: cmd, err: eng.Shell(cmd)} }
 	} else {
 		if !a.info.HasModel {
-			a.setNotice(a.noModelText()+" — meanwhile !cmd runs commands", true)
+			if a.layout().bannerH > 0 {
+				// The banner already says how to set one up.
+				a.setNotice("not sent: no model is configured (see above); !cmd runs a command yourself", true)
+			} else {
+				a.setNotice(a.noModelText()+" — meanwhile !cmd runs commands", true)
+			}
 			return nil
 		}
 		busy := a.runActive()
@@ -163,7 +168,7 @@ func (a *app) submit() tea.Cmd {
 		}
 		if busy {
 			a.queued++
-			a.setNotice("queued: it is sent when the current run ends", false)
+			a.setPending("queued: it is sent when the current run ends")
 		} else {
 			a.setNotice("", false)
 		}
@@ -202,7 +207,7 @@ func (a *app) cancelRun() tea.Cmd {
 		return nil
 	}
 	a.eng.Cancel()
-	a.setNotice("cancelling the run…", false)
+	a.setPending("cancelling the run…")
 	return nil
 }
 
@@ -210,10 +215,10 @@ func (a *app) togglePause() tea.Cmd {
 	switch {
 	case a.sess.state == session.StatePaused:
 		a.eng.Resume()
-		a.setNotice("resuming…", false)
+		a.setPending("resuming…")
 	case a.runActive():
 		a.eng.Pause()
-		a.setNotice("pausing at the next step… (ctrl+p resumes)", false)
+		a.setPending("pausing at the next step… (ctrl+p resumes)")
 	default:
 		a.setNotice("nothing is running to pause", false)
 	}

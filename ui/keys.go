@@ -35,7 +35,7 @@ func newKeyMap() keyMap {
 		Pause:     b([]string{"ctrl+p"}, "ctrl+p", "pause/resume"),
 		Cancel:    b([]string{"esc"}, "esc", "cancel run"),
 		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
-		Quit:      b([]string{"ctrl+q", "ctrl+d"}, "ctrl+q/ctrl+d", "quit"),
+		Quit:      b([]string{"ctrl+q", "ctrl+d"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
 		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
 
 		Approve:    b([]string{"y"}, "y", "approve"),
@@ -64,6 +64,27 @@ func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
 
 func (m *app) shortHelp() []key.Binding {
 	k := m.keys
+	hint := func(keys, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
+	}
+	// A dialog on top takes every key: name only what it answers to.
+	switch {
+	case m.quit.active:
+		return nil
+	case m.quit.confirm:
+		return []key.Binding{hint("y", "quit"), hint("n/esc", "stay")}
+	case m.showHelp:
+		return []key.Binding{hint("esc/?", "close help")}
+	}
+	if m.focus == focusStream && m.stream.CapturingInput() {
+		// Search box or full view: they take every key but ctrl+c (and,
+		// live, ctrl+q); replay's play and step keys do not reach it.
+		quit := withHelp(k.Quit, "ctrl+q", "quit")
+		if m.replay != nil {
+			quit = hint("ctrl+c", "quit")
+		}
+		return append(m.stream.ShortHelp(), quit)
+	}
 	if m.replay != nil {
 		return append([]key.Binding{k.Play, k.Speed, k.StepEv, k.Jump, k.ReplayQuit, k.Help}, withoutSpace(m.stream.ShortHelp())...)
 	}
@@ -85,7 +106,11 @@ func (m *app) shortHelp() []key.Binding {
 		out = append([]key.Binding{k.Review}, out...)
 	}
 	if m.busy() {
-		out = append(out, k.Cancel, k.Pause)
+		out = append(out, k.Cancel)
+	}
+	if m.runActive() {
+		// Pausing is between the agent's steps: not for your own !command.
+		out = append(out, k.Pause)
 	}
 	return append(out, k.Step, hf, withHelp(k.Quit, "ctrl+q", "quit"))
 }

@@ -49,6 +49,7 @@ type app struct {
 	sandboxHidden bool
 	notice        string
 	noticeErr     bool
+	noticeUntil   bool // the notice announces a state change: it goes when one comes
 	queued        int
 	quitArmed     bool // ctrl+c pressed once while idle
 	eventsClosed  bool
@@ -249,7 +250,14 @@ func (a *app) onPaste(msg tea.PasteMsg) tea.Cmd {
 // setNotice shows one line of feedback; it may quote engine errors, so it
 // is made terminal-safe.
 func (a *app) setNotice(s string, isErr bool) {
-	a.notice, a.noticeErr = termsafe.SanitizeLine(s), isErr
+	a.notice, a.noticeErr, a.noticeUntil = termsafe.SanitizeLine(s), isErr, false
+}
+
+// setPending shows "cancelling…"-like feedback that would be stale once
+// the session's state changes (the status bar then says what happened).
+func (a *app) setPending(s string) {
+	a.setNotice(s, false)
+	a.noticeUntil = true
 }
 
 // setFocus moves keyboard focus, keeping the components' own focus flags in

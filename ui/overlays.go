@@ -70,6 +70,7 @@ func (a *app) helpBox(w, h int) []string {
 		body = append(body, strings.Split(hm.FullHelpView(groups[start:end]), "\n")...)
 		start = end
 	}
-	body = append(body, "", a.st.faint.Render("esc or ? closes"))
-	return a.boxLines("keys", body, w, h)
+	// How to close it is in the title: on a small screen the end of the
+	// body is cut off.
+	return a.boxLines("keys · esc or ? closes", body, w, h)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -27,6 +28,13 @@ func newPromptBox(st styles, isDark bool, placeholder string) promptBox {
 	ta := textarea.New()
 	ta.ShowLineNumbers = false
 	ta.Prompt = "› "
+	// One marker for the message, not one per line of it.
+	ta.SetPromptFunc(2, func(pi textarea.PromptInfo) string {
+		if pi.LineNumber == 0 {
+			return "› "
+		}
+		return "  "
+	})
 	ta.Placeholder = placeholder
 	ta.DynamicHeight = true
 	ta.MinHeight = 1
@@ -65,6 +73,31 @@ func (p *promptBox) setStyles(st styles, isDark bool) {
 		s.Focused.CursorLine = lipgloss.NewStyle()
 	}
 	p.ta.SetStyles(s)
+}
+
+// visualRows is how many screen rows the text takes at the box's width,
+// counting wrapped lines (the textarea's own height is capped by the box,
+// so it cannot say the box should grow), up to limit.
+func (p *promptBox) visualRows(limit int) int {
+	n := p.ta.LineCount()
+	if n >= limit {
+		return n
+	}
+	w := p.ta.Width()
+	if w <= 0 {
+		return n
+	}
+	rows := 0
+	for _, line := range strings.Split(p.ta.Value(), "\n") {
+		rows++
+		if ansi.StringWidth(line) >= w { // the textarea wraps a full line too
+			rows += strings.Count(ansi.Wrap(line, w-1, " "), "\n")
+		}
+		if rows >= limit {
+			return limit
+		}
+	}
+	return max(rows, n)
 }
 
 func (p *promptBox) value() string { return p.ta.Value() }

@@ -56,6 +56,13 @@ func gone(state string) bool {
 	return state == "destroyed" || state == "deleted"
 }
 
+// failed reports a sandbox that never came up: it has no uptime, and
+// nothing can run until tether is started again.
+func (a *app) sandboxFailed() bool {
+	in := a.sbx.info
+	return in != nil && in.State == "error" && in.ID == ""
+}
+
 func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
 	pick := func(a, b string) string {
 		if b != "" {
@@ -108,6 +115,13 @@ func (a *app) uptime() time.Duration {
 	return end.Sub(start)
 }
 
+func (a *app) uptimeText() string {
+	if a.sandboxFailed() {
+		return ""
+	}
+	return fmtDuration(a.uptime())
+}
+
 func resources(in *session.SandboxInfo) string {
 	var parts []string
 	if in.CPU > 0 {
@@ -149,7 +163,7 @@ func (a *app) sandboxRows() [][2]string {
 		{"resources", resources(in)},
 		{"workdir", in.WorkDir},
 		{"isolation", in.Isolation},
-		{"uptime", fmtDuration(a.uptime())},
+		{"uptime", a.uptimeText()},
 	}
 	if in.Name != "" && in.Name != in.ID {
 		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})
@@ -183,7 +197,9 @@ func (a *app) sandboxSide(w, h int) []string {
 	indent := strings.Repeat(" ", labelW)
 	for _, r := range rows {
 		label := a.st.label.Render(fmt.Sprintf(" %-9s ", r[0]))
-		for i, part := range wrapText(r[1], max(w-labelW, 4)) {
+		// Paths, ids and labels have no spaces: break them after a
+		// separator rather than in the middle of a word.
+		for i, part := range strings.Split(ansi.Wrap(r[1], max(w-labelW, 4), " /-=,"), "\n") {
 			if i > 0 {
 				label = indent
 			}
@@ -205,12 +221,25 @@ func (a *app) sandboxStrip(w int) string {
 		cur = "?"
 	}
 	safe := termsafe.SanitizeLine
-	parts := []string{a.st.bold.Render("sandbox") + " " + safe(in.Provider+" "+in.ID), a.st.state(safe(cur))}
+	head := a.st.bold.Render("sandbox")
+	if in.ID != "" {
+		head += " " + safe(in.ID)
+	}
+	parts := []string{head}
+	if in.Provider != "" {
+		parts = append(parts, safe(in.Provider))
+	}
+	parts = append(parts, a.st.state(safe(cur)))
 	image := in.Image
 	if in.Snapshot != "" {
 		image = in.Snapshot
 	}
-	for _, p := range []string{image, in.Target, resources(in), in.Isolation, "up " + fmtDuration(a.uptime())} {
+	// Most telling first: what is cut at the right edge is the least missed.
+	up := ""
+	if t := a.uptimeText(); t != "" {
+		up = "up " + t
+	}
+	for _, p := range []string{up, image, in.Target, resources(in), in.Isolation} {
 		if p != "" {
 			parts = append(parts, safe(p))
 		}

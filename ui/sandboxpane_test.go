@@ -32,7 +32,7 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	}
 	// Narrow: a one-line strip; ctrl+b hides it.
 	update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	if first := strings.Split(screen(m), "\n")[0]; !strings.HasPrefix(first, "sandbox local local-abc · started") {
+	if first := strings.Split(screen(m), "\n")[0]; !strings.HasPrefix(first, "sandbox local-abc · local · started · up 02:35 ·") {
 		t.Errorf("narrow strip = %q", first)
 	}
 	press(m, "ctrl+b")

@@ -72,10 +72,25 @@ func (a *app) statusLine() string {
 		}
 	}
 	state := icon + " " + st.stateAs(string(a.sess.state), label)
-	if a.sess.state.Terminal() && a.sess.reason != "" {
-		state += st.faint.Render(" (" + termsafe.SanitizeLine(a.sess.reason) + ")")
+	switch {
+	case a.runActive() || a.replay != nil || len(a.direct) > 0:
+	case a.sandboxFailed():
+		// "idle" would invite a prompt that has nowhere to run.
+		state = "✗ " + st.stateAs(string(session.StateError), "no sandbox")
+	case a.sbx.info != nil && a.sbx.info.ID == "" && a.sbx.info.State != "error":
+		// A prompt sent now waits for the sandbox: say so.
+		state = "◌ " + st.stateAs(string(session.StateIdle), "starting sandbox…")
 	}
 	parts := []part{{state, 9}}
+	// The reason goes first when space is short: the event stream has it
+	// too. "cancelled (cancelled by user)" says nothing twice.
+	if r := termsafe.SanitizeLine(a.sess.reason); a.sess.state.Terminal() && r != "" && r != "cancelled by user" {
+		parts[0].text += st.faint.Render(" (" + r + ")")
+		if lipgloss.Width(parts[0].text) > a.w/2 {
+			parts[0].text = state
+			parts = append(parts, part{st.faint.Render(r), 2})
+		}
+	}
 	if a.replay == nil {
 		model := termsafe.SanitizeLine(a.info.ModelName)
 		if !a.info.HasModel || model == "" {
@@ -100,16 +115,20 @@ func (a *app) statusLine() string {
 		}
 		parts = append(parts, part{fmtDuration(max(end.Sub(a.sess.runStart), 0)), 3})
 	}
-	step := "step off"
+	// The usual settings ("step off", "follow") are the first to go when
+	// space is short; the unusual ones are worth keeping.
+	step := part{"step off", 1}
 	if a.sess.stepMode {
-		step = st.bold.Render("step ON")
+		step = part{st.bold.Render("step ON"), 7}
 	}
-	parts = append(parts, part{step, 7})
-	follow := "follow"
+	if a.replay == nil { // a recording cannot be stepped through approvals
+		parts = append(parts, step)
+	}
+	follow := part{"follow", 1}
 	if !a.stream.Following() {
-		follow = st.bold.Render("scrolled")
+		follow = part{st.bold.Render("scrolled"), 6}
 	}
-	parts = append(parts, part{follow, 6})
+	parts = append(parts, follow)
 	if a.sandboxHidden || a.h < 12 {
 		if in := a.sbx.info; in != nil {
 			parts = append(parts, part{"sandbox " + st.state(termsafe.SanitizeLine(in.State)), 1})

@@ -22,6 +22,7 @@ type stream interface {
 	Following() bool
 	Unseen() int // entries added while scrolled back
 	CapturingInput() bool
+	InFullView() bool
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 	Close() error
@@ -34,5 +35,6 @@ func newStream(o Options, light bool) stream {
 		Light:        light,
 		SpillDir:     o.SpillDir,
 		MaxOutputRAM: o.MaxOutputRAM,
+		SpaceTaken:   o.Replay,
 	})
 }

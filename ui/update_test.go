@@ -132,6 +132,9 @@ func TestQueuedFeedbackWhileRunning(t *testing.T) {
 	if m.m.queued != 0 {
 		t.Fatalf("queued = %d after the prompt was taken", m.m.queued)
 	}
+	if strings.Contains(screen(m), "queued") {
+		t.Errorf("the queued notice outlived the run it waited for:\n%s", screen(m))
+	}
 }
 
 func TestPromptHistory(t *testing.T) {

@@ -46,9 +46,14 @@ func (a *app) layout() layout {
 	rest -= l.statusH
 	l.hint = a.h >= 6 && take(1)
 	if a.replay == nil && !a.info.HasModel && a.h >= 10 {
+		// The banner says how to fix the setup: on a usual 24-line
+		// terminal it gets the three lines it needs at 80 columns.
 		n := 1
-		if a.h >= 16 && len(a.bannerLines(a.w)) > 1 {
-			n = 2
+		if a.h >= 16 {
+			n = min(len(a.bannerLines(a.w)), 2)
+		}
+		if a.h >= 24 {
+			n = min(len(a.bannerLines(a.w)), 3)
 		}
 		if take(n) {
 			l.bannerH = n
@@ -63,7 +68,7 @@ func (a *app) layout() layout {
 		if l.promptFramed {
 			frame = 2
 		}
-		want := min(max(a.prompt.ta.LineCount(), 1), promptMaxHeight)
+		want := min(max(a.prompt.visualRows(promptMaxHeight), 1), promptMaxHeight)
 		if a.prompt.ta.Height() > want {
 			want = a.prompt.ta.Height()
 		}
@@ -74,7 +79,9 @@ func (a *app) layout() layout {
 
 	if !a.sandboxHidden && a.h >= 12 {
 		if a.w >= sideMinW {
-			l.sideW = sidePaneW
+			// Very wide screens give some of the room to the pane, so
+			// paths and labels stop wrapping.
+			l.sideW = min(sidePaneW+max(a.w-160, 0)/4, 56)
 		} else if take(1) {
 			l.strip = true
 		}
@@ -170,7 +177,11 @@ func (a *app) view() tea.View {
 func (a *app) middle(l layout) []string {
 	var left []string
 	title := "events"
-	if !a.stream.Following() {
+	switch {
+	case a.stream.InFullView():
+		// The list's scroll state means nothing here, and G is "bottom".
+		title = "events · full output"
+	case !a.stream.Following():
 		title = "events · scrolled (G follows)"
 		if n := a.stream.Unseen(); n > 0 {
 			title = fmt.Sprintf("events · %d new below (G follows)", n)
@@ -221,6 +232,11 @@ func (a *app) noticeView() string {
 }
 
 func (a *app) hintLine(l layout) string {
+	if a.inactive {
+		// The parent has the keyboard and shows its own keys: these
+		// would not work until the session is focused again.
+		return a.noticeView()
+	}
 	hints := a.shortHelpView(a.shortHelp())
 	// Feedback shares the hint line, so it never shifts the panes.
 	if a.notice != "" {

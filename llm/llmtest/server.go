@@ -233,24 +233,16 @@ func writeError(w http.ResponseWriter, status int, msg, typ, code, retryAfter st
 
 // complete answers a non-streaming request with one chat.completion object.
 func (s *Server) complete(w http.ResponseWriter, req ChatRequest, reply Reply) {
-	type call struct {
-		ID       string `json:"id"`
-		Type     string `json:"type"`
-		Function struct {
-			Name      string `json:"name"`
-			Arguments string `json:"arguments"`
-		} `json:"function"`
-	}
 	msg := struct {
-		Role      string  `json:"role"`
-		Content   *string `json:"content"`
-		ToolCalls []call  `json:"tool_calls,omitempty"`
+		Role      string     `json:"role"`
+		Content   *string    `json:"content"`
+		ToolCalls []wireCall `json:"tool_calls,omitempty"`
 	}{Role: "assistant"}
 	if reply.Text != "" || len(reply.ToolCalls) == 0 {
 		msg.Content = &reply.Text
 	}
 	for _, tc := range reply.ToolCalls {
-		c := call{ID: tc.ID, Type: "function"}
+		c := wireCall{ID: tc.ID, Type: "function"}
 		c.Function.Name, c.Function.Arguments = tc.Name, tc.Args
 		msg.ToolCalls = append(msg.ToolCalls, c)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -25,7 +26,7 @@ type fakeSession struct {
 
 func (s *Server) routeToolbox(mux *http.ServeMux) {
 	tb := func(pattern string, h func(http.ResponseWriter, *http.Request, *fakeSandbox)) {
-		method, path, _ := cutSpace(pattern)
+		method, path, _ := strings.Cut(pattern, " ")
 		mux.HandleFunc(method+" /toolbox/{id}"+path, s.withStartedSandbox(h))
 	}
 	tb("POST /process/execute", s.handleExecute)
@@ -41,15 +42,6 @@ func (s *Server) routeToolbox(mux *http.ServeMux) {
 	tb("POST /git/clone", s.handleClone)
 	tb("GET /work-dir", s.handleDir)
 	tb("GET /user-home-dir", s.handleDir)
-}
-
-func cutSpace(s string) (string, string, bool) {
-	for i := range len(s) {
-		if s[i] == ' ' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return "", s, false
 }
 
 // withStartedSandbox is withSandbox plus the real toolbox's refusal to serve

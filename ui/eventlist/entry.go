@@ -26,13 +26,15 @@ type entry struct {
 	text  strings.Builder // user/assistant/error/note text, raw (sanitized at render)
 	fatal bool
 
-	act      *session.Action
-	obs      *session.Observation
-	out      *outStore
-	diff     []string // sanitized diff lines
-	pending  bool     // awaiting approval
-	done     bool     // the entry will not change any more (its render is frozen)
-	expanded bool
+	act       *session.Action
+	obs       *session.Observation
+	out       *outStore
+	diff      []string             // sanitized diff lines
+	sbx       *session.SandboxInfo // a sandbox note: what is known so far
+	sbxStates []string             // and its successive states
+	pending   bool                 // awaiting approval
+	done      bool                 // the entry will not change any more (its render is frozen)
+	expanded  bool
 
 	// version counts changes; a render is reused while version, width and
 	// the expanded flag are what it was made with.
@@ -129,14 +131,16 @@ func (m *Model) Append(ev session.Event) {
 		}
 	case session.KindSandbox:
 		if ev.Sandbox != nil {
-			e := m.push(kindSandbox)
-			e.text.WriteString(sandboxText(ev.Sandbox))
-			e.done = true
+			m.onSandbox(ev.Sandbox)
 		}
 	}
 }
 
 func (m *Model) push(k entryKind) *entry {
+	if n := len(m.entries); n > 0 && m.entries[n-1].kind == kindSandbox {
+		// Only the last entry may still take more states of its sandbox.
+		m.entries[n-1].done = true
+	}
 	e := &entry{kind: k}
 	e.cache.slot = -1
 	m.entries = append(m.entries, e)
@@ -201,11 +205,13 @@ func (m *Model) onObservation(ev session.Event) {
 	if o.Diff != "" {
 		e.diff = splitSanitized(o.Diff)
 	}
-	if e.out == nil && o.Diff == "" && o.Content != "" && !o.Rejected {
+	if e.out == nil && o.Diff == "" && !o.Rejected {
 		// Tools that do not stream (file views, plans): their result is
 		// what there is to show.
-		e.out = m.newOut()
-		e.out.write("stdout", o.Content)
+		if body := resultBody(e, &o); body != "" {
+			e.out = m.newOut()
+			e.out.write("stdout", body)
+		}
 	}
 	if e.out != nil {
 		e.out.finish()
@@ -239,10 +245,15 @@ func (m *Model) onState(ev session.Event) {
 			e.changed()
 		}
 	}
+	reason := s.Reason
+	if n := len(m.entries); n > 0 && m.entries[n-1].kind == kindError && m.entries[n-1].text.String() == reason {
+		reason = "" // the error just above says it already
+	}
 	e := m.push(kindState)
-	e.text.WriteString(string(s.From) + " → " + string(s.To))
-	if s.Reason != "" {
-		e.text.WriteString(": " + s.Reason)
+	e.text.WriteString(stateName(s.From) + " → " + stateName(s.To))
+	// "waiting for approval: terminal" would repeat the state's name.
+	if r := strings.TrimPrefix(reason, "waiting for approval: "); r != "" {
+		e.text.WriteString(": " + r)
 	}
 	e.done = true
 }

@@ -57,6 +57,13 @@ func DefaultKeyMap() KeyMap {
 // ShortHelp is the list's main keys for bubbles/help.
 func (m *Model) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.search.typing || (m.full != nil && m.full.search.typing) {
+		// Every other key goes into the query while it is typed.
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "find")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	}
 	if m.full != nil {
 		return []key.Binding{k.Close, k.PageDown, k.Top, k.Follow, k.Left, k.Search, k.NextMatch}
 	}
@@ -73,7 +80,7 @@ func (m *Model) FullHelp() [][]key.Binding {
 		}
 	}
 	return [][]key.Binding{
-		{k.Prev, k.Next, k.LineUp, k.LineDown, k.PageUp, k.PageDown},
+		{k.Prev, k.Next, k.LineUp, k.LineDown, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown},
 		{k.Top, k.Follow, k.Toggle, k.ToggleAll, k.Open},
 		{k.Search, k.NextMatch, k.Filter},
 	}

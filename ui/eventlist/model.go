@@ -39,6 +39,7 @@
 package eventlist
 
 import (
+	"charm.land/bubbles/v2/key"
 	"errors"
 	"io"
 	"log/slog"
@@ -74,6 +75,9 @@ type Options struct {
 	ShowUsage bool
 	// Logger receives spill-file problems; nil discards.
 	Logger *slog.Logger
+	// SpaceTaken is for hosts that use space themselves (replay's
+	// play/pause): expanding is then only "o", and the list says so.
+	SpaceTaken bool
 }
 
 // Model is the event list. Use New; all methods must be called from the
@@ -131,9 +135,13 @@ func New(opts Options) *Model {
 	if maxRAM <= 0 {
 		maxRAM = DefaultMaxOutputRAM
 	}
+	keys := DefaultKeyMap()
+	if opts.SpaceTaken {
+		keys.Toggle = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "expand output"))
+	}
 	m := &Model{
 		opts:   opts,
-		keys:   DefaultKeyMap(),
+		keys:   keys,
 		log:    lg,
 		maxRAM: maxRAM,
 		calls:  make(map[string]*entry),
@@ -216,6 +224,9 @@ func (m *Model) Focused() bool { return m.focused }
 
 // Following reports whether the list sticks to the newest event.
 func (m *Model) Following() bool { return m.follow }
+
+// InFullView reports whether one call's full output fills the list.
+func (m *Model) InFullView() bool { return m.full != nil }
 
 // CapturingInput reports whether every key should come here: the list is
 // focused and its search box or full-output view is open.

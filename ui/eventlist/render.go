@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
 
@@ -78,9 +77,10 @@ func (m *Model) render(e *entry, w int) []string {
 		if e.fatal {
 			label = "✗ fatal: "
 		}
-		return prefixed(wrap(label+termsafe.Sanitize(e.text.String()), w), "", "  ", st.Error)
+		// Continuation rows are indented: wrap narrower so they still fit.
+		return prefixed(wrap(label+termsafe.Sanitize(e.text.String()), w-2), "", "  ", st.Error)
 	case kindState, kindUsage, kindSandbox:
-		return styleAll(wrap("· "+termsafe.Sanitize(e.text.String()), w), st.Dim)
+		return prefixed(wrap(termsafe.Sanitize(e.text.String()), w-2), "· ", "  ", st.Dim)
 	case kindTool:
 		return m.renderTool(e, w)
 	}
@@ -91,12 +91,32 @@ func (m *Model) renderTool(e *entry, w int) []string {
 	st := &m.pal
 	icon, head := toolTitle(e)
 	status, statusStyle := m.toolStatus(e)
-	rows := wrap(icon+head, w)
+	// Continuation rows are indented past the icon, so a wrapped "| sort"
+	// cannot pass for a line of output.
+	rows := wrap(icon+head, w-2)
+	// "(you)" marks the user's own !command; it belongs to the command,
+	// before the result badge.
+	you := ""
+	if e.act != nil && e.act.Direct {
+		you = " (you)"
+	}
 	out := make([]string, 0, len(rows)+12)
 	for i, r := range rows {
+		if i > 0 {
+			r = "  " + r
+		}
 		line := st.Command.on(r)
-		if i == len(rows)-1 && status != "" {
-			if ansi.StringWidth(r)+1+ansi.StringWidth(status) <= w {
+		if i < len(rows)-1 {
+			out = append(out, line)
+			continue
+		}
+		used := ansi.StringWidth(r)
+		if you != "" && used+len(you) <= w {
+			line += st.Dim.on(you)
+			used += len(you)
+		}
+		if status != "" {
+			if used+1+ansi.StringWidth(status) <= w {
 				line += " " + statusStyle.on(status)
 			} else {
 				out = append(out, line)
@@ -105,11 +125,8 @@ func (m *Model) renderTool(e *entry, w int) []string {
 		}
 		out = append(out, line)
 	}
-	if e.act != nil && e.act.Direct {
-		out[0] = out[0] + st.Dim.on(fit(" (you)", max(w-ansi.StringWidth(out[0]), 0)))
-	}
 	if e.obs != nil && e.obs.Rejected {
-		reason := strings.TrimSpace(e.obs.Content)
+		reason := rejectReason(e.obs.Content)
 		if reason != "" {
 			out = append(out, styleAll(wrap("  reason: "+termsafe.Sanitize(reason), w), st.Rejected)...)
 		}
@@ -122,8 +139,9 @@ func (m *Model) renderTool(e *entry, w int) []string {
 		out = m.renderOutput(out, e, w)
 	}
 	if e.obs != nil && e.obs.FullOutputPath != "" {
-		note := "  full output in the sandbox: " + termsafe.SanitizeLine(e.obs.FullOutputPath)
-		out = append(out, st.Dim.on(fit(note, w)))
+		// The path is there to be copied: wrap it (at its slashes), never cut it.
+		note := "full output in the sandbox: " + termsafe.SanitizeLine(e.obs.FullOutputPath)
+		out = append(out, prefixed(strings.Split(ansi.Wrap(note, max(w-2, 1), " /"), "\n"), "  ", "  ", st.Dim)...)
 	}
 	return out
 }
@@ -150,7 +168,7 @@ func (m *Model) renderDiff(out []string, e *entry, w int) []string {
 		out = append(out, m.gutterOut+s.on(fit(l, w-2)))
 	}
 	if show < n {
-		out = append(out, m.gutterOut+st.Dim.on(fit(fmt.Sprintf("… %d more diff lines (space to expand)", n-show), w-2)))
+		out = append(out, m.gutterOut+st.Dim.on(fit(fmt.Sprintf("… %d more diff lines (%s to expand)", n-show, m.keys.Toggle.Help().Key), w-2)))
 	}
 	return out
 }
@@ -180,7 +198,7 @@ func (m *Model) renderOutput(out []string, e *entry, w int) []string {
 	case !e.done:
 		from := max(total-runningTail, 0)
 		if from > 0 {
-			more(from, "space to expand")
+			more(from, m.keys.Toggle.Help().Key+" to expand")
 		}
 		for i := from; i < total; i++ {
 			if o.inRAM(i) {
@@ -195,7 +213,13 @@ func (m *Model) renderOutput(out []string, e *entry, w int) []string {
 		for i := 0; i < doneHead; i++ {
 			line(i)
 		}
-		more(total-doneHead-doneTail, "space to expand")
+		hidden := total - doneHead - doneTail
+		how := m.keys.Toggle.Help().Key + " to expand"
+		if hidden > hugeOutputLines {
+			// Thousands of lines inline would bury the rest of the list.
+			how = "enter: full output"
+		}
+		more(hidden, how)
 		for i := total - doneTail; i < total; i++ {
 			if o.inRAM(i) {
 				line(i)
@@ -204,6 +228,10 @@ func (m *Model) renderOutput(out []string, e *entry, w int) []string {
 	}
 	return out
 }
+
+// hugeOutputLines is how many hidden lines make the full view, not expanding in
+// place, the better way to read an output.
+const hugeOutputLines = 500
 
 func (m *Model) outLine(s string, w int) string {
 	s = fit(progressView(s), w-2)
@@ -241,7 +269,7 @@ func toolTitle(e *entry) (icon, head string) {
 	} else {
 		desc = termsafe.SanitizeLine(desc)
 	}
-	return "⚙ ", termsafe.SanitizeLine(a.Tool) + " " + desc
+	return "⚙ ", withTool(termsafe.SanitizeLine(a.Tool), desc)
 }
 
 // compactArgs is the arguments as one line of compact JSON, shortened.
@@ -270,6 +298,10 @@ func (m *Model) toolStatus(e *entry) (string, paint) {
 		return "· no result", st.Dim
 	case o.Rejected:
 		return "⊘ rejected", st.Rejected
+	case o.ExitCode != nil && *o.ExitCode == -1 && strings.Contains(o.Content, "[The command timed out"):
+		return "✗ timed out · " + fmtDuration(o.Duration), st.Fail
+	case o.ExitCode != nil && *o.ExitCode == -1 && strings.Contains(o.Content, "[The command was interrupted"):
+		return "■ interrupted · " + fmtDuration(o.Duration), st.Fail
 	case o.ExitCode != nil && *o.ExitCode != 0:
 		return fmt.Sprintf("✗ exit %d · %s", *o.ExitCode, fmtDuration(o.Duration)), st.Fail
 	case o.IsError:
@@ -330,33 +362,6 @@ func fit(s string, w int) string {
 func splitSanitized(s string) []string {
 	s = strings.TrimRight(termsafe.Sanitize(s), "\n")
 	return strings.Split(s, "\n")
-}
-
-func usageText(u *session.Usage) string {
-	s := fmt.Sprintf("tokens %d in / %d out (total %d / %d)", u.PromptTokens, u.CompletionTokens, u.TotalPromptTokens, u.TotalCompletionTokens)
-	if u.CostKnown {
-		s += fmt.Sprintf(" · $%.4f (total $%.4f)", u.CostUSD, u.TotalCostUSD)
-	} else {
-		s += " · cost unknown"
-	}
-	return s
-}
-
-func sandboxText(in *session.SandboxInfo) string {
-	parts := []string{"sandbox " + in.ID}
-	if in.Provider != "" {
-		parts = append(parts, in.Provider)
-	}
-	if in.State != "" {
-		parts = append(parts, in.State)
-	}
-	if in.Image != "" {
-		parts = append(parts, in.Image)
-	}
-	if in.Isolation != "" {
-		parts = append(parts, "isolation "+in.Isolation)
-	}
-	return strings.Join(parts, " · ")
 }
 
 // progressView shows a progress-bar line (one redrawn with bare CRs, which

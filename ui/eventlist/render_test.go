@@ -64,7 +64,7 @@ func TestEventKinds(t *testing.T) {
 	rej.Observation = &session.Observation{ToolCallID: "c3", Tool: "terminal", Rejected: true, Content: "too dangerous"}
 	m.Append(rej)
 	v = m.View()
-	mustContain(t, v, "$ rm -rf / ⊘ rejected", "reason: too dangerous", "· waiting_for_confirmation → running")
+	mustContain(t, v, "$ rm -rf / ⊘ rejected", "reason: too dangerous", "· waiting for approval → running")
 	mustNotContain(t, v, "awaiting approval")
 
 	ed := f.ev(session.KindAction)
@@ -104,7 +104,7 @@ func TestEventKinds(t *testing.T) {
 	d := f.action("c6", "whoami")
 	d.Action.Direct = true
 	m.Append(d)
-	mustContain(t, m.View(), "$ whoami ⋯ running (you)")
+	mustContain(t, m.View(), "$ whoami (you) ⋯ running")
 }
 
 func TestUsageShownWhenAsked(t *testing.T) {

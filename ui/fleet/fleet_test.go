@@ -252,6 +252,7 @@ func TestCloseOneSession(t *testing.T) {
 	waitScreen(t, tm, "#2 is still running")
 	press(tm, "y")
 	waitFor(t, tm, "session two gone from the list", func(f *fleet) bool { return len(f.sess) == 1 && f.sess[0].name == "#1" })
+	waitFor(t, tm, "the notice says it is closed", func(f *fleet) bool { return f.notice == "closed #2" })
 	if engs[1].count("Shutdown") != 1 || engs[0].count("Shutdown") != 0 {
 		t.Fatalf("Shutdown calls: one=%d two=%d", engs[0].count("Shutdown"), engs[1].count("Shutdown"))
 	}

@@ -50,6 +50,9 @@ func (f *fleet) checkQuit() tea.Cmd {
 	if !f.quitting {
 		for _, s := range f.sess {
 			if s.done {
+				if f.notice == "closing "+s.name+"…" {
+					f.setNotice("closed "+s.name, false)
+				}
 				f.remove(s.id)
 				return nil
 			}

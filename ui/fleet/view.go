@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"charm.land/lipgloss/v2"
 	"strconv"
 	"strings"
 
@@ -127,10 +128,7 @@ func (f *fleet) stripView(l layout, title string) []string {
 		return ui.FitLines([]string{line}, l.listW, l.listH)
 	}
 	rowsH := l.listH - 2
-	var rows []string
-	for i := scrollTop(f.cur, rowsH); i < len(f.sess) && len(rows) < rowsH; i++ {
-		rows = append(rows, f.rowLine(i, l.listW-2))
-	}
+	rows := f.alignedRows(scrollTop(f.cur, rowsH), rowsH, l.listW-2)
 	if len(f.sess) == 0 {
 		rows = append(rows, f.st.faint.Render(" none yet: ctrl+n starts one"))
 	}
@@ -277,6 +275,46 @@ func (f *fleet) rowLines(i, w int) []string {
 
 // rowLine is session i on one line (the top strip).
 func (f *fleet) rowLine(i, w int) string {
+	return ui.FitLine(strings.Join(f.rowCells(i), f.st.faint.Render(" │ ")), w)
+}
+
+// alignedRows are sessions from top on, one line each, their columns
+// padded to line up (the title, last, is not padded).
+func (f *fleet) alignedRows(top, n, w int) []string {
+	var cells [][]string
+	for i := top; i < len(f.sess) && len(cells) < n; i++ {
+		cells = append(cells, f.rowCells(i))
+	}
+	var widths []int
+	for _, c := range cells {
+		for j, cell := range c {
+			if j >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[j] = max(widths[j], lipgloss.Width(cell))
+		}
+	}
+	sep := f.st.faint.Render(" │ ")
+	rows := make([]string, len(cells))
+	for r, c := range cells {
+		var b strings.Builder
+		for j, cell := range c {
+			if j > 0 {
+				b.WriteString(sep)
+			}
+			b.WriteString(cell)
+			if j < len(c)-1 {
+				b.WriteString(strings.Repeat(" ", widths[j]-lipgloss.Width(cell)))
+			}
+		}
+		rows[r] = ui.FitLine(b.String(), w)
+	}
+	return rows
+}
+
+// rowCells are the columns of session i's one-line form: state, the
+// facts, then the title when there is one.
+func (f *fleet) rowCells(i int) []string {
 	s := f.sess[i]
 	sum := s.m.Summary()
 	name, icon, label := status(sum)
@@ -292,7 +330,7 @@ func (f *fleet) rowLine(i, w int) string {
 	if sum.Title != "" {
 		parts = append(parts, f.st.faint.Render(sum.Title))
 	}
-	return ui.FitLine(strings.Join(parts, f.st.faint.Render(" │ ")), w)
+	return parts
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

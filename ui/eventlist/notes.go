@@ -1,0 +1,152 @@
+package eventlist
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/tether-dev/tether/session"
+)
+
+// The one-line texts of notes (sandbox, usage, state) and the parts of a
+// tool call's result worth showing: what the session says for the model
+// is reworded or left out when the screen already shows it.
+
+// onSandbox shows a sandbox's states on one line while nothing else comes
+// between them ("creating → started"), rather than a line per state that
+// repeats the provider and id.
+func (m *Model) onSandbox(in *session.SandboxInfo) {
+	if n := len(m.entries); n > 0 {
+		last := m.entries[n-1]
+		if last.kind == kindSandbox && !last.done && last.sbx != nil &&
+			(in.ID == "" || last.sbx.ID == "" || in.ID == last.sbx.ID) {
+			merged := mergeSandbox(*last.sbx, *in)
+			last.sbx = &merged
+			if in.State != "" && (len(last.sbxStates) == 0 || last.sbxStates[len(last.sbxStates)-1] != in.State) {
+				last.sbxStates = append(last.sbxStates, in.State)
+			}
+			last.text.Reset()
+			last.text.WriteString(sandboxText(last.sbx, last.sbxStates))
+			last.changed()
+			return
+		}
+	}
+	e := m.push(kindSandbox)
+	info := *in
+	e.sbx = &info
+	if in.State != "" {
+		e.sbxStates = []string{in.State}
+	}
+	e.text.WriteString(sandboxText(e.sbx, e.sbxStates))
+	// Not done yet: the next state of the same sandbox joins this line.
+}
+
+// mergeSandbox keeps what an earlier event said that a later one leaves out.
+func mergeSandbox(old, in session.SandboxInfo) session.SandboxInfo {
+	if in.ID == "" {
+		in.ID = old.ID
+	}
+	if in.Provider == "" {
+		in.Provider = old.Provider
+	}
+	if in.Image == "" {
+		in.Image = old.Image
+	}
+	if in.Isolation == "" {
+		in.Isolation = old.Isolation
+	}
+	return in
+}
+
+// resultBody is what a call's result adds below it when nothing streamed:
+// not the notes the terminal adds for the model (the exit code is in the
+// badge), and not a finish message its title already shows in full.
+func resultBody(e *entry, o *session.Observation) string {
+	c := o.Content
+	tool := o.Tool
+	if e.act != nil {
+		tool = e.act.Tool
+	}
+	switch tool {
+	case "terminal":
+		lines := strings.Split(strings.TrimRight(c, "\n"), "\n")
+		keep := lines[:0]
+		for _, l := range lines {
+			// The badge shows the exit code, an interruption or a timeout,
+			// and the state line the cancel.
+			if strings.HasPrefix(l, "[The command ") || strings.HasPrefix(l, "[Current working directory: ") || l == "[cancelled by user]" {
+				continue
+			}
+			keep = append(keep, l)
+		}
+		c = strings.Join(keep, "\n")
+	case "finish":
+		if e.act != nil && e.act.Summary == "finish: "+strings.TrimSpace(c) {
+			return ""
+		}
+	}
+	if strings.TrimSpace(c) == "" {
+		return ""
+	}
+	return c
+}
+
+func usageText(u *session.Usage) string {
+	s := fmt.Sprintf("tokens %d in / %d out (total %d / %d)", u.PromptTokens, u.CompletionTokens, u.TotalPromptTokens, u.TotalCompletionTokens)
+	if u.CostKnown {
+		s += fmt.Sprintf(" · $%.4f (total $%.4f)", u.CostUSD, u.TotalCostUSD)
+	} else {
+		s += " · cost unknown"
+	}
+	return s
+}
+
+func sandboxText(in *session.SandboxInfo, states []string) string {
+	head := "sandbox"
+	if in.ID != "" {
+		head += " " + in.ID
+	}
+	parts := []string{head}
+	if in.Provider != "" {
+		parts = append(parts, in.Provider)
+	}
+	if len(states) > 0 {
+		parts = append(parts, strings.Join(states, " → "))
+	}
+	if in.Image != "" {
+		parts = append(parts, in.Image)
+	}
+	if in.Isolation != "" {
+		parts = append(parts, "isolation "+in.Isolation)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// withTool puts the tool's name before its summary unless the summary
+// already starts with it ("finish: done", not "finish finish: done").
+func withTool(tool, desc string) string {
+	switch {
+	case desc == "" || desc == tool:
+		return tool
+	case strings.HasPrefix(desc, tool+":") || strings.HasPrefix(desc, tool+" "):
+		return desc
+	}
+	return tool + " " + desc
+}
+
+// rejectReason is the user's own words from a rejection's result, which
+// the session wraps in a note to the model.
+func rejectReason(content string) string {
+	c := strings.TrimSpace(content)
+	if strings.HasPrefix(c, "The user rejected this action without giving a reason") {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(c, "The user rejected this action. Reason: "))
+}
+
+// stateName is how a session state reads to a person.
+func stateName(s session.State) string {
+	if s == session.StateWaiting {
+		return "waiting for approval"
+	}
+	return string(s)
+}
