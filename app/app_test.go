@@ -336,3 +336,34 @@ func TestSandboxSpecFromConfig(t *testing.T) {
 		t.Errorf("daytona without a key: %v", err)
 	}
 }
+
+// slowFailingProvider fails Create once release is closed.
+type slowFailingProvider struct {
+	failingProvider
+	release chan struct{}
+}
+
+func (p slowFailingProvider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandbox, error) {
+	<-p.release
+	return nil, errors.New("no capacity")
+}
+
+func TestEngineSaysQueuedWorkWillNotRun(t *testing.T) {
+	p := slowFailingProvider{release: make(chan struct{})}
+	e := StartEngine(EngineOptions{Provider: p})
+	if err := e.Shell("echo typed early"); err != nil {
+		t.Fatal(err) // queued: the sandbox is still being made
+	}
+	close(p.release)
+	evs := collect(t, e, func(ev session.Event) bool {
+		return ev.Kind == session.KindError && strings.Contains(ev.Error.Message, "were not run")
+	})
+	if last := evs[len(evs)-1]; last.Error.Fatal {
+		t.Errorf("the notice is not a fatal error: %+v", last.Error)
+	}
+	if err := e.Shell("echo later"); err == nil {
+		t.Error("after a failed start, a command must be refused, not queued")
+	}
+	go func() { _ = e.Shutdown(context.Background()) }()
+	collect(t, e, nil)
+}

@@ -108,6 +108,7 @@ func (e *Engine) create() {
 	if err != nil {
 		e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: sandbox.StateError})
 		e.emitError(fmt.Errorf("creating the sandbox: %w", err), true)
+		e.dropQueued()
 		return
 	}
 	if e.opts.Registry != nil {
@@ -124,6 +125,7 @@ func (e *Engine) create() {
 		e.mu.Lock()
 		e.sb = sb
 		e.mu.Unlock()
+		e.dropQueued()
 		return
 	}
 	e.mu.Lock()
@@ -141,6 +143,18 @@ func (e *Engine) create() {
 		if err := call(sess); err != nil {
 			e.emitError(err, false)
 		}
+	}
+}
+
+// dropQueued says, for each prompt or command typed while the sandbox was
+// being made, that it will not run: the user must not lose it silently.
+func (e *Engine) dropQueued() {
+	e.mu.Lock()
+	n := len(e.queued)
+	e.queued = nil
+	e.mu.Unlock()
+	if n > 0 {
+		e.emitError(fmt.Errorf("%d prompt(s) or command(s) typed while the sandbox was starting were not run: there is no sandbox to run them in", n), false)
 	}
 }
 

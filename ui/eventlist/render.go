@@ -75,7 +75,7 @@ func (m *Model) render(e *entry, w int) []string {
 	case kindError:
 		label := "✗ error: "
 		if e.fatal {
-			label = "✗ fatal: "
+			label = "✗ run stopped: " // the run, not tether: a new prompt still works
 		}
 		// Continuation rows are indented: wrap narrower so they still fit.
 		return prefixed(wrap(label+termsafe.Sanitize(e.text.String()), w-2), "", "  ", st.Error)

@@ -89,7 +89,7 @@ func TestEventKinds(t *testing.T) {
 	fe := f.err("budget exceeded")
 	fe.Error.Fatal = true
 	m.Append(fe)
-	mustContain(t, m.View(), "✗ error: model unreachable", "✗ fatal: budget exceeded")
+	mustContain(t, m.View(), "✗ error: model unreachable", "✗ run stopped: budget exceeded")
 
 	u := f.ev(session.KindUsage)
 	u.Usage = &session.Usage{PromptTokens: 10, CompletionTokens: 5}
