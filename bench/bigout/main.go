@@ -180,11 +180,18 @@ func selectCommand(r *rig.Rig, last string) error {
 		r.Type(rig.Key(k))
 	}
 	for try := 0; try < 6; try++ {
-		e := r.Expect(func(p string) bool { return strings.Contains(p, "esc close") })
+		// Entries without output (the finish call) open no view: the list
+		// says so instead.
+		e := r.Expect(func(p string) bool {
+			return strings.Contains(p, "esc close") || strings.Contains(p, "no tool output here")
+		})
 		r.Type(rig.Key("k"))
 		r.Type(rig.Key("enter"))
 		if _, err := e.Wait(10 * time.Second); err != nil {
 			return err
+		}
+		if !strings.Contains(r.LastFrame(), "esc close") {
+			continue
 		}
 		ok := strings.Contains(r.LastFrame(), "of "+last)
 		e = r.Expect(func(p string) bool { return !strings.Contains(p, "esc close") })
