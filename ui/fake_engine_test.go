@@ -159,7 +159,7 @@ func evSandbox(state string) session.Event {
 	return session.Event{Kind: session.KindSandbox, Sandbox: &session.SandboxInfo{
 		ID: "local-abc", Provider: "local", State: state, Image: "workspace dir",
 		CPU: 2, MemoryGB: 4, DiskGB: 10, WorkDir: "/w", Isolation: "bwrap",
-		Labels:    map[string]string{"created-by": "tether"},
+		Labels:    map[string]string{"created-by": "tether", "tether-pid": "4242", "team": "infra"},
 		CreatedAt: fixedNow().Add(-90 * time.Second),
 	}}
 }

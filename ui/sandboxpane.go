@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui/termsafe"
 )
@@ -168,10 +169,15 @@ func (a *app) sandboxRows() [][2]string {
 	if in.Name != "" && in.Name != in.ID {
 		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})
 	}
-	for i, k := range slices.Sorted(maps.Keys(in.Labels)) {
+	first := true
+	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
+		switch k {
+		case sandbox.LabelCreatedBy, sandbox.LabelHost, sandbox.LabelPID:
+			continue // tether's bookkeeping for cleanup, not the user's
+		}
 		label := ""
-		if i == 0 {
-			label = "labels"
+		if first {
+			label, first = "labels", false
 		}
 		rows = append(rows, [2]string{label, k + "=" + in.Labels[k]})
 	}

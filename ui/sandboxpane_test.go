@@ -20,9 +20,14 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	eng.emit(evSandbox("creating"), evSandbox("started"))
 	pump(m, eng)
 	s := screen(m)
-	for _, want := range []string{"creating → started", "uptime    01:30", "isolation bwrap", "created-by=tether", "2 cpu 4G ram 10G disk"} {
+	for _, want := range []string{"creating → started", "uptime    01:30", "isolation bwrap", "team=infra", "2 cpu 4G ram 10G disk"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("side pane lacks %q:\n%s", want, s)
+		}
+	}
+	for _, hidden := range []string{"created-by=", "tether-pid="} { // cleanup bookkeeping
+		if strings.Contains(s, hidden) {
+			t.Errorf("side pane shows tether's own label %q:\n%s", hidden, s)
 		}
 	}
 	now = now.Add(65 * time.Second)
