@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 func TestTypingYesInPromptNeverApproves(t *testing.T) {
@@ -138,7 +139,7 @@ func TestEditJSONIsValidated(t *testing.T) {
 	args := json.RawMessage(`{"path":"/w/a.txt","content":"hi"}`)
 	eng.emit(session.Event{Kind: session.KindAction, Action: &session.Action{
 		ToolCallID: "f1", Tool: "file_editor", Args: args, Summary: "create /w/a.txt", NeedsApproval: true,
-	}}, evState(session.StateRunning, session.StateWaiting, ""))
+	}}, uitest.State(session.StateRunning, session.StateWaiting, ""))
 	pump(m, eng)
 	press(m, "ctrl+a", "e")
 	if !strings.Contains(m.m.approval.editor.Value(), `"content": "hi"`) {
@@ -172,7 +173,7 @@ func TestApprovalClearedByObservationAndState(t *testing.T) {
 	m := newTestModel(t, eng, 80, 24)
 	eng.emit(scriptApproval()...)
 	pump(m, eng)
-	eng.emit(evState(session.StateWaiting, session.StateRunning, ""), evObservation("c2", "ok", 0))
+	eng.emit(uitest.State(session.StateWaiting, session.StateRunning, ""), evObservation("c2", "ok", 0))
 	pump(m, eng)
 	if m.m.approval.active() {
 		t.Fatal("approval panel still shown after the action ran")

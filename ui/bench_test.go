@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // BenchmarkView is one frame of a busy screen at 160×48.
@@ -31,7 +32,7 @@ func BenchmarkEventThroughput(b *testing.B) {
 	pump(m, eng)
 	batch := make([]session.Event, maxBatch)
 	for i := range batch {
-		batch[i] = evOutput("c1", fmt.Sprintf("line %d of a long build log with some text\n", i))
+		batch[i] = uitest.Output("c1", fmt.Sprintf("line %d of a long build log with some text\n", i))
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -62,7 +63,7 @@ func BenchmarkKeystroke(b *testing.B) {
 func BenchmarkReplayStepBack(b *testing.B) {
 	evs := recording()
 	for len(evs) < 5000 {
-		ev := evOutput("c1", fmt.Sprintf("output line %d\n", len(evs)))
+		ev := uitest.Output("c1", fmt.Sprintf("output line %d\n", len(evs)))
 		ev.Seq = int64(len(evs) + 1)
 		ev.Time = evs[len(evs)-1].Time.Add(10 * time.Millisecond)
 		evs = append(evs, ev)

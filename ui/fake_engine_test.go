@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // fakeEngine records every call the UI makes and lets a test publish
@@ -151,10 +152,6 @@ func (f *fakeEngine) emitLocked(ev session.Event) {
 
 // --- event constructors for scripts ---
 
-func evState(from, to session.State, reason string) session.Event {
-	return session.Event{Kind: session.KindState, State: &session.StateChange{From: from, To: to, Reason: reason}}
-}
-
 func evSandbox(state string) session.Event {
 	return session.Event{Kind: session.KindSandbox, Sandbox: &session.SandboxInfo{
 		ID: "local-abc", Provider: "local", State: state, Image: "workspace dir",
@@ -162,14 +159,6 @@ func evSandbox(state string) session.Event {
 		Labels:    map[string]string{"created-by": "tether", "tether-pid": "4242", "team": "infra"},
 		CreatedAt: fixedNow().Add(-90 * time.Second),
 	}}
-}
-
-func evUser(text string) session.Event {
-	return session.Event{Kind: session.KindUserMessage, Message: &session.Message{Text: text}}
-}
-
-func evAssistant(text string) session.Event {
-	return session.Event{Kind: session.KindAssistantMessage, Message: &session.Message{Text: text}}
 }
 
 func evAction(id, command string, needsApproval bool) session.Event {
@@ -180,20 +169,9 @@ func evAction(id, command string, needsApproval bool) session.Event {
 	}}
 }
 
-func evOutput(id, data string) session.Event {
-	return session.Event{Kind: session.KindOutput, Output: &session.Output{ToolCallID: id, Stream: "stdout", Data: data}}
-}
-
 func evObservation(id, content string, code int) session.Event {
 	return session.Event{Kind: session.KindObservation, Observation: &session.Observation{
 		ToolCallID: id, Tool: "terminal", Content: content, ExitCode: &code, Duration: 1500 * time.Millisecond,
-	}}
-}
-
-func evUsage(in, out int, cost float64, known bool) session.Event {
-	return session.Event{Kind: session.KindUsage, Usage: &session.Usage{
-		PromptTokens: in, CompletionTokens: out, TotalPromptTokens: in, TotalCompletionTokens: out,
-		CostUSD: cost, TotalCostUSD: cost, CostKnown: known,
 	}}
 }
 
@@ -201,13 +179,13 @@ func evUsage(in, out int, cost float64, known bool) session.Event {
 func scriptRunning() []session.Event {
 	return []session.Event{
 		evSandbox("creating"), evSandbox("started"),
-		evUser("list the files and count lines"),
-		evState(session.StateIdle, session.StateRunning, ""),
-		evAssistant("I'll look at the workspace first."),
+		uitest.User("list the files and count lines"),
+		uitest.State(session.StateIdle, session.StateRunning, ""),
+		uitest.Assistant("I'll look at the workspace first."),
 		evAction("c1", "ls -la && wc -l *.go", false),
-		evOutput("c1", "total 12\ndrwxr-xr-x 2 u u 4096 .\n-rw-r--r-- 1 u u  120 main.go\n"),
-		evOutput("c1", "  120 main.go\n"),
-		evUsage(1234, 56, 0.0123, true),
+		uitest.Output("c1", "total 12\ndrwxr-xr-x 2 u u 4096 .\n-rw-r--r-- 1 u u  120 main.go\n"),
+		uitest.Output("c1", "  120 main.go\n"),
+		uitest.Usage(1234, 56, 0.0123, true),
 	}
 }
 
@@ -215,6 +193,6 @@ func scriptRunning() []session.Event {
 func scriptApproval() []session.Event {
 	return append(scriptRunning()[:5],
 		evAction("c2", "rm -rf build && make test", true),
-		evState(session.StateRunning, session.StateWaiting, ""),
+		uitest.State(session.StateRunning, session.StateWaiting, ""),
 	)
 }

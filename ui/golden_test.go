@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // probe asks the running program for its current screen; probed wraps
@@ -110,7 +111,7 @@ func TestGoldenCancelled(t *testing.T) {
 		eng.emit(scriptRunning()...)
 		eng.emit(
 			evObservation("c1", "killed", -1),
-			evState(session.StateRunning, session.StateCancelled, "cancelled by user"),
+			uitest.State(session.StateRunning, session.StateCancelled, "cancelled by user"),
 		)
 	}, "cancelled by user")
 }
@@ -128,8 +129,8 @@ func TestGoldenReplay(t *testing.T) {
 func recording() []session.Event {
 	script := append(scriptRunning(),
 		evObservation("c1", "total 12", 0),
-		evAssistant("There is one Go file with 120 lines."),
-		evState(session.StateRunning, session.StateFinished, ""),
+		uitest.Assistant("There is one Go file with 120 lines."),
+		uitest.State(session.StateRunning, session.StateFinished, ""),
 	)
 	t0 := fixedNow()
 	for i := range script {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // "cancelling the run…" must not outlive the cancel it announced.
@@ -18,7 +19,7 @@ func TestPendingNoticeGoesWithTheStateChange(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "cancelling the run…") {
 		t.Fatalf("no feedback for esc:\n%s", s)
 	}
-	eng.emit(evState(session.StateRunning, session.StateCancelled, "cancelled by user"))
+	eng.emit(uitest.State(session.StateRunning, session.StateCancelled, "cancelled by user"))
 	pump(m, eng)
 	s := screen(m)
 	if strings.Contains(s, "cancelling the run…") {
@@ -51,9 +52,9 @@ func TestReplayNamesItsOwnExpandKey(t *testing.T) {
 		out[i] = "line"
 	}
 	evs := []session.Event{
-		evUser("go"),
+		uitest.User("go"),
 		evAction("c1", "seq 40", false),
-		evOutput("c1", strings.Join(out, "\n")+"\n"),
+		uitest.Output("c1", strings.Join(out, "\n")+"\n"),
 		evObservation("c1", "", 0),
 	}
 	for i := range evs {
@@ -118,7 +119,7 @@ func TestNoPauseHintForYourOwnCommand(t *testing.T) {
 	m := newTestModel(t, eng, 200, 30)
 	ev := evAction("d1", "sleep 9", false)
 	ev.Action.Direct = true
-	eng.emit(evState("", session.StateIdle, ""), ev)
+	eng.emit(uitest.State("", session.StateIdle, ""), ev)
 	pump(m, eng)
 	var keys []string
 	for _, b := range m.m.shortHelp() {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // These run the real Bubble Tea program: events arrive through the
@@ -64,7 +65,7 @@ func TestProgramQuitWhileRunningConfirms(t *testing.T) {
 	tm.Send(keyMsg("y"))
 	// Shutdown is blocked: the teardown stays on screen, the UI still answers.
 	waitScreen(t, tm, 0, "cancelling run")
-	eng.emit(evState(session.StateRunning, session.StateCancelled, "shutting down"))
+	eng.emit(uitest.State(session.StateRunning, session.StateCancelled, "shutting down"))
 	waitScreen(t, tm, 0, "run cancelled")
 	close(eng.shutdownBlock)
 	m := finalModel(t, tm)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 func TestCtrlCTwiceQuitsWhenIdle(t *testing.T) {
@@ -127,7 +128,7 @@ func TestQueuedFeedbackWhileRunning(t *testing.T) {
 	if eng.count("Send") != 1 || !strings.Contains(screen(m), "queued") {
 		t.Fatalf("calls %v; screen:\n%s", eng.Calls(), screen(m))
 	}
-	eng.emit(evState(session.StateRunning, session.StateFinished, ""), evUser("then add tests"))
+	eng.emit(uitest.State(session.StateRunning, session.StateFinished, ""), uitest.User("then add tests"))
 	pump(m, eng)
 	if m.m.queued != 0 {
 		t.Fatalf("queued = %d after the prompt was taken", m.m.queued)
@@ -191,7 +192,7 @@ func TestControls(t *testing.T) {
 	eng.emit(scriptRunning()...)
 	pump(m, eng)
 	press(m, "ctrl+t", "ctrl+p")
-	eng.emit(evState(session.StateRunning, session.StatePaused, ""))
+	eng.emit(uitest.State(session.StateRunning, session.StatePaused, ""))
 	pump(m, eng)
 	press(m, "ctrl+p")
 	typeText(m, "x")

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // uiSession feeds m a realistic session of n events, the way the program
@@ -45,20 +46,20 @@ func uiSession(tb testing.TB, m Model, n int) (id string, outBytes int64) {
 	}
 	add(evSandbox("creating"))
 	add(evSandbox("started"))
-	add(evUser("build the module and fix what fails"))
-	add(evState(session.StateIdle, session.StateRunning, ""))
+	add(uitest.User("build the module and fix what fails"))
+	add(uitest.State(session.StateIdle, session.StateRunning, ""))
 	for i := 0; int(seq) < n; i++ {
 		id = fmt.Sprint("call-", i)
-		add(evAssistant(fmt.Sprintf("Step %d: let me run the build and look at the result.", i)))
+		add(uitest.Assistant(fmt.Sprintf("Step %d: let me run the build and look at the result.", i)))
 		add(evAction(id, "go build ./... && go test ./...", false))
 		for k := 0; k < 6; k++ {
-			add(evOutput(id, chunk))
+			add(uitest.Output(id, chunk))
 		}
 		if int(seq)+2 >= n {
 			break
 		}
 		add(evObservation(id, "ok", 0))
-		add(evUsage(1000+i, 50, 0.01, true))
+		add(uitest.Usage(1000+i, 50, 0.01, true))
 	}
 	flush()
 	return id, outBytes
@@ -103,7 +104,7 @@ func BenchmarkUIView(b *testing.B) {
 			update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
 			id, _ := uiSession(b, m, n)
 			_ = m.View()
-			ev := evOutput(id, "another line of output from the running command\n")
+			ev := uitest.Output(id, "another line of output from the running command\n")
 			b.ReportAllocs()
 			i := int64(n)
 			for b.Loop() {

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // TestViewCacheNeverStale drives two identical screens through focus
@@ -39,13 +40,13 @@ func TestViewCacheNeverStale(t *testing.T) {
 	both(func(m Model, _ *fakeEngine) { press(m, "tab") })
 	both(func(m Model, e *fakeEngine) { e.emit(evSandbox("stopping")); pump(m, e) })
 	both(func(m Model, e *fakeEngine) {
-		e.emit(evAction("c2", "make test", true), evState(session.StateRunning, session.StateWaiting, ""))
+		e.emit(evAction("c2", "make test", true), uitest.State(session.StateRunning, session.StateWaiting, ""))
 		pump(m, e)
 	})
 	both(func(m Model, _ *fakeEngine) { press(m, "tab") })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.WindowSizeMsg{Width: 90, Height: 30}) })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.BackgroundColorMsg{Color: color.White}) })
-	both(func(m Model, e *fakeEngine) { e.emit(evOutput("c1", "more output\n")); pump(m, e) })
+	both(func(m Model, e *fakeEngine) { e.emit(uitest.Output("c1", "more output\n")); pump(m, e) })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.WindowSizeMsg{Width: 160, Height: 48}) })
 	both(func(m Model, _ *fakeEngine) { press(m, "ctrl+t") })
 }

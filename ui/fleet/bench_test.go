@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/ui"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // BenchmarkFleetView is one frame of a fleet of 8 busy sessions at
@@ -45,7 +46,7 @@ func BenchmarkFleetRoute(b *testing.B) {
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	reader := m.f.sess[1].m.Init()
 	reader = tag(m.f.sess[1].id, reader)
-	ev := evOutput("c1", "a line of output\n")
+	ev := uitest.Output("c1", "a line of output\n")
 	var pending []tea.Msg
 	e.emit(ev)
 	pending = runCmd(reader, 100*time.Millisecond)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // fakeEngine records the calls the fleet and its screens make and lets a
@@ -149,23 +150,11 @@ func (f *fakeEngine) emitLocked(ev session.Event) {
 
 // --- event constructors for scripts ---
 
-func evState(from, to session.State, reason string) session.Event {
-	return session.Event{Kind: session.KindState, State: &session.StateChange{From: from, To: to, Reason: reason}}
-}
-
 func evSandbox(id, state string) session.Event {
 	return session.Event{Kind: session.KindSandbox, Sandbox: &session.SandboxInfo{
 		ID: id, Provider: "local", State: state, Image: "workspace dir", WorkDir: "/w",
 		CreatedAt: fixedNow().Add(-90 * time.Second),
 	}}
-}
-
-func evUser(text string) session.Event {
-	return session.Event{Kind: session.KindUserMessage, Message: &session.Message{Text: text}}
-}
-
-func evAssistant(text string) session.Event {
-	return session.Event{Kind: session.KindAssistantMessage, Message: &session.Message{Text: text}}
 }
 
 func evAction(id, command string) session.Event {
@@ -175,26 +164,15 @@ func evAction(id, command string) session.Event {
 	}}
 }
 
-func evOutput(id, data string) session.Event {
-	return session.Event{Kind: session.KindOutput, Output: &session.Output{ToolCallID: id, Stream: "stdout", Data: data}}
-}
-
-func evUsage(in, out int, cost float64, known bool) session.Event {
-	return session.Event{Kind: session.KindUsage, Usage: &session.Usage{
-		PromptTokens: in, CompletionTokens: out, TotalPromptTokens: in, TotalCompletionTokens: out,
-		CostUSD: cost, TotalCostUSD: cost, CostKnown: known,
-	}}
-}
-
 // scriptRunning is a run in progress in sandbox id.
 func scriptRunning(id, prompt string, cost float64, known bool) []session.Event {
 	return []session.Event{
 		evSandbox(id, "creating"), evSandbox(id, "started"),
-		evUser(prompt),
-		evState(session.StateIdle, session.StateRunning, ""),
-		evAssistant("I'll look at the workspace first."),
+		uitest.User(prompt),
+		uitest.State(session.StateIdle, session.StateRunning, ""),
+		uitest.Assistant("I'll look at the workspace first."),
 		evAction("c1", "ls -la"),
-		evOutput("c1", "total 12\n-rw-r--r-- 1 u u  120 main.go\n"),
-		evUsage(1234, 56, cost, known),
+		uitest.Output("c1", "total 12\n-rw-r--r-- 1 u u  120 main.go\n"),
+		uitest.Usage(1234, 56, cost, known),
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 func twoEngines(buf int) []*fakeEngine {
@@ -64,10 +65,10 @@ func TestUnfocusedSessionKeepsConsumingEvents(t *testing.T) {
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
-		engs[1].emit(evSandbox("sbx-two", "started"), evUser("busy work"),
-			evState(session.StateIdle, session.StateRunning, ""))
+		engs[1].emit(evSandbox("sbx-two", "started"), uitest.User("busy work"),
+			uitest.State(session.StateIdle, session.StateRunning, ""))
 		for i := range n {
-			engs[1].emit(evOutput("c1", fmt.Sprintf("line %d\n", i)))
+			engs[1].emit(uitest.Output("c1", fmt.Sprintf("line %d\n", i)))
 		}
 	}()
 	select {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // BenchmarkSuiteFeedEvent is one output chunk (1 KiB) of one of 200 cases
@@ -28,7 +29,7 @@ func BenchmarkSuiteFeedEvent(b *testing.B) {
 		feed.Event(ids[i], evAction("c1", "yes"))
 	}
 	m.s.onFeed(feed.take())
-	ev := evOutput("c1", strings.Repeat("y", 1023)+"\n")
+	ev := uitest.Output("c1", strings.Repeat("y", 1023)+"\n")
 	b.SetBytes(int64(len(ev.Output.Data)))
 	b.ReportAllocs()
 	n := 0

@@ -20,6 +20,7 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // suiteProbe runs fn inside the live suite program.
@@ -127,22 +128,22 @@ func evObservation(id string, exit int, d time.Duration, content string) session
 func caseScripts() map[string][]session.Event {
 	return map[string][]session.Event{
 		"hello/world[gpt-4o-mini]#1": {
-			evUser("write Hello to hello.txt"),
-			evState(session.StateIdle, session.StateRunning, ""),
+			uitest.User("write Hello to hello.txt"),
+			uitest.State(session.StateIdle, session.StateRunning, ""),
 			evAction("h1", "echo Hello > hello.txt"),
 			evObservation("h1", 0, 20*time.Millisecond, ""),
-			evAssistant("Done: hello.txt says Hello."),
-			evState(session.StateRunning, session.StateFinished, "the agent finished"),
+			uitest.Assistant("Done: hello.txt says Hello."),
+			uitest.State(session.StateRunning, session.StateFinished, "the agent finished"),
 		},
 		"slow[other-model]#1": {
-			evUser("build the app"),
-			evState(session.StateIdle, session.StateRunning, ""),
-			evAssistant("I'll run make."),
+			uitest.User("build the app"),
+			uitest.State(session.StateIdle, session.StateRunning, ""),
+			uitest.Assistant("I'll run make."),
 			evAction("s1", "make"),
-			evOutput("s1", "cc -o app main.c\nmain.c:3:1: error: expected ';'\n"),
-			evOutput("s1", "make: *** [app] Error 1\n"),
+			uitest.Output("s1", "cc -o app main.c\nmain.c:3:1: error: expected ';'\n"),
+			uitest.Output("s1", "make: *** [app] Error 1\n"),
 			evObservation("s1", 2, 1500*time.Millisecond, "make: *** [app] Error 1"),
-			evState(session.StateRunning, session.StateFinished, "the agent finished"),
+			uitest.State(session.StateRunning, session.StateFinished, "the agent finished"),
 		},
 	}
 }

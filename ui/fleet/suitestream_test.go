@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 // A case's events are kept while another case is selected, and shown
@@ -24,9 +25,9 @@ func TestSuiteEventsOfUnselectedCaseShownWhenSelected(t *testing.T) {
 	for i, id := range []string{"first", "second"} {
 		feed.Update(suite.CaseStatus{Index: i, Total: 2, ID: id, State: suite.StateRunning})
 	}
-	feed.Event("second", evUser("only the second case says this"))
+	feed.Event("second", uitest.User("only the second case says this"))
 	feed.Event("second", evAction("x1", "echo marker-of-second"))
-	feed.Event("second", evOutput("x1", "marker-output-line\n"))
+	feed.Event("second", uitest.Output("x1", "marker-output-line\n"))
 	m.Update(feed.next()())
 
 	if s.cur != 0 {
@@ -48,7 +49,7 @@ func TestSuiteEventsOfUnselectedCaseShownWhenSelected(t *testing.T) {
 	}
 	// More events for it while the other case is selected.
 	m.Update(keyMsg("k"))
-	feed.Event("second", evOutput("x1", "arrived-while-away\n"))
+	feed.Event("second", uitest.Output("x1", "arrived-while-away\n"))
 	m.Update(feed.next()())
 	if strings.Contains(screenOf(m.View()), "arrived-while-away") {
 		t.Fatal("the first case's pane shows the second's output")
@@ -123,13 +124,13 @@ func TestSuiteFeedEventsNeverBlockAndStayBounded(t *testing.T) {
 				call := fmt.Sprintf("call-%d", k)
 				feed.Event(id, evAction(call, "yes"))
 				for range 20 {
-					feed.Event(id, evOutput(call, chunk))
+					feed.Event(id, uitest.Output(call, chunk))
 					feed.Event(id, session.Event{Kind: session.KindAssistantDelta, Message: &session.Message{Text: chunk}})
 				}
 				feed.Event(id, evObservation(call, 0, time.Millisecond, "ok"))
 			}
 			feed.Event(id, session.Event{Kind: session.KindError, Error: &session.ErrorInfo{Message: "boom"}})
-			feed.Event(id, evState(session.StateRunning, session.StateError, "boom"))
+			feed.Event(id, uitest.State(session.StateRunning, session.StateError, "boom"))
 		}
 	}()
 	select {
@@ -167,7 +168,7 @@ func TestSuiteFeedEventsNeverBlockAndStayBounded(t *testing.T) {
 		}
 	}
 	// Once taken, a case's allowance is whole again.
-	feed.Event("case-0", evOutput("call-0", chunk))
+	feed.Event("case-0", uitest.Output("call-0", chunk))
 	msg = feed.next()().(suiteFeedMsg)
 	if len(msg.events) != 1 || len(msg.events[0].evs) != 1 || msg.events[0].evs[0].Output.Data != chunk {
 		t.Fatalf("after a drain: %+v", msg.events)
@@ -183,7 +184,7 @@ func TestSuiteCloseRemovesItsSpillDir(t *testing.T) {
 	feed.Update(suite.CaseStatus{Index: 0, Total: 1, ID: "big"})
 	feed.Event("big", evAction("b1", "seq 1 100000"))
 	for i := range 200 {
-		feed.Event("big", evOutput("b1", fmt.Sprintf("line %d %s\n", i, strings.Repeat("z", 80))))
+		feed.Event("big", uitest.Output("b1", fmt.Sprintf("line %d %s\n", i, strings.Repeat("z", 80))))
 	}
 	m.Update(feed.next()())
 	dir := m.s.tmpDir
