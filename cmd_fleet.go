@@ -59,7 +59,7 @@ func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngin
 	for i, e := range es {
 		e.Detach()
 		wg.Go(func() {
-			sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+			sctx, cancel := context.WithTimeout(context.Background(), app.ShutdownTimeout)
 			defer cancel()
 			if err := e.Shutdown(sctx); err != nil {
 				log.Error("shutdown", "session", i+1, "err", err)

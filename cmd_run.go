@@ -12,9 +12,9 @@ import (
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/internal/jsonsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // cmdRun is `tether run`: one prompt in, a result out, nothing left running.
@@ -36,7 +36,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	prompt, err := readPrompt(*promptFile, fs.Args())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tether run:", err)
-		return exitError{2}
+		return app.ExitStatus(2)
 	}
 	cfg, err := c.load()
 	if err != nil {
@@ -72,7 +72,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	}
 	reg := sandbox.NewRegistry()
 	var res app.HeadlessResult
-	runErr := guard(reg, log, os.Stderr, func() error {
+	runErr := app.Guard(reg, log, os.Stderr, func() error {
 		var err error
 		res, err = app.RunHeadless(ctx, app.HeadlessOptions{
 			Prompt:   prompt,
@@ -111,7 +111,7 @@ func cmdRun(ctx context.Context, args []string) error {
 			fmt.Fprintln(os.Stderr)
 		}
 	}
-	if runErr != nil && !*asJSON && !isExitStatus(runErr) {
+	if runErr != nil && !*asJSON && !app.IsExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
 			// A signal: say which, rather than "context canceled".
 			fmt.Fprintln(os.Stderr, "tether run: stopped:", context.Cause(ctx))
@@ -120,7 +120,7 @@ func cmdRun(ctx context.Context, args []string) error {
 		}
 	}
 	if runErr != nil || res.Status != session.StateFinished {
-		return exitError{1}
+		return app.ExitStatus(1)
 	}
 	return nil
 }
@@ -167,5 +167,5 @@ func usageErr(err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	return exitError{2}
+	return app.ExitStatus(2)
 }

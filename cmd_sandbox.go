@@ -15,15 +15,10 @@ import (
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/suite"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
-
-// opener is implemented by providers that can attach to an existing sandbox.
-type opener interface {
-	Open(ctx context.Context, id string) (sandbox.Sandbox, error)
-}
 
 // loadProvider reads the settings and builds their provider; the caller
 // closes the log it writes to.
@@ -151,7 +146,7 @@ func cmdSandbox(ctx context.Context, args []string) error {
 		if fs.NArg() < 2 {
 			return errors.New("usage: tether sandbox exec ID COMMAND [ARGS] (`tether sandbox ls` lists the ids)")
 		}
-		op, ok := p.(opener)
+		op, ok := p.(sandbox.Opener)
 		if !ok {
 			return fmt.Errorf("the %s provider cannot attach to an existing sandbox", p.Name())
 		}
@@ -169,7 +164,7 @@ func cmdSandbox(ctx context.Context, args []string) error {
 			return err
 		}
 		if res.ExitCode != 0 {
-			return exitError{min(max(res.ExitCode, 1), 255)}
+			return app.ExitStatus(min(max(res.ExitCode, 1), 255))
 		}
 		return nil
 	}
@@ -187,11 +182,7 @@ func mergeLabels(a, b map[string]string) map[string]string {
 // userLabels shows labels without tether's bookkeeping ones.
 func userLabels(l map[string]string) string {
 	var parts []string
-	for k, v := range l {
-		switch k {
-		case sandbox.LabelCreatedBy, sandbox.LabelHost, sandbox.LabelPID:
-			continue
-		}
+	for k, v := range sandbox.UserLabels(l) {
 		parts = append(parts, k+"="+v)
 	}
 	sort.Strings(parts)

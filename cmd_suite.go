@@ -86,7 +86,7 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	}
 	reg := sandbox.NewRegistry()
 	var rep *suite.Report
-	runErr := guard(reg, log, os.Stderr, func() error {
+	runErr := app.Guard(reg, log, os.Stderr, func() error {
 		var err error
 		run := suite.Run
 		if *tui {
@@ -122,13 +122,13 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 		return err
 	}
 	if runErr != nil {
-		if !isExitStatus(runErr) {
+		if !app.IsExitStatus(runErr) {
 			fmt.Fprintln(os.Stderr, "tether suite:", runErr)
 		}
-		return exitError{1}
+		return app.ExitStatus(1)
 	}
 	if rep.Failed() {
-		return exitError{1}
+		return app.ExitStatus(1)
 	}
 	return nil
 }

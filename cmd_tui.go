@@ -18,10 +18,10 @@ import (
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // cmdTUI opens the terminal UI on a fresh sandbox.
@@ -67,7 +67,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
 	}
 	if *fleetView {
-		return guard(reg, log, os.Stderr, func() error {
+		return app.Guard(reg, log, os.Stderr, func() error {
 			return runFleet(ctx, log, uiOpts, func() (*app.Engine, error) {
 				so := sopts
 				var err error
@@ -78,7 +78,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 			})
 		})
 	}
-	return guard(reg, log, os.Stderr, func() error {
+	return app.Guard(reg, log, os.Stderr, func() error {
 		engine := startEngine(sopts)
 		model := ui.New(engine, uiOpts)
 		final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
@@ -89,7 +89,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 		// screen; after a signal or a panic it could not, so do it here
 		// (Shutdown runs once and returns the same result to both).
 		engine.Detach()
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), app.ShutdownTimeout)
 		defer cancel()
 		if err := engine.Shutdown(sctx); err != nil {
 			// A sandbox that failed to close stays registered: guard tries

@@ -15,11 +15,9 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
-	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 )
 
@@ -43,21 +41,16 @@ Usage:
 Flags common to the UI and run:
 `
 
-// exitError carries a process exit code through to main.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
 func main() {
 	session.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := dispatch(ctx, os.Args[1:])
 	stop()
-	var ee exitError
+	var ee app.ExitStatus
 	switch {
 	case err == nil:
 	case errors.As(err, &ee):
-		os.Exit(ee.code)
+		os.Exit(int(ee))
 	case errors.Is(err, flag.ErrHelp):
 		os.Exit(0)
 	default:
@@ -183,52 +176,4 @@ func openLog(cfg config.Config) (*slog.Logger, io.Closer) {
 		return slog.New(slog.DiscardHandler), io.NopCloser(nil)
 	}
 	return log, closer
-}
-
-// shutdownTimeout bounds closing sandboxes on the way out, even after a
-// signal (a leaked sandbox costs money).
-const shutdownTimeout = 2 * time.Minute
-
-// teardown closes every sandbox still registered, on every way out:
-// normal return, error, signal, and panic (re-raised after cleaning up).
-// It reports whether none is left.
-func teardown(reg *sandbox.Registry, log *slog.Logger, report io.Writer) bool {
-	if reg.Len() == 0 {
-		return true
-	}
-	if report != nil {
-		fmt.Fprintf(report, "tether: closing %d sandbox(es)…\n", reg.Len())
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := reg.CloseAll(ctx); err != nil {
-		log.Error("teardown", "err", err)
-		if report != nil {
-			fmt.Fprintln(report, "tether: some sandboxes could not be closed; run `tether cleanup`:", err)
-		}
-	}
-	return reg.Len() == 0
-}
-
-// guard runs fn and tears down whatever it left registered, even if fn
-// panics. Sandboxes left behind fail the exit status; teardown has said
-// which, with the cleanup hint, so the error is a bare exit status.
-func guard(reg *sandbox.Registry, log *slog.Logger, report io.Writer, fn func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			teardown(reg, log, os.Stderr)
-			panic(r)
-		}
-		if !teardown(reg, log, report) && err == nil {
-			err = exitError{1}
-		}
-	}()
-	return fn()
-}
-
-// isExitStatus reports whether err only carries an exit status: whatever
-// it stands for has been said already.
-func isExitStatus(err error) bool {
-	var ee exitError
-	return errors.As(err, &ee)
 }

@@ -15,15 +15,16 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
 
 const fakeKey = "sk-TETHER-TEST-KEY-0123456789abcdef"
 
-func localProvider(t *testing.T) (*sandbox.LocalProvider, string) {
+func localProvider(t *testing.T) (*local.Provider, string) {
 	t.Helper()
 	dir := t.TempDir()
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: dir, Isolation: "none"})
+	p, err := local.NewProvider(local.Options{BaseDir: dir, Isolation: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/daytona"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
 
@@ -27,7 +29,7 @@ import (
 func NewProvider(cfg config.Config, log *slog.Logger) (sandbox.Provider, error) {
 	switch cfg.Sandbox.Provider {
 	case "local", "":
-		return sandbox.NewLocalProvider(sandbox.LocalOptions{
+		return local.NewProvider(local.Options{
 			BaseDir:   cfg.Local.BaseDir,
 			Isolation: cfg.Local.Isolation,
 			Network:   cfg.Local.Network,
@@ -38,7 +40,7 @@ func NewProvider(cfg config.Config, log *slog.Logger) (sandbox.Provider, error) 
 		if err := cfg.RequireDaytona(); err != nil {
 			return nil, err
 		}
-		return sandbox.NewDaytonaProvider(sandbox.DaytonaOptions{
+		return daytona.NewProvider(daytona.Options{
 			APIKey:            string(cfg.Daytona.APIKey),
 			APIURL:            cfg.Daytona.APIURL,
 			Target:            cfg.Daytona.Target,

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/internal/jsonsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // HeadlessOptions configure one prompt run without a screen.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -106,47 +105,5 @@ func TestProcessAlive(t *testing.T) {
 	}
 	if ProcessAlive(0, time.Now()) || ProcessAlive(-1, time.Now()) {
 		t.Fatal("non-positive pids are alive")
-	}
-}
-
-// TestFindOrphansLocal: a sandbox whose meta names a dead creator is found,
-// one of this run is not.
-func TestFindOrphansLocal(t *testing.T) {
-	p := localTestProvider(t, LocalOptions{Isolation: IsolationNone})
-	ctx := context.Background()
-	live, err := p.Create(ctx, Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close(ctx)
-	crashed, err := p.Create(ctx, Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Make it look like another tether run, now exited, made it.
-	cmd := exec.Command("true")
-	if err := cmd.Run(); err != nil {
-		t.Fatal(err)
-	}
-	info, _ := crashed.Info(ctx)
-	info.Labels[LabelRunID] = "deadbeef"
-	info.Labels[LabelPID] = strconv.Itoa(cmd.Process.Pid)
-	if err := localWriteMeta(p.BaseDir()+"/"+crashed.ID(), info); err != nil {
-		t.Fatal(err)
-	}
-	p.forget(crashed.ID()) // as if this process had died
-
-	orphans, err := FindOrphans(ctx, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(orphans) != 1 || orphans[0].Info.ID != crashed.ID() || orphans[0].OtherHost {
-		t.Fatalf("orphans = %+v, want just %s", orphans, crashed.ID())
-	}
-	if err := p.Delete(ctx, orphans[0].Info.ID); err != nil {
-		t.Fatal(err)
-	}
-	if left, _ := FindOrphans(ctx, p); len(left) != 0 {
-		t.Fatalf("orphans after delete: %+v", left)
 	}
 }

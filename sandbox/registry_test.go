@@ -146,28 +146,6 @@ func TestRegistryCloseAllBoundedByContext(t *testing.T) {
 	}
 }
 
-// TestRegistryWithLocal: CloseAll tears down real sandboxes.
-func TestRegistryWithLocal(t *testing.T) {
-	p := localTestProvider(t, LocalOptions{Isolation: IsolationNone})
-	r := NewRegistry()
-	var dirs []string
-	for range 3 {
-		sb, err := p.Create(context.Background(), Spec{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, r.Track(sb).WorkDir())
-	}
-	if err := r.CloseAll(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range dirs {
-		if _, err := os.Stat(d); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("%s survived CloseAll: %v", d, err)
-		}
-	}
-}
-
 func TestTetherLabels(t *testing.T) {
 	user := map[string]string{"team": "x", LabelPID: "1"}
 	got := TetherLabels(user)

@@ -2,12 +2,16 @@
 // run: creating them, running commands with live output, moving files, and
 // making sure nothing tether created is left running or billed.
 //
-// It defines the Provider and Sandbox interfaces and two implementations: a
-// local provider (the embedded default: a workspace directory, isolated with
-// bubblewrap when installed) and a Daytona provider over the Daytona Go SDK.
+// It defines the Provider and Sandbox interfaces, Spec and Info, tether's
+// labels, the Registry that closes every tracked sandbox on the way out, and
+// orphan finding for `tether cleanup`. The implementations live in their own
+// packages, so that consumers of these interfaces link neither of them:
+// sandbox/local (the embedded default: a workspace directory, isolated with
+// bubblewrap) and sandbox/daytona (over the Daytona Go SDK), with its fake
+// in sandbox/daytona/daytonatest.
 //
 // This package knows nothing of the LLM, the agent loop or the UI: it must not
-// import llm, session or ui.
+// import llm, session or ui, nor any provider package.
 package sandbox
 
 import (
@@ -150,4 +154,10 @@ const (
 	StateStopped  = "stopped"
 	StateDeleted  = "destroyed"
 	StateError    = "error"
+)
+
+// Network policies of Spec.Network (and of providers' defaults).
+const (
+	NetworkOn  = "on"
+	NetworkOff = "off"
 )

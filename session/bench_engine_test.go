@@ -8,6 +8,7 @@ import (
 
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 )
 
 // BenchmarkPublish measures event publication with a reader draining the
@@ -68,7 +69,7 @@ func BenchmarkPublishRecorded(b *testing.B) {
 }
 
 func benchSandbox(b *testing.B) sandbox.Sandbox {
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: b.TempDir(), Isolation: sandbox.IsolationNone})
+	p, err := local.NewProvider(local.Options{BaseDir: b.TempDir(), Isolation: local.IsolationNone})
 	if err != nil {
 		b.Fatal(err)
 	}

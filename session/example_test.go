@@ -9,6 +9,7 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
 
@@ -40,12 +41,12 @@ func scriptedModel(tb *exampleTB, replies ...llmtest.Reply) *llm.Client {
 	return client
 }
 
-func localProvider() (*sandbox.LocalProvider, func()) {
+func localProvider() (*local.Provider, func()) {
 	dir, err := os.MkdirTemp("", "tether-example-")
 	if err != nil {
 		panic(err)
 	}
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: dir, Isolation: sandbox.IsolationNone})
+	p, err := local.NewProvider(local.Options{BaseDir: dir, Isolation: local.IsolationNone})
 	if err != nil {
 		panic(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 )
 
 func ttTerm(t *testing.T, tool Tool, sb sandbox.Sandbox, cmd string) (ToolResult, string) {
@@ -412,7 +413,7 @@ func TestTerminalStateFilterSplitWrites(t *testing.T) {
 }
 
 func TestTerminalUnderBwrap(t *testing.T) {
-	sb, err := ttSandboxIso(t, sandbox.IsolationBwrap)
+	sb, err := ttSandboxIso(t, local.IsolationBwrap)
 	if err != nil {
 		t.Skipf("bubblewrap isolation unavailable here: %v", err)
 	}

@@ -10,13 +10,14 @@ import (
 	"testing"
 
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 )
 
 // ttSandbox returns a local sandbox (no isolation) in a temporary directory,
 // closed when the test ends.
 func ttSandbox(tb testing.TB) sandbox.Sandbox {
 	tb.Helper()
-	sb, err := ttSandboxIso(tb, sandbox.IsolationNone)
+	sb, err := ttSandboxIso(tb, local.IsolationNone)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func ttSandbox(tb testing.TB) sandbox.Sandbox {
 // ttSandboxIso returns a local sandbox with the given isolation mode.
 func ttSandboxIso(tb testing.TB, isolation string) (sandbox.Sandbox, error) {
 	tb.Helper()
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: tb.TempDir(), Isolation: isolation})
+	p, err := local.NewProvider(local.Options{BaseDir: tb.TempDir(), Isolation: isolation})
 	if err != nil {
 		return nil, fmt.Errorf("local provider: %w", err)
 	}

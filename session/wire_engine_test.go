@@ -12,6 +12,7 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 )
 
 // These tests run the engine at the real wire: the real llm.Client
@@ -19,7 +20,7 @@ import (
 
 func wireSandbox(t testing.TB) sandbox.Sandbox {
 	t.Helper()
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: t.TempDir(), Isolation: sandbox.IsolationNone})
+	p, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: local.IsolationNone})
 	if err != nil {
 		t.Fatal(err)
 	}

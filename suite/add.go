@@ -147,10 +147,9 @@ func writeCase(b *strings.Builder, name, recordingPath, model string, info *sand
 // userLabels drops the labels tether puts on every sandbox itself.
 func userLabels(in map[string]string) map[string]string {
 	out := map[string]string{}
-	for k, v := range in {
+	for k, v := range sandbox.UserLabels(in) {
 		switch k {
-		case sandbox.LabelCreatedBy, sandbox.LabelRunID, sandbox.LabelHost, sandbox.LabelPID,
-			LabelSuite, LabelCase, LabelKept:
+		case sandbox.LabelRunID, LabelSuite, LabelCase, LabelKept:
 			continue
 		}
 		out[k] = v

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
-	"github.com/tether-dev/tether/sandbox/sandboxtest"
+	"github.com/tether-dev/tether/sandbox/daytona"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
 )
 
-func daytonaFake(t testing.TB) (*sandboxtest.Server, *sandbox.DaytonaProvider) {
+func daytonaFake(t testing.TB) (*daytonatest.Server, *daytona.Provider) {
 	t.Helper()
-	srv := sandboxtest.NewServer(t)
-	p, err := sandbox.NewDaytonaProvider(sandbox.DaytonaOptions{APIKey: sandboxtest.DefaultAPIKey, APIURL: srv.URL})
+	srv := daytonatest.NewServer(t)
+	p, err := daytona.NewProvider(daytona.Options{APIKey: daytonatest.DefaultAPIKey, APIURL: srv.URL})
 	if err != nil {
 		t.Fatal(err)
 	}

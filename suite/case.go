@@ -232,7 +232,7 @@ func (r *runner) teardown(ctx context.Context, c Case, sb sandbox.Sandbox, kp *k
 	if r.opts.KeepFailed && ctx.Err() == nil && (res.Status == StateFailed || res.Status == StateError) {
 		kp.keep.Store(true)
 		res.Kept = true
-		if ls, ok := findLabelSetter(kp.Sandbox); ok {
+		if ls, ok := sandbox.As[sandbox.LabelSetter](kp.Sandbox); ok {
 			labels := map[string]string{LabelKept: "true", LabelSuite: labelValue(r.suite.Name), LabelCase: labelValue(c.ID)}
 			if err := ls.SetLabels(cctx, labels); err != nil {
 				r.log.Warn("could not label the kept sandbox", "case", c.ID, "sandbox", sb.ID(), "err", err)
@@ -247,28 +247,6 @@ func (r *runner) teardown(ctx context.Context, c Case, sb sandbox.Sandbox, kp *k
 			res.Reason = fmt.Sprintf("sandbox %s could not be deleted: %v; run `tether cleanup`", sb.ID(), err)
 		}
 	}
-}
-
-// labelSetter is implemented by sandboxes whose labels can change after
-// creation; kept sandboxes get tether-kept=true that way.
-type labelSetter interface {
-	SetLabels(ctx context.Context, labels map[string]string) error
-}
-
-// findLabelSetter looks through wrappers (the registry's, ours) for a
-// sandbox that can change its labels.
-func findLabelSetter(sb sandbox.Sandbox) (labelSetter, bool) {
-	for sb != nil {
-		if ls, ok := sb.(labelSetter); ok {
-			return ls, true
-		}
-		u, ok := sb.(interface{ Unwrap() sandbox.Sandbox })
-		if !ok {
-			return nil, false
-		}
-		sb = u.Unwrap()
-	}
-	return nil, false
 }
 
 // keepable lets a sandbox be released from the registry without being

@@ -8,9 +8,8 @@
 // It owns suite files (Load, AddFromRecording), the fan-out (Run: bounded
 // concurrency, rate-limit back-off, teardown of every sandbox) and reports.
 // It drives sessions through package session and sandboxes through the
-// sandbox.Provider interface; it must not import ui (ui/termsafe, pure
-// string functions, excepted) or the Daytona SDK, nor
-// build LLM clients or providers itself: the caller supplies them by name
+// sandbox.Provider interface; it must not import ui or a sandbox provider package
+// (sandbox/local, sandbox/daytona), nor build LLM clients or providers itself: the caller supplies them by name
 // (RunOptions.Models, RunOptions.Providers). Library code never writes to
 // stdout or stderr; it logs with log/slog only.
 package suite

@@ -10,12 +10,13 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
 
-func newLocalProvider(t testing.TB) *sandbox.LocalProvider {
+func newLocalProvider(t testing.TB) *local.Provider {
 	t.Helper()
-	p, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: t.TempDir(), Isolation: "none"})
+	p, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}

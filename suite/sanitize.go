@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tether-dev/tether/ui/termsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // sanitize makes text that came out of a sandbox (command output, file

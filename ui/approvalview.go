@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/tether-dev/tether/ui/termsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // approvalBody is the panel's content for width w (without the frame).

@@ -5,8 +5,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/session"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // Embedding: ui/fleet runs several Models inside one program, one per

@@ -6,8 +6,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/session"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // maxBatch bounds how many already-queued events one message carries: enough

@@ -6,7 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/tether-dev/tether/ui/termsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // quitState is the way out: an optional confirmation while a run is

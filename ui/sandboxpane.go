@@ -9,9 +9,9 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // sandboxView is the latest sandbox description and its recent states.
@@ -170,16 +170,13 @@ func (a *app) sandboxRows() [][2]string {
 		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})
 	}
 	first := true
-	for _, k := range slices.Sorted(maps.Keys(in.Labels)) {
-		switch k {
-		case sandbox.LabelCreatedBy, sandbox.LabelHost, sandbox.LabelPID:
-			continue // tether's bookkeeping for cleanup, not the user's
-		}
+	user := sandbox.UserLabels(in.Labels) // not tether's bookkeeping for cleanup
+	for _, k := range slices.Sorted(maps.Keys(user)) {
 		label := ""
 		if first {
 			label, first = "labels", false
 		}
-		rows = append(rows, [2]string{label, k + "=" + in.Labels[k]})
+		rows = append(rows, [2]string{label, k + "=" + user[k]})
 	}
 	rows = slices.DeleteFunc(rows, func(r [2]string) bool { return r[1] == "" })
 	for i := range rows {

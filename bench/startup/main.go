@@ -34,6 +34,7 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/bench/internal/rig"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/ui"
 )
 
@@ -121,7 +122,7 @@ func inProcess(createDelay time.Duration) (first, started time.Duration, err err
 	defer os.RemoveAll(dir)
 	rec := &recorder{first: make(chan time.Time, 1), started: make(chan time.Time, 1)}
 	t0 := time.Now()
-	prov, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: filepath.Join(dir, "sb")})
+	prov, err := local.NewProvider(local.Options{BaseDir: filepath.Join(dir, "sb")})
 	if err != nil {
 		return 0, 0, err
 	}

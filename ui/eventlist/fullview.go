@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/tether-dev/tether/ui/termsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // fullView shows every line of one tool call's output. It never builds

@@ -2,7 +2,7 @@
 // session event (prompts, streamed assistant text, tool calls with their
 // streaming output and results, errors, state changes) as a scrollable,
 // searchable list, plus a full-output view of one tool call. Sandbox and
-// model text is untrusted and goes through ui/termsafe before it reaches
+// model text is untrusted and goes through internal/termsafe before it reaches
 // the screen.
 //
 // It is a sub-component: the app shell (package ui) owns layout, focus,
@@ -39,10 +39,11 @@
 package eventlist
 
 import (
-	"charm.land/bubbles/v2/key"
 	"errors"
 	"io"
 	"log/slog"
+
+	"charm.land/bubbles/v2/key"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tether-dev/tether/ui/termsafe"
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // maxLineBytes caps one stored line (raw bytes): a longer line, such as

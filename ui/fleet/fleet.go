@@ -7,8 +7,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/ui"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // Options tune the fleet view. The zero value is usable.

@@ -5,9 +5,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui/eventlist"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // SuiteOptions tune the suite view.

@@ -18,6 +18,7 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui/uitest"
@@ -261,7 +262,7 @@ runs = 2
 	if err != nil {
 		t.Fatal(err)
 	}
-	prov, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: t.TempDir(), Isolation: "none"})
+	prov, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: "none"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,10 +8,10 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui"
 	"github.com/tether-dev/tether/ui/eventlist"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // DefaultSuiteOutputRAM is how much of one tool call's output a case's

@@ -8,9 +8,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui"
-	"github.com/tether-dev/tether/ui/termsafe"
 )
 
 // View implements tea.Model: a header line, the case list beside (or, on

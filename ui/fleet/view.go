@@ -1,9 +1,10 @@
 package fleet
 
 import (
-	"charm.land/lipgloss/v2"
 	"strconv"
 	"strings"
+
+	"charm.land/lipgloss/v2"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"

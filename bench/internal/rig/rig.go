@@ -18,7 +18,7 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
-	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/ui"
 )
@@ -59,7 +59,7 @@ func Start(o Options) (*Rig, error) {
 		o.Width, o.Height = 160, 48
 	}
 	if o.Isolation == "" {
-		o.Isolation = sandbox.IsolationAuto
+		o.Isolation = local.IsolationAuto
 	}
 	r := &Rig{Dir: o.Dir, done: make(chan struct{}), f: &frames{onFrame: o.OnFrame, onOutput: o.OnOutput}}
 	r.srv = llmtest.Start()
@@ -83,7 +83,7 @@ func Start(o Options) (*Rig, error) {
 		r.srv.Close()
 		return nil, fmt.Errorf("fake model client: %w", err)
 	}
-	prov, err := sandbox.NewLocalProvider(sandbox.LocalOptions{BaseDir: filepath.Join(o.Dir, "sandboxes"), Isolation: o.Isolation})
+	prov, err := local.NewProvider(local.Options{BaseDir: filepath.Join(o.Dir, "sandboxes"), Isolation: o.Isolation})
 	if err != nil {
 		r.srv.Close()
 		return nil, fmt.Errorf("local provider: %w", err)

@@ -1,0 +1,56 @@
+package sandbox
+
+import "context"
+
+// Optional capabilities. Consumers check for them with a type assertion
+// (or As, which looks through wrappers such as the Registry's); both
+// providers implement all of them.
+
+// Opener is a Provider that can attach to a sandbox that already exists,
+// for example one kept by an earlier run.
+type Opener interface {
+	Open(ctx context.Context, id string) (Sandbox, error)
+}
+
+// LabelSetter is a Sandbox whose labels can change after creation.
+type LabelSetter interface {
+	SetLabels(ctx context.Context, labels map[string]string) error
+}
+
+// Unwrapper is a Sandbox that wraps another (the Registry's tracking
+// wrapper, a caller's own).
+type Unwrapper interface {
+	Unwrap() Sandbox
+}
+
+// As looks through wrappers (Unwrapper) for a sandbox that implements T,
+// as errors.As does for errors.
+func As[T any](sb Sandbox) (T, bool) {
+	for sb != nil {
+		if t, ok := sb.(T); ok {
+			return t, true
+		}
+		u, ok := sb.(Unwrapper)
+		if !ok {
+			break
+		}
+		sb = u.Unwrap()
+	}
+	var zero T
+	return zero, false
+}
+
+// UserLabels returns the labels a user set or cares about, without tether's
+// own bookkeeping for cleanup (created-by, host, pid). The run id stays: it
+// names the run.
+func UserLabels(labels map[string]string) map[string]string {
+	out := make(map[string]string, len(labels))
+	for k, v := range labels {
+		switch k {
+		case LabelCreatedBy, LabelHost, LabelPID:
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

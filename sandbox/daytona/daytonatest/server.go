@@ -1,0 +1,296 @@
+// Package daytonatest is an in-process fake of the Daytona API and of the
+// per-sandbox toolbox API, speaking the JSON and WebSocket wire formats the
+// Daytona Go SDK (v0.173.0) sends and expects. It lets tests drive the real
+// SDK, and so tether's Daytona provider, without a network or an account.
+//
+// Commands sent to the toolbox really run with bash on this machine, in a
+// per-sandbox temporary directory (which is also the sandbox's work and home
+// directory), so streaming, exit codes and process kills behave for real.
+// File uploads and downloads and `git clone` act on the real file system:
+// relative paths resolve under the sandbox directory, absolute ones are used
+// as they are.
+//
+// Usage:
+//
+//	srv := daytonatest.NewServer(t, daytonatest.WithAPIKey("k"))
+//	p, _ := daytona.NewProvider(daytona.Options{APIKey: "k", APIURL: srv.URL})
+//	... use p ...
+//	srv.Live()            // ids of sandboxes not deleted
+//	srv.Sandboxes()       // what the server received for each sandbox
+//	srv.FailNext("POST", "/api/sandbox", 429, 2) // inject faults
+//
+// Every request must carry "Authorization: Bearer <key>" (401 otherwise).
+// The server is safe for concurrent use. Its cleanup, registered with
+// t.Cleanup, kills every process it started (including ones that escaped into
+// their own session) and removes the sandbox directories.
+//
+// This package is for tests only: production code must not import it.
+package daytonatest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// DefaultAPIKey is the key the server accepts when WithAPIKey is not given.
+const DefaultAPIKey = "sandboxtest-key"
+
+// Server is a running fake Daytona. URL is the API base URL to give the SDK
+// (for example http://127.0.0.1:PORT/api).
+type Server struct {
+	URL string
+
+	t       testing.TB
+	http    *httptest.Server
+	apiKey  string
+	token   string // marks processes started by this server (see procenv.go)
+	root    string // parent of the per-sandbox directories
+	nextID  atomic.Int64
+	toolbox string // toolboxProxyUrl handed to the SDK
+
+	mu          sync.Mutex
+	sandboxes   map[string]*fakeSandbox
+	order       []string // creation order, for stable paging
+	createDelay time.Duration
+	faults      []*fault
+	requests    []Request
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithAPIKey sets the API key the server accepts.
+func WithAPIKey(key string) Option { return func(s *Server) { s.apiKey = key } }
+
+// WithCreateDelay keeps new sandboxes in state "creating" for d.
+func WithCreateDelay(d time.Duration) Option { return func(s *Server) { s.createDelay = d } }
+
+// Request is one logged request: no header values, so no secrets.
+type Request struct {
+	Method string
+	Path   string
+	Query  string
+}
+
+type fault struct {
+	method, prefix string
+	status, left   int
+	retryAfter     string
+	after          bool // handle the request, then answer status
+}
+
+// NewServer starts a fake Daytona for the duration of the test.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s := &Server{
+		t:         t,
+		apiKey:    DefaultAPIKey,
+		root:      t.TempDir(),
+		sandboxes: map[string]*fakeSandbox{},
+	}
+	s.token = fmt.Sprintf("%d-%d", time.Now().UnixNano(), serverSeq.Add(1))
+	for _, o := range opts {
+		o(s)
+	}
+	mux := http.NewServeMux()
+	s.routeAPI(mux)
+	s.routeToolbox(mux)
+	s.http = httptest.NewServer(s.middleware(mux))
+	s.URL = s.http.URL + "/api"
+	s.toolbox = s.http.URL + "/toolbox"
+	// Registered after t.TempDir, so it runs before the directories go.
+	t.Cleanup(s.close)
+	return s
+}
+
+var serverSeq atomic.Int64
+
+func (s *Server) close() {
+	s.http.CloseClientConnections()
+	s.mu.Lock()
+	all := make([]*fakeSandbox, 0, len(s.sandboxes))
+	for _, sb := range s.sandboxes {
+		all = append(all, sb)
+	}
+	s.mu.Unlock()
+	for _, sb := range all {
+		sb.killAll()
+	}
+	killMarked(s.token, "")
+	s.http.Close()
+}
+
+// SetCreateDelay keeps sandboxes created from now on in state "creating"
+// for d before they become "started".
+func (s *Server) SetCreateDelay(d time.Duration) {
+	s.mu.Lock()
+	s.createDelay = d
+	s.mu.Unlock()
+}
+
+// FailNext makes the next n requests whose method matches (empty matches
+// any) and whose path starts with pathPrefix answer status with a JSON error
+// body. A 429 carries "Retry-After: 0".
+func (s *Server) FailNext(method, pathPrefix string, status, n int) {
+	ra := ""
+	if status == http.StatusTooManyRequests {
+		ra = "0"
+	}
+	s.FailNextRetryAfter(method, pathPrefix, status, n, ra)
+}
+
+// FailNextRetryAfter is FailNext with an explicit Retry-After header value
+// ("" sends none).
+func (s *Server) FailNextRetryAfter(method, pathPrefix string, status, n int, retryAfter string) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{method: method, prefix: pathPrefix, status: status, left: n, retryAfter: retryAfter})
+	s.mu.Unlock()
+}
+
+// FailNextAfterHandling makes the next n matching requests take effect
+// and then answer status, as when a server or proxy fails after the work
+// is done: a create that "failed" this way has made a sandbox.
+func (s *Server) FailNextAfterHandling(method, pathPrefix string, status, n int) {
+	s.mu.Lock()
+	s.faults = append(s.faults, &fault{method: method, prefix: pathPrefix, status: status, left: n, after: true})
+	s.mu.Unlock()
+}
+
+// Requests returns the log of requests received so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// CountRequests counts logged requests with this method (empty: any) whose
+// path starts with prefix.
+func (s *Server) CountRequests(method, prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, r := range s.requests {
+		if (method == "" || r.Method == method) && strings.HasPrefix(r.Path, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// Live returns the ids of sandboxes that were created and not deleted, in
+// creation order.
+func (s *Server) Live() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var ids []string
+	for _, id := range s.order {
+		if !s.sandboxes[id].deleted {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// Sandboxes returns a copy of what the server knows of every sandbox ever
+// created (deleted ones included, with Deleted set), in creation order.
+func (s *Server) Sandboxes() []FakeSandbox {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]FakeSandbox, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.sandboxes[id].snapshotLocked())
+	}
+	return out
+}
+
+// Sandbox returns one sandbox's record and whether it exists.
+func (s *Server) Sandbox(id string) (FakeSandbox, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sb, ok := s.sandboxes[id]
+	if !ok {
+		return FakeSandbox{}, false
+	}
+	return sb.snapshotLocked(), true
+}
+
+// SetState forces a sandbox into a state (for example "error").
+func (s *Server) SetState(id, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sb, ok := s.sandboxes[id]; ok {
+		sb.state = state
+		sb.readyAt = time.Time{}
+	}
+}
+
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery})
+		if r.Header.Get("Authorization") != "Bearer "+s.apiKey {
+			s.mu.Unlock()
+			writeError(w, http.StatusUnauthorized, "Unauthorized: invalid API key")
+			return
+		}
+		var hit *fault
+		for _, f := range s.faults {
+			if f.left > 0 && (f.method == "" || f.method == r.Method) && strings.HasPrefix(r.URL.Path, f.prefix) {
+				f.left--
+				hit = f
+				break
+			}
+		}
+		s.mu.Unlock()
+		if hit != nil && hit.after {
+			next.ServeHTTP(&discardWriter{h: http.Header{}}, r)
+		}
+		if hit != nil {
+			if hit.retryAfter != "" {
+				w.Header().Set("Retry-After", hit.retryAfter)
+			}
+			writeError(w, hit.status, "injected failure: "+http.StatusText(hit.status))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// discardWriter swallows a response.
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]any{
+		"statusCode": status,
+		"message":    msg,
+		"error":      http.StatusText(status),
+	})
+}
+
+func atoiDefault(s string, def int) int {
+	if n, err := strconv.Atoi(s); err == nil {
+		return n
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil {
+		return int(f)
+	}
+	return def
+}

@@ -1,0 +1,62 @@
+package local
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// TestLocalCrashHelper is the tether that crashes in TestLocalCrash: it
+// starts a command and blocks until it is killed.
+func TestLocalCrashHelper(t *testing.T) {
+	base := os.Getenv("TETHER_LOCAL_CRASH_BASE")
+	if base == "" {
+		t.Skip("helper process for TestLocalCrash")
+	}
+	p := localTestProvider(t, Options{BaseDir: base, Isolation: os.Getenv("TETHER_LOCAL_CRASH_ISO")})
+	sb, err := p.Create(context.Background(), sandbox.Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := os.Getenv("TETHER_LOCAL_CRASH_MARKER")
+	_, _ = sb.Exec(context.Background(), sandbox.ExecRequest{Command: "(exec -a " + marker + " sleep 1000) & exec -a " + marker + " sleep 1000"})
+}
+
+// TestLocalCrash kills a tether (SIGKILL: no cleanup runs) while its command
+// runs. Under bwrap nothing survives; without isolation the command itself
+// dies (Pdeathsig) and `tether cleanup` (FindOrphans + Delete) ends the
+// rest.
+func TestLocalCrash(t *testing.T) {
+	localModes(t, func(t *testing.T, iso string) {
+		base, marker := t.TempDir(), localMarker()
+		child := exec.Command(os.Args[0], "-test.run=^TestLocalCrashHelper$")
+		child.Env = append(os.Environ(), "TETHER_LOCAL_CRASH_BASE="+base, "TETHER_LOCAL_CRASH_ISO="+iso, "TETHER_LOCAL_CRASH_MARKER="+marker)
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+		localWaitFor(t, "the helper's command", func() bool { return len(localLivePIDs(marker)) == 2 })
+		if err := child.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = child.Wait()
+		if iso == IsolationBwrap {
+			localWaitGone(t, marker)
+		} else {
+			localWaitFor(t, "the command to die with tether", func() bool { return len(localLivePIDs(marker)) <= 1 })
+		}
+
+		p := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationNone})
+		orphans, err := sandbox.FindOrphans(context.Background(), p)
+		if err != nil || len(orphans) != 1 {
+			t.Fatalf("FindOrphans = %+v, %v; want the crashed run's sandbox", orphans, err)
+		}
+		if err := p.Delete(context.Background(), orphans[0].Info.ID); err != nil {
+			t.Fatal(err)
+		}
+		localWaitGone(t, marker)
+	})
+}

@@ -1,0 +1,321 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// localPipeGrace is how long Exec waits, once the command is over, for its
+// output pipes to drain. Only a process that escaped the kill and still holds
+// them makes this wait expire; the pipes are then closed on it.
+const localPipeGrace = 500 * time.Millisecond
+
+// Why a command was killed.
+const (
+	localKillNone int32 = iota
+	localKillCancelled
+	localKillTimedOut
+	localKillClosed
+)
+
+// localProc is one running command, killable from Close.
+type localProc struct {
+	pgid   int
+	reason atomic.Int32
+}
+
+// kill ends the command's whole process group. The first reason given wins.
+// bash is the group leader (or bwrap is, and its PID namespace takes every
+// process inside down with it).
+func (pr *localProc) kill(reason int32) {
+	pr.reason.CompareAndSwap(localKillNone, reason)
+	_ = syscall.Kill(-pr.pgid, syscall.SIGKILL)
+}
+
+// Exec runs req.Command with bash in the sandbox, streaming output as it
+// comes. Everything the command started is killed when it returns: under
+// bwrap the PID namespace guarantees it, and the unconfined mode kills the
+// process group to behave the same.
+func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
+	if strings.TrimSpace(req.Command) == "" {
+		return sandbox.ExecResult{}, errors.New("local sandbox: exec: empty command: give a bash command to run")
+	}
+	if err := localCheckEnv(req.Env); err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec env: %w", err)
+	}
+	if req.Timeout < 0 {
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: negative timeout %s: use 0 for none", req.Timeout)
+	}
+	n, err := s.begin()
+	if err != nil {
+		return sandbox.ExecResult{}, err
+	}
+	defer s.execs.Done()
+	if err := ctx.Err(); err != nil {
+		return sandbox.ExecResult{ExitCode: -1, Cancelled: true}, nil
+	}
+
+	cwd, err := s.resolveDir(req.Cwd)
+	if err != nil {
+		return sandbox.ExecResult{}, err
+	}
+	tag := localSandboxTag(s.info.ID) + strconv.FormatUint(n, 10)
+	var cmd *exec.Cmd
+	if s.p.iso.bwrap {
+		cmd = exec.Command(s.p.iso.bwrapBin, s.localBwrapArgs(cwd, s.p.bash, "-c", req.Command)...)
+		cmd.Dir = s.info.WorkDir
+	} else {
+		cmd = exec.Command(s.p.bash, "-c", req.Command)
+		cmd.Dir = cwd
+	}
+	cmd.Env = s.buildEnv(req.Env, tag)
+	// A new session: its own process group, so one kill reaches every
+	// process, and no controlling terminal, so the command cannot read or
+	// type into tether's (/dev/tty, TIOCSTI). Pdeathsig so a crashing tether
+	// takes its commands with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+
+	pipes, err := localOpenPipes(cmd, req.Stdout, req.Stderr)
+	if err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
+	}
+	start := time.Now()
+	err = cmd.Start()
+	pipes.closeWriters()
+	if err != nil {
+		pipes.closeReaders()
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: start command: %w", s.info.ID, err)
+	}
+	pr := &localProc{pgid: cmd.Process.Pid}
+	if !s.track(pr) {
+		pr.kill(localKillClosed)
+	}
+	defer s.untrack(pr)
+	pumped := pipes.pump()
+
+	runCtx := ctx
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, req.Timeout)
+		defer cancel()
+	}
+	exited := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-runCtx.Done():
+			if ctx.Err() != nil {
+				pr.kill(localKillCancelled)
+			} else {
+				pr.kill(localKillTimedOut)
+			}
+			// Now, not after the pipe grace: escapees hold the pipes.
+			localKillTagged(tag + "\x00")
+		case <-exited:
+		}
+	}()
+	_ = cmd.Wait() // non-zero exit is reported in the result, not as an error
+	close(exited)
+	<-watched
+	dur := time.Since(start)
+	// Stragglers left in the group (`cmd &`) end with the command, as they
+	// do under bwrap when its PID namespace goes.
+	_ = syscall.Kill(-pr.pgid, syscall.SIGKILL)
+
+	select {
+	case <-pumped:
+	case <-time.After(localPipeGrace):
+		// Someone outside the group (setsid) still holds the pipes.
+		localKillTagged(tag + "\x00")
+		pipes.closeReaders()
+		<-pumped
+	}
+	pipes.closeReaders()
+
+	reason := pr.reason.Load()
+	res := sandbox.ExecResult{ExitCode: cmd.ProcessState.ExitCode(), Duration: dur}
+	if res.ExitCode == -1 {
+		switch reason {
+		case localKillCancelled:
+			res.Cancelled = true
+		case localKillTimedOut:
+			res.TimedOut = true
+		case localKillClosed:
+			return res, fmt.Errorf("local sandbox %s: command killed: %w", s.info.ID, sandbox.ErrClosed)
+		}
+	}
+	return res, nil
+}
+
+// buildEnv gives commands a small, known environment. tether's own
+// environment is not passed on wholesale: it holds API keys the agent must
+// not see.
+func (s *localSandbox) buildEnv(extra map[string]string, tag string) []string {
+	env := make(map[string]string, 16)
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if localPassEnv[k] || strings.HasPrefix(k, "LC_") {
+			env[k] = v
+		}
+	}
+	if env["PATH"] == "" {
+		env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	}
+	env["HOME"] = s.homeDir()
+	if s.p.iso.bwrap {
+		env["TMPDIR"] = "/tmp"
+	} else {
+		env["TMPDIR"] = s.tmpDir()
+	}
+	for k, v := range s.env {
+		env[k] = v
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	out := make([]string, 0, len(env)+1)
+	for k, v := range env {
+		if k != localTagVar {
+			out = append(out, k+"="+v)
+		}
+	}
+	return append(out, tag)
+}
+
+// localPassEnv is the part of tether's environment commands inherit.
+var localPassEnv = map[string]bool{
+	"PATH": true, "LANG": true, "LANGUAGE": true, "TERM": true, "COLORTERM": true,
+	"TZ": true, "USER": true, "LOGNAME": true, "SHELL": true,
+}
+
+func localCheckEnv(env map[string]string) error {
+	for k, v := range env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("variable name %q is not valid: names must be non-empty without '=' or NUL", k)
+		}
+		if strings.ContainsRune(v, 0) {
+			return fmt.Errorf("variable %s contains a NUL byte, which the environment cannot carry", k)
+		}
+	}
+	return nil
+}
+
+// localPipes carries a command's output to the caller's writers as it is
+// produced. We make the pipes ourselves rather than let os/exec do it so
+// that Wait returns when the command exits, not when the last holder of the
+// pipe lets go.
+type localPipes struct {
+	readers []*os.File
+	writers []*os.File
+	dests   []io.Writer
+	once    sync.Once
+}
+
+func localOpenPipes(cmd *exec.Cmd, stdout, stderr io.Writer) (*localPipes, error) {
+	p := &localPipes{}
+	open := func(w io.Writer) (*os.File, error) {
+		if w == nil {
+			return nil, nil // os/exec connects it to /dev/null
+		}
+		r, wf, err := os.Pipe()
+		if err != nil {
+			p.closeWriters()
+			p.closeReaders()
+			return nil, err
+		}
+		p.readers = append(p.readers, r)
+		p.writers = append(p.writers, wf)
+		p.dests = append(p.dests, w)
+		return wf, nil
+	}
+	out, err := open(stdout)
+	if err != nil {
+		return nil, err
+	}
+	if out != nil {
+		cmd.Stdout = out
+	}
+	if out != nil && localSameWriter(stdout, stderr) {
+		// One pipe for both, as os/exec does: the caller's writer then sees
+		// one writer goroutine and the two streams interleave in order.
+		cmd.Stderr = out
+		return p, nil
+	}
+	errW, err := open(stderr)
+	if err != nil {
+		return nil, err
+	}
+	if errW != nil {
+		cmd.Stderr = errW
+	}
+	return p, nil
+}
+
+// localSameWriter compares two writers without panicking on uncomparable
+// dynamic types.
+func localSameWriter(a, b io.Writer) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a != nil && a == b
+}
+
+func (p *localPipes) closeWriters() {
+	for _, w := range p.writers {
+		_ = w.Close()
+	}
+}
+
+func (p *localPipes) closeReaders() {
+	p.once.Do(func() {
+		for _, r := range p.readers {
+			_ = r.Close()
+		}
+	})
+}
+
+// pump copies every pipe to its writer and closes the returned channel when
+// all are drained (or closed under them).
+func (p *localPipes) pump() <-chan struct{} {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, r := range p.readers {
+		wg.Go(func() { localPump(p.dests[i], r) })
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	return done
+}
+
+// localPump keeps reading after the writer fails: a command blocked on a
+// full pipe would otherwise never finish.
+func localPump(w io.Writer, r io.Reader) {
+	buf := make([]byte, 32*1024)
+	var werr error
+	for {
+		n, err := r.Read(buf)
+		if n > 0 && werr == nil {
+			_, werr = w.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
