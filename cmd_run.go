@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/internal/jsonsafe"
@@ -17,27 +19,45 @@ import (
 	"github.com/tether-dev/tether/session"
 )
 
-// cmdRun is `tether run`: one prompt in, a result out, nothing left running.
-func cmdRun(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("tether run", flag.ContinueOnError)
-	c := commonFlags(fs)
-	asJSON := fs.Bool("json", false, "print the result as JSON on stdout")
-	events := fs.Bool("events", false, "print every event as a JSON line on stdout (with --json, the result is the last line)")
-	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	timeout := fs.Duration("timeout", 0, "longest the run may take (default from config, 30m)")
-	promptFile := fs.String("f", "", "read the prompt from this file (- for stdin)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: tether run [flags] PROMPT\n\nRuns PROMPT in a fresh sandbox, deletes the sandbox and prints the result.\nExit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.\n\n")
-		fs.PrintDefaults()
+// runFlags are `tether run`'s own flags.
+type runFlags struct {
+	asJSON, events, quiet bool
+	timeout               time.Duration
+	promptFile            string
+}
+
+// newRunCmd is `tether run PROMPT`: one prompt in, a result out, nothing
+// left running.
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] PROMPT",
+		Short: "Run one prompt headless; --json prints the result",
+		Long: `Runs PROMPT in a fresh sandbox, deletes the sandbox and prints the result.
+Flags may come before or after the prompt; -- ends the flags (tether run -- --not-a-flag).
+Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
+		Example: `  tether run --json "write fizzbuzz.py and run it"
+  tether run -f prompt.md --budget 0.50 --timeout 10m`,
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
+	fs := cmd.Flags()
+	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON on stdout")
+	fs.BoolVar(&f.events, "events", false, "print every event as a JSON line on stdout (with --json, the result is the last line)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
+	fs.DurationVar(&f.timeout, "timeout", 0, "longest the run may take (default from config session.timeout, 30m)")
+	fs.StringVarP(&f.promptFile, "file", "f", "", "read the prompt from this file (- for stdin)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		prompt, err := readPrompt(f.promptFile, args)
+		if err != nil {
+			return usageError{err}
+		}
+		return runHeadless(cmd.Context(), c, f, prompt)
 	}
-	prompt, err := readPrompt(*promptFile, fs.Args())
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tether run:", err)
-		return app.ExitStatus(2)
-	}
+	return cmd
+}
+
+// runHeadless runs prompt to its end and prints the result.
+func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) error {
 	cfg, err := c.load()
 	if err != nil {
 		return err
@@ -59,15 +79,15 @@ func cmdRun(ctx context.Context, args []string) error {
 	sopts := app.SessionOptions(cfg, log)
 	sopts.Model = withFault(model)
 	sopts.RecordPath = record
-	if *timeout == 0 {
-		*timeout = cfg.Session.Timeout.D()
+	if f.timeout == 0 {
+		f.timeout = cfg.Session.Timeout.D()
 	}
 	var progress io.Writer = os.Stderr
-	if *quiet {
+	if f.quiet {
 		progress = nil
 	}
 	var eventsOut io.Writer
-	if *events {
+	if f.events {
 		eventsOut = os.Stdout
 	}
 	reg := sandbox.NewRegistry()
@@ -80,15 +100,15 @@ func cmdRun(ctx context.Context, args []string) error {
 			Spec:     app.SandboxSpec(cfg),
 			Registry: reg,
 			Session:  sopts,
-			Timeout:  *timeout,
+			Timeout:  f.timeout,
 			Events:   eventsOut,
 			Progress: progress,
 		})
 		return err
 	})
-	if *asJSON {
+	if f.asJSON {
 		enc := json.NewEncoder(jsonsafe.Writer(os.Stdout))
-		if !*events {
+		if !f.events {
 			enc.SetIndent("", "  ")
 		}
 		if err := enc.Encode(res); err != nil {
@@ -111,7 +131,7 @@ func cmdRun(ctx context.Context, args []string) error {
 			fmt.Fprintln(os.Stderr)
 		}
 	}
-	if runErr != nil && !*asJSON && !app.IsExitStatus(runErr) {
+	if runErr != nil && !f.asJSON && !app.IsExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
 			// A signal: say which, rather than "context canceled".
 			fmt.Fprintln(os.Stderr, "tether run: stopped:", context.Cause(ctx))
@@ -160,12 +180,4 @@ func readPrompt(file string, args []string) (string, error) {
 		return "", errors.New("no prompt: give it as an argument, or with -f FILE (- for stdin)")
 	}
 	return prompt, nil
-}
-
-// usageErr turns a flag parse failure into exit status 2 (help is not a failure).
-func usageErr(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return err
-	}
-	return app.ExitStatus(2)
 }

@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
@@ -36,16 +36,24 @@ func loadProvider(c *common) (config.Config, sandbox.Provider, io.Closer, error)
 	return cfg, p, closer, nil
 }
 
-// cmdCleanup lists, and with --yes deletes, sandboxes tether created whose
-// run is gone: what a kill -9 or a lost machine left behind.
-func cmdCleanup(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("tether cleanup", flag.ContinueOnError)
-	c := commonFlags(fs)
-	yes := fs.Bool("yes", false, "delete what is found (default: only list)")
-	all := fs.Bool("all", false, "also sandboxes kept on purpose with `tether sandbox create`")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+// newCleanupCmd is `tether cleanup [--yes]`: it lists, and with --yes
+// deletes, sandboxes tether created whose run is gone: what a kill -9 or a
+// lost machine left behind.
+func newCleanupCmd() *cobra.Command {
+	var yes, all bool
+	cmd := &cobra.Command{
+		Use:   "cleanup [--yes]",
+		Short: "Find (and with --yes delete) sandboxes a crashed tether left",
+		Args:  noArgs,
 	}
+	c := newCommon(cmd.Flags()).sandboxFlags(false)
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete what is found (default: only list)")
+	cmd.Flags().BoolVar(&all, "all", false, "also sandboxes kept on purpose with 'tether sandbox create'")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cleanup(cmd.Context(), c, yes, all) }
+	return cmd
+}
+
+func cleanup(ctx context.Context, c *common, yes, all bool) error {
 	_, p, closer, err := loadProvider(c)
 	if err != nil {
 		return err
@@ -57,7 +65,7 @@ func cmdCleanup(ctx context.Context, args []string) error {
 	}
 	var found []sandbox.Orphan
 	for _, o := range orphans {
-		if o.Info.Labels[suite.LabelKept] == "true" && !*all {
+		if o.Info.Labels[suite.LabelKept] == "true" && !all {
 			continue
 		}
 		found = append(found, o)
@@ -73,7 +81,7 @@ func cmdCleanup(ctx context.Context, args []string) error {
 			o.Info.Labels[sandbox.LabelRunID], o.Reason)
 	}
 	tw.Flush()
-	if !*yes {
+	if !yes {
 		fmt.Printf("%d sandbox(es) found; run `tether cleanup --yes` to delete them\n", len(found))
 		return nil
 	}
@@ -88,95 +96,107 @@ func cmdCleanup(ctx context.Context, args []string) error {
 	return errors.Join(errs...)
 }
 
-// cmdSandbox is `tether sandbox create|exec|ls|rm`.
-func cmdSandbox(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return errors.New("usage: tether sandbox create|exec|ls|rm [flags]")
+// newSandboxCmd is `tether sandbox create|exec|ls|rm`.
+func newSandboxCmd() *cobra.Command {
+	sub := func(use, short string, args cobra.PositionalArgs, labels bool,
+		run func(context.Context, *cobra.Command, config.Config, sandbox.Provider, []string) error) *cobra.Command {
+		cmd := &cobra.Command{Use: use, Short: short, Args: args}
+		c := newCommon(cmd.Flags()).sandboxFlags(labels)
+		cmd.RunE = func(cmd *cobra.Command, args []string) error {
+			cfg, p, closer, err := loadProvider(c)
+			if err != nil {
+				return err
+			}
+			defer closer.Close()
+			return run(cmd.Context(), cmd, cfg, p, args)
+		}
+		return cmd
 	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("tether sandbox "+sub, flag.ContinueOnError)
-	c := commonFlags(fs)
-	timeout := fs.Duration("timeout", 0, "exec: kill the command after this long")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+	create := sub("create", "Create a sandbox and keep it (prints its id)", noArgs, true, sandboxCreate)
+	ls := sub("ls", "List the sandboxes tether created", noArgs, false, sandboxLs)
+	rm := sub("rm ID [ID...]", "Delete sandboxes by id", minArgs(1, "at least one sandbox id (`tether sandbox ls` lists them)"), false, sandboxRm)
+	var timeout time.Duration
+	exec := sub("exec ID COMMAND [ARGS...]", "Run a command in a kept sandbox", minArgs(2, "ID COMMAND (`tether sandbox ls` lists the ids)"), false,
+		func(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox.Provider, args []string) error {
+			return sandboxExec(ctx, p, args, timeout)
+		})
+	// Everything after the id is the command, its own flags included.
+	exec.Flags().SetInterspersed(false)
+	exec.Flags().DurationVar(&timeout, "timeout", 0, "kill the command after this long")
+	return group("sandbox", "Work with sandboxes by hand", create, exec, ls, rm)
+}
+
+// minArgs wants at least n positional arguments, named in what.
+func minArgs(n int, what string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) < n {
+			return usagef("want %s", what)
+		}
+		return nil
 	}
-	cfg, p, closer, err := loadProvider(c)
+}
+
+func sandboxCreate(ctx context.Context, _ *cobra.Command, cfg config.Config, p sandbox.Provider, _ []string) error {
+	spec := app.SandboxSpec(cfg)
+	spec.Labels = mergeLabels(spec.Labels, map[string]string{suite.LabelKept: "true"})
+	spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", s) }
+	sb, err := p.Create(ctx, spec)
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
-	switch sub {
-	case "create":
-		spec := app.SandboxSpec(cfg)
-		spec.Labels = mergeLabels(spec.Labels, map[string]string{suite.LabelKept: "true"})
-		spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", s) }
-		sb, err := p.Create(ctx, spec)
-		if err != nil {
-			return err
-		}
-		fmt.Println(sb.ID())
-		fmt.Fprintf(os.Stderr, "kept: remove it with `tether sandbox rm %s`\n", sb.ID())
-		return nil
-	case "ls":
-		infos, err := p.List(ctx, map[string]string{sandbox.LabelCreatedBy: sandbox.CreatedByTether})
-		if err != nil {
-			return err
-		}
-		sort.Slice(infos, func(i, j int) bool { return infos[i].CreatedAt.Before(infos[j].CreatedAt) })
-		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tLABELS")
-		for _, in := range infos {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.ID, in.State, in.CreatedAt.Format(time.DateTime), userLabels(in.Labels))
-		}
-		return tw.Flush()
-	case "rm":
-		if fs.NArg() == 0 {
-			return errors.New("usage: tether sandbox rm ID [ID...]")
-		}
-		var errs []error
-		for _, id := range fs.Args() {
-			if err := p.Delete(ctx, id); err != nil {
-				errs = append(errs, fmt.Errorf("deleting %s: %w", id, err))
-				continue
-			}
-			fmt.Println("deleted", id)
-		}
-		return errors.Join(errs...)
-	case "exec":
-		if fs.NArg() < 2 {
-			return errors.New("usage: tether sandbox exec ID COMMAND [ARGS] (`tether sandbox ls` lists the ids)")
-		}
-		op, ok := p.(sandbox.Opener)
-		if !ok {
-			return fmt.Errorf("the %s provider cannot attach to an existing sandbox", p.Name())
-		}
-		sb, err := op.Open(ctx, fs.Arg(0))
-		if err != nil {
-			return err // it names the sandbox and how to list them
-		}
-		res, err := sb.Exec(ctx, sandbox.ExecRequest{
-			Command: strings.Join(fs.Args()[1:], " "),
-			Timeout: *timeout,
-			Stdout:  safeWriter{os.Stdout},
-			Stderr:  safeWriter{os.Stderr},
-		})
-		if err != nil {
-			return err
-		}
-		if res.ExitCode != 0 {
-			return app.ExitStatus(min(max(res.ExitCode, 1), 255))
-		}
-		return nil
-	}
-	return fmt.Errorf("unknown sandbox command %q: use create, exec, ls or rm", sub)
+	fmt.Println(sb.ID())
+	fmt.Fprintf(os.Stderr, "kept: remove it with `tether sandbox rm %s`\n", sb.ID())
+	return nil
 }
 
-// mergeLabels is a new map with a's labels, then b's over them.
-func mergeLabels(a, b map[string]string) map[string]string {
-	out := make(map[string]string, len(a)+len(b))
-	maps.Copy(out, a)
-	maps.Copy(out, b)
-	return out
+func sandboxLs(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox.Provider, _ []string) error {
+	infos, err := p.List(ctx, map[string]string{sandbox.LabelCreatedBy: sandbox.CreatedByTether})
+	if err != nil {
+		return err
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].CreatedAt.Before(infos[j].CreatedAt) })
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tLABELS")
+	for _, in := range infos {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.ID, in.State, in.CreatedAt.Format(time.DateTime), userLabels(in.Labels))
+	}
+	return tw.Flush()
+}
+
+func sandboxRm(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox.Provider, ids []string) error {
+	var errs []error
+	for _, id := range ids {
+		if err := p.Delete(ctx, id); err != nil {
+			errs = append(errs, fmt.Errorf("deleting %s: %w", id, err))
+			continue
+		}
+		fmt.Println("deleted", id)
+	}
+	return errors.Join(errs...)
+}
+
+func sandboxExec(ctx context.Context, p sandbox.Provider, args []string, timeout time.Duration) error {
+	op, ok := p.(sandbox.Opener)
+	if !ok {
+		return fmt.Errorf("the %s provider cannot attach to an existing sandbox", p.Name())
+	}
+	sb, err := op.Open(ctx, args[0])
+	if err != nil {
+		return err // it names the sandbox and how to list them
+	}
+	res, err := sb.Exec(ctx, sandbox.ExecRequest{
+		Command: strings.Join(args[1:], " "),
+		Timeout: timeout,
+		Stdout:  safeWriter{os.Stdout},
+		Stderr:  safeWriter{os.Stderr},
+	})
+	if err != nil {
+		return err
+	}
+	if res.ExitCode != 0 {
+		return app.ExitStatus(min(max(res.ExitCode, 1), 255))
+	}
+	return nil
 }
 
 // userLabels shows labels without tether's bookkeeping ones.
@@ -189,17 +209,26 @@ func userLabels(l map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// cmdConfig prints the effective settings with secrets masked.
-func cmdConfig(args []string) error {
-	fs := flag.NewFlagSet("tether config", flag.ContinueOnError)
-	c := commonFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+// newConfigCmd is `tether config`: the effective settings, secrets
+// masked, with the flags given applied.
+func newConfigCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Show the effective settings (secrets masked)",
+		Args:  noArgs,
 	}
-	cfg, err := c.load()
-	if err != nil {
-		return err
+	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
+	cmd.RunE = func(*cobra.Command, []string) error {
+		cfg, err := c.load()
+		if err != nil {
+			return err
+		}
+		return showConfig(cfg)
 	}
+	return cmd
+}
+
+func showConfig(cfg config.Config) error {
 	src := cfg.Source
 	if src == "" {
 		src = "(no file; defaults and environment; would read " + config.DefaultPath() + ")"

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
@@ -19,49 +18,65 @@ import (
 	"github.com/tether-dev/tether/suite"
 )
 
-// cmdSuite is `tether suite run FILE` and `tether suite add RECORDING`.
-func cmdSuite(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return errors.New("usage: tether suite run [flags] FILE.toml | tether suite add RECORDING.jsonl [--to FILE.toml]")
-	}
-	switch sub, args := args[0], args[1:]; sub {
-	case "run":
-		return cmdSuiteRun(ctx, args)
-	case "add":
-		fs := flag.NewFlagSet("tether suite add", flag.ContinueOnError)
-		to := fs.String("to", suite.DefaultSuitePath, "suite file to append the case to (created if missing)")
-		if err := fs.Parse(args); err != nil {
-			return usageErr(err)
-		}
-		if fs.NArg() != 1 {
-			return errors.New("usage: tether suite add RECORDING.jsonl [--to FILE.toml] (see `tether ls`)")
-		}
-		name, err := suite.AddRecording(fs.Arg(0), *to)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("added the case %q to %s; edit its checks, then run `tether suite run %s`\n", name, *to, *to)
-		return nil
-	default:
-		return fmt.Errorf("unknown suite command %q: use run or add", sub)
-	}
+// newSuiteCmd is `tether suite run FILE` and `tether suite add RECORDING`.
+func newSuiteCmd() *cobra.Command {
+	return group("suite", "Run suites of prompts with checks; turn recordings into cases",
+		newSuiteRunCmd(), newSuiteAddCmd())
 }
 
-func cmdSuiteRun(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("tether suite run", flag.ContinueOnError)
-	c := commonFlags(fs)
-	jobs := fs.Int("j", suite.DefaultConcurrency, "cases run at once, each in its own sandbox")
-	keepFailed := fs.Bool("keep-failed", false, "keep the sandboxes of failed cases (labelled; `tether cleanup --all` removes them)")
-	jsonOut := fs.String("json", "", "write the JSON report to this file (- for stdout)")
-	junitOut := fs.String("junit", "", "write a JUnit XML report to this file")
-	tui := fs.Bool("tui", false, "watch the run in the fleet view, with each case's live agent events (ctrl+c cancels it and shows the clean-up)")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+func newSuiteAddCmd() *cobra.Command {
+	var to string
+	cmd := &cobra.Command{
+		Use:               "add RECORDING.jsonl [--to FILE.toml]",
+		Short:             "Turn a recorded session into a suite case (see `tether ls`)",
+		Args:              exactArgs(1, "one recording, RECORDING.jsonl (see `tether ls`)"),
+		ValidArgsFunction: completeFiles("jsonl"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := suite.AddRecording(args[0], to)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added the case %q to %s; edit its checks, then run `tether suite run %s`\n", name, to, to)
+			return nil
+		},
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: tether suite run [flags] FILE.toml")
+	cmd.Flags().StringVar(&to, "to", suite.DefaultSuitePath, "suite file to append the case to (created if missing)")
+	return cmd
+}
+
+// suiteRunFlags are `tether suite run`'s own flags.
+type suiteRunFlags struct {
+	jobs              int
+	keepFailed, tui   bool
+	jsonOut, junitOut string
+}
+
+func newSuiteRunCmd() *cobra.Command {
+	var f suiteRunFlags
+	cmd := &cobra.Command{
+		Use:   "run [flags] FILE.toml",
+		Short: "Run a suite of prompts in parallel sandboxes, with checks",
+		Long: `Runs every case of FILE.toml in its own sandbox, at most -j at once, runs
+each case's checks, prints a summary and writes the reports asked for.
+Exit status: 0 every case passed, 1 a case failed or the run could not finish, 2 bad usage.`,
+		Example:           "  tether suite run examples/suite.toml -j 8 --junit report.xml",
+		Args:              exactArgs(1, "one suite file, FILE.toml"),
+		ValidArgsFunction: completeFiles("toml"),
 	}
-	s, err := suite.Load(fs.Arg(0))
+	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
+	fs := cmd.Flags()
+	fs.IntVarP(&f.jobs, "jobs", "j", suite.DefaultConcurrency, "cases run at once, each in its own sandbox")
+	fs.BoolVar(&f.keepFailed, "keep-failed", false, "keep the sandboxes of failed cases (labelled; 'tether cleanup --all' removes them)")
+	fs.StringVar(&f.jsonOut, "json", "", "write the JSON report to this file (- for stdout)")
+	fs.StringVar(&f.junitOut, "junit", "", "write a JUnit XML report to this file")
+	fs.BoolVar(&f.tui, "tui", false, "watch the run in the fleet view, with each case's live agent events (ctrl+c cancels it and shows the clean-up)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error { return runSuite(cmd.Context(), c, f, args[0]) }
+	return cmd
+}
+
+// runSuite runs the suite in file and prints and writes its report.
+func runSuite(ctx context.Context, c *common, f suiteRunFlags, file string) error {
+	s, err := suite.Load(file)
 	if err != nil {
 		return err
 	}
@@ -77,7 +92,7 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	}
 	tty := term.IsTerminal(os.Stderr.Fd())
 	var pw io.Writer = os.Stderr
-	if *tui {
+	if f.tui {
 		pw, tty = io.Discard, false // the fleet view shows the progress instead
 	}
 	progress := suite.NewProgress(pw, tty)
@@ -89,14 +104,14 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	runErr := app.Guard(reg, log, os.Stderr, func() error {
 		var err error
 		run := suite.Run
-		if *tui {
+		if f.tui {
 			run = func(ctx context.Context, s *suite.Suite, o suite.RunOptions) (*suite.Report, error) {
 				return runSuiteTUI(ctx, s, o, cfg.UI.NoColor)
 			}
 		}
 		rep, err = run(ctx, s, suite.RunOptions{
-			Concurrency:  *jobs,
-			KeepFailed:   *keepFailed,
+			Concurrency:  f.jobs,
+			KeepFailed:   f.keepFailed,
 			Providers:    suiteProviders(cfg, log),
 			Models:       suiteModels(cfg, log),
 			DefaultModel: cfg.LLM.Model,
@@ -115,10 +130,10 @@ func cmdSuiteRun(ctx context.Context, args []string) error {
 	if err := rep.WriteSummary(os.Stdout); err != nil {
 		return err
 	}
-	if err := writeReport(*jsonOut, rep.WriteJSON); err != nil {
+	if err := writeReport(f.jsonOut, rep.WriteJSON); err != nil {
 		return err
 	}
-	if err := writeReport(*junitOut, rep.WriteJUnit); err != nil {
+	if err := writeReport(f.junitOut, rep.WriteJUnit); err != nil {
 		return err
 	}
 	if runErr != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
@@ -24,24 +24,41 @@ import (
 	"github.com/tether-dev/tether/ui"
 )
 
-// cmdTUI opens the terminal UI on a fresh sandbox.
-func cmdTUI(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("tether", flag.ContinueOnError)
-	c := commonFlags(fs)
-	step := fs.Bool("step", false, "step mode: approve each tool call before it runs")
-	fleetView := fs.Bool("fleet", false, "fleet view: several sessions side by side (ctrl+n starts another)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), usage); fs.PrintDefaults() }
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+// newTUICmd is `tether` itself: the terminal UI on a fresh sandbox.
+func newTUICmd() *cobra.Command {
+	var step, fleetView bool
+	cmd := &cobra.Command{
+		Use:   "tether",
+		Short: "Send an LLM agent into a sandbox and watch it work",
+		Long: `tether: send an LLM agent into a sandbox and watch it work.
+
+With no command it opens the terminal UI on a fresh sandbox (local by
+default); ` + "`tether run PROMPT`" + ` runs one prompt headless.`,
+		Example: `  tether                          # the terminal UI on the local sandbox
+  tether --step --model gpt-4.1   # approve each tool call before it runs
+  tether run --json "write fizzbuzz.py and run it"
+  tether suite run examples/suite.toml -j 8 --junit report.xml`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q: to run a prompt headless use `tether run PROMPT`", args[0])
+			}
+			return nil
+		},
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q: to run a prompt headless use `tether run PROMPT`", fs.Arg(0))
-	}
+	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
+	cmd.Flags().BoolVar(&step, "step", false, "step mode: approve each tool call before it runs")
+	cmd.Flags().BoolVar(&fleetView, "fleet", false, "fleet view: several sessions side by side (ctrl+n starts another)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), c, step, fleetView) }
+	return cmd
+}
+
+// runTUI opens the terminal UI (or the fleet view) on a fresh sandbox.
+func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	cfg, err := c.load()
 	if err != nil {
 		return err
 	}
-	if *step {
+	if step {
 		cfg.Session.StepMode = true
 	}
 	log, closer := openLog(cfg)
@@ -66,7 +83,7 @@ func cmdTUI(ctx context.Context, args []string) error {
 		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: app.SandboxSpec(cfg),
 			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
 	}
-	if *fleetView {
+	if fleetView {
 		return app.Guard(reg, log, os.Stderr, func() error {
 			return runFleet(ctx, log, uiOpts, func() (*app.Engine, error) {
 				so := sopts
@@ -106,21 +123,29 @@ func cmdTUI(ctx context.Context, args []string) error {
 	})
 }
 
-// cmdReplay opens a recording read-only in the UI.
-func cmdReplay(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("tether replay", flag.ContinueOnError)
-	noColor := fs.Bool("no-color", os.Getenv("NO_COLOR") != "", "no colours")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+// newReplayCmd is `tether replay FILE.jsonl`.
+func newReplayCmd() *cobra.Command {
+	var noColor bool
+	cmd := &cobra.Command{
+		Use:               "replay FILE.jsonl",
+		Short:             "Replay a recorded session in the UI (see `tether ls`)",
+		Args:              exactArgs(1, "one recording, FILE.jsonl (see `tether ls`)"),
+		ValidArgsFunction: completeFiles("jsonl"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return replay(cmd.Context(), args[0], noColor)
+		},
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: tether replay FILE.jsonl (see `tether ls` for recordings)")
-	}
-	events, err := session.ReadRecording(fs.Arg(0))
+	cmd.Flags().BoolVar(&noColor, "no-color", os.Getenv("NO_COLOR") != "", "no colours")
+	return cmd
+}
+
+// replay opens a recording read-only in the UI.
+func replay(ctx context.Context, path string, noColor bool) error {
+	events, err := session.ReadRecording(path)
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
 	}
-	final, err := tea.NewProgram(ui.NewReplay(events, ui.Options{NoColor: *noColor}), tea.WithContext(ctx)).Run()
+	final, err := tea.NewProgram(ui.NewReplay(events, ui.Options{NoColor: noColor}), tea.WithContext(ctx)).Run()
 	if m, ok := final.(ui.Model); ok {
 		defer m.Close()
 	}
@@ -130,14 +155,21 @@ func cmdReplay(ctx context.Context, args []string) error {
 	return nil
 }
 
-// cmdLs lists recorded sessions, newest first.
-func cmdLs(args []string) error {
-	fs := flag.NewFlagSet("tether ls", flag.ContinueOnError)
-	configPath := fs.String("config", "", "config file")
-	if err := fs.Parse(args); err != nil {
-		return usageErr(err)
+// newLsCmd is `tether ls`.
+func newLsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List recorded sessions, newest first",
+		Args:  noArgs,
 	}
-	cfg, err := config.Load(*configPath, os.Getenv)
+	c := newCommon(cmd.Flags())
+	cmd.RunE = func(*cobra.Command, []string) error { return listRecordings(c.configPath) }
+	return cmd
+}
+
+// listRecordings lists recorded sessions, newest first.
+func listRecordings(configPath string) error {
+	cfg, err := config.Load(configPath, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -200,4 +232,11 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// completeFiles completes file names ending in .ext.
+func completeFiles(ext string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return []cobra.Completion{ext}, cobra.ShellCompDirectiveFilterFileExt
+	}
 }

@@ -1,179 +1,143 @@
 // Command tether sends an LLM agent into a sandbox and lets you watch it
 // work live, step through it, pause it or cancel it; headless, it runs a
-// prompt and prints a JSON result. This file holds flags and subcommands
-// only: the work is done in app, session, sandbox, llm and ui.
+// prompt and prints a JSON result. This package holds the commands and
+// their flags only (spf13/cobra): the work is done in app, session,
+// sandbox, llm and ui.
 package main
 
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/tether-dev/tether/app"
-	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/session"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-const usage = `tether: send an LLM agent into a sandbox and watch it work.
-
-Usage:
-  tether [flags]                    open the terminal UI (local sandbox by default)
-  tether run [flags] PROMPT         run one prompt headless; --json prints the result
-  tether replay FILE.jsonl          replay a recorded session in the UI
-  tether ls                         list recorded sessions
-  tether cleanup [--yes]            find (and delete) sandboxes a crashed tether left
-  tether suite run [-j N] FILE      run a suite of prompts in parallel sandboxes, with checks
-  tether suite add RECORDING        turn a recorded session into a suite case
-  tether sandbox create|exec|ls|rm  work with sandboxes by hand
-  tether config                     show the effective settings (secrets masked)
-  tether version
-
-Flags common to the UI and run:
-`
-
 func main() {
 	session.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	err := dispatch(ctx, os.Args[1:])
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	os.Exit(code)
+}
+
+// execute runs the command line args and returns the process exit code:
+// 0 done, 1 failed (said already or printed here), 2 bad usage.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
 	var ee app.ExitStatus
+	var ue usageError
 	switch {
 	case err == nil:
+		return 0
 	case errors.As(err, &ee):
-		os.Exit(int(ee))
-	case errors.Is(err, flag.ErrHelp):
-		os.Exit(0)
+		return int(ee)
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), ue.err, cmd.CommandPath())
+		return 2
 	default:
-		fmt.Fprintln(os.Stderr, "tether:", err)
-		os.Exit(1)
+		fmt.Fprintln(stderr, "tether:", err)
+		return 1
 	}
 }
 
-func dispatch(ctx context.Context, args []string) error {
-	cmd := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "":
-		return cmdTUI(ctx, args)
-	case "run":
-		return cmdRun(ctx, args)
-	case "replay":
-		return cmdReplay(ctx, args)
-	case "ls":
-		return cmdLs(args)
-	case "cleanup":
-		return cmdCleanup(ctx, args)
-	case "sandbox":
-		return cmdSandbox(ctx, args)
-	case "suite":
-		return cmdSuite(ctx, args)
-	case "config":
-		return cmdConfig(args)
-	case "version":
-		fmt.Println("tether", version)
-		return nil
-	case "help":
-		fmt.Print(usage)
-		commonFlags(flag.NewFlagSet("tether", flag.ContinueOnError)).fs.PrintDefaults()
-		return nil
-	}
-	return fmt.Errorf("unknown command %q: run `tether help` for the list", cmd)
+// newRoot builds the command tree; the root command itself opens the UI.
+func newRoot() *cobra.Command {
+	root := newTUICmd()
+	root.Version = version
+	root.SilenceErrors = true // execute prints them, once
+	root.SilenceUsage = true  // a failed run is not a usage error
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetVersionTemplate("tether {{.Version}}\n")
+	root.AddCommand(
+		newRunCmd(),
+		newReplayCmd(),
+		newLsCmd(),
+		newCleanupCmd(),
+		newSuiteCmd(),
+		newSandboxCmd(),
+		newConfigCmd(),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print tether's version",
+			Args:  noArgs,
+			Run:   func(c *cobra.Command, _ []string) { fmt.Fprintln(c.OutOrStdout(), "tether", version) },
+		},
+	)
+	return root
 }
 
-// common holds the flags the UI and run share; set ones override config.
-type common struct {
-	fs         *flag.FlagSet
-	configPath string
-	provider   string
-	model      string
-	baseURL    string
-	budget     float64
-	maxIter    int
-	planning   bool
-	noRecord   bool
-	labels     labelFlag
-}
+// usageError is bad usage: main prints it with a pointer to --help and
+// exits 2.
+type usageError struct{ err error }
 
-func commonFlags(fs *flag.FlagSet) *common {
-	c := &common{fs: fs, labels: labelFlag{}}
-	fs.StringVar(&c.configPath, "config", "", "config file (default $XDG_CONFIG_HOME/tether/config.toml, then ./tether.toml)")
-	fs.StringVar(&c.provider, "provider", "", "sandbox provider: local or daytona")
-	fs.StringVar(&c.model, "model", "", "model name (overrides LLM_MODEL)")
-	fs.StringVar(&c.baseURL, "base-url", "", "OpenAI-compatible endpoint (overrides LLM_BASE_URL)")
-	fs.Float64Var(&c.budget, "budget", 0, "stop a run when its cost reaches this many USD")
-	fs.IntVar(&c.maxIter, "max-iterations", 0, "model calls per run before it stops")
-	fs.BoolVar(&c.planning, "planning", false, "planning mode: adds the task_tracker tool")
-	fs.BoolVar(&c.noRecord, "no-record", false, "do not write a JSONL recording")
-	fs.Var(&c.labels, "label", "label KEY=VALUE for created sandboxes (repeatable)")
-	return c
-}
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
 
-// load reads the settings and applies the flags that were set.
-func (c *common) load() (config.Config, error) {
-	cfg, err := config.Load(c.configPath, os.Getenv)
-	if err != nil {
-		return cfg, err
-	}
-	set := map[string]bool{}
-	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if set["provider"] {
-		cfg.Sandbox.Provider = c.provider
-	}
-	if set["model"] {
-		cfg.LLM.Model = c.model
-	}
-	if set["base-url"] {
-		cfg.LLM.BaseURL = c.baseURL
-	}
-	if set["budget"] {
-		cfg.Session.MaxBudgetUSD = c.budget
-	}
-	if set["max-iterations"] {
-		cfg.Session.MaxIterations = c.maxIter
-	}
-	if set["planning"] {
-		cfg.Session.PlanningMode = c.planning
-	}
-	if c.noRecord {
-		cfg.Session.Record = false
-	}
-	if len(c.labels) > 0 {
-		cfg.Sandbox.Labels = mergeLabels(cfg.Sandbox.Labels, c.labels)
-	}
-	return cfg, cfg.Validate()
-}
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
-type labelFlag map[string]string
-
-func (l labelFlag) String() string { return fmt.Sprint(map[string]string(l)) }
-func (l labelFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want KEY=VALUE, got %q", s)
+// noArgs rejects positional arguments as bad usage.
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q", args[0])
 	}
-	l[k] = v
 	return nil
 }
 
-// openLog opens tether's log file, falling back to discarding with a
-// warning: a log that cannot be written must not stop the user.
-func openLog(cfg config.Config) (*slog.Logger, io.Closer) {
-	log, closer, err := app.OpenLog(cfg)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "tether: warning:", err)
-		return slog.New(slog.DiscardHandler), io.NopCloser(nil)
+// exactArgs wants n positional arguments, named in what.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usagef("want %s, got %d argument(s)", what, len(args))
+		}
+		return nil
 	}
-	return log, closer
+}
+
+// group is a command that only holds subcommands: with none, or an
+// unknown one, it is bad usage.
+func group(use, short string, subs ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown command %q", args[0])
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, _ []string) error {
+			return usagef("which one? %s", subNames(c))
+		},
+	}
+	c.AddCommand(subs...)
+	return c
+}
+
+func subNames(c *cobra.Command) string {
+	s := ""
+	for i, sub := range c.Commands() {
+		if !sub.IsAvailableCommand() {
+			continue
+		}
+		if i > 0 && s != "" {
+			s += ", "
+		}
+		s += sub.Name()
+	}
+	return s
 }
