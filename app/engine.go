@@ -33,20 +33,19 @@ type EngineOptions struct {
 // in the background so the screen opens at once; commands given before it
 // is ready are queued and run when it is.
 type Engine struct {
-	opts      EngineOptions
-	log       *slog.Logger
-	events    chan session.Event
-	ctx       context.Context // ends creation on shutdown
-	stop      context.CancelFunc
-	created   chan struct{} // closed when the creator goroutine ends
-	forwarded chan struct{} // closed when the forwarder ends (or never started)
-	detached  chan struct{} // closed when nobody reads events any more
-	detach    sync.Once
-	seq       atomic.Int64
+	opts     EngineOptions
+	log      *slog.Logger
+	events   chan session.Event
+	ctx      context.Context // ends creation on shutdown
+	stop     context.CancelFunc
+	created  chan struct{} // closed when the creator goroutine ends
+	detached chan struct{} // closed when nobody reads events any more
+	detach   sync.Once
+	seq      atomic.Int64
 
 	mu       sync.Mutex
+	run      *session.Running // set once the session exists
 	sess     *session.Session
-	sb       sandbox.Sandbox
 	queued   []func(*session.Session) error
 	stepMode bool
 	shutdown bool
@@ -63,15 +62,14 @@ func StartEngine(opts EngineOptions) *Engine {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	e := &Engine{
-		opts:      opts,
-		log:       log,
-		events:    make(chan session.Event, 256),
-		ctx:       ctx,
-		stop:      stop,
-		stepMode:  opts.Session.StepMode,
-		created:   make(chan struct{}),
-		forwarded: make(chan struct{}),
-		detached:  make(chan struct{}),
+		opts:     opts,
+		log:      log,
+		events:   make(chan session.Event, 256),
+		ctx:      ctx,
+		stop:     stop,
+		stepMode: opts.Session.StepMode,
+		created:  make(chan struct{}),
+		detached: make(chan struct{}),
 	}
 	go e.create()
 	return e
@@ -87,12 +85,7 @@ func (e *Engine) create() {
 			e.emitError(fmt.Errorf("internal error (please report it): %v", r), true)
 		}
 	}()
-	forwarding := false
-	defer func() {
-		if !forwarding {
-			close(e.forwarded)
-		}
-	}()
+	provider := e.opts.Provider.Name()
 	spec := e.opts.Spec
 	last := sandbox.StateCreating
 	spec.OnState = func(state string) {
@@ -100,47 +93,48 @@ func (e *Engine) create() {
 		// the full description from the session itself.
 		if state != last && state != sandbox.StateStarted {
 			last = state
-			e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: state})
+			e.emitSandbox(sandbox.Info{Provider: provider, State: state})
 		}
 	}
-	e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: sandbox.StateCreating})
-	sb, err := e.opts.Provider.Create(e.ctx, spec)
-	if err != nil {
-		e.emitSandbox(sandbox.Info{Provider: e.opts.Provider.Name(), State: sandbox.StateError})
-		e.emitError(fmt.Errorf("creating the sandbox: %w", err), true)
-		e.dropQueued()
-		return
+	launch := session.Launch{
+		Provider: e.opts.Provider, Spec: spec, OnEvent: e.send,
+		OnTeardown: func(info sandbox.Info, err error) {
+			if err != nil {
+				e.emitError(err, false)
+				return
+			}
+			info.Provider = provider
+			e.emitSandbox(info)
+		},
 	}
 	if e.opts.Registry != nil {
-		sb = e.opts.Registry.Track(sb)
+		launch.Track = e.opts.Registry.Track
 	}
 	sopts := e.opts.Session
-	sopts.Sandbox = sb
 	e.mu.Lock()
 	sopts.StepMode = e.stepMode
 	e.mu.Unlock()
-	sess, err := session.New(sopts)
+	e.emitSandbox(sandbox.Info{Provider: provider, State: sandbox.StateCreating})
+	run, err := session.Start(e.ctx, launch, sopts)
 	if err != nil {
-		e.emitError(fmt.Errorf("starting the session: %w", err), true)
-		e.mu.Lock()
-		e.sb = sb
-		e.mu.Unlock()
+		if errors.Is(err, session.ErrSandboxCreate) {
+			e.emitSandbox(sandbox.Info{Provider: provider, State: sandbox.StateError})
+		}
+		e.emitError(err, true)
 		e.dropQueued()
 		return
 	}
 	e.mu.Lock()
-	e.sb, e.sess = sb, sess
+	e.run, e.sess = run, run.Session
 	queued := e.queued
 	e.queued = nil
 	shutting := e.shutdown
 	e.mu.Unlock()
-	forwarding = true
-	go e.forward(sess)
 	if shutting {
 		return
 	}
 	for _, call := range queued {
-		if err := call(sess); err != nil {
+		if err := call(run.Session); err != nil {
 			e.emitError(err, false)
 		}
 	}
@@ -155,14 +149,6 @@ func (e *Engine) dropQueued() {
 	e.mu.Unlock()
 	if n > 0 {
 		e.emitError(fmt.Errorf("%d prompt(s) or command(s) typed while the sandbox was starting were not run: there is no sandbox to run them in", n), false)
-	}
-}
-
-// forward copies the session's events to the UI until the session closes.
-func (e *Engine) forward(sess *session.Session) {
-	defer close(e.forwarded)
-	for ev := range sess.Events() {
-		e.send(ev)
 	}
 }
 
@@ -332,27 +318,13 @@ func (e *Engine) doShutdown(ctx context.Context) error {
 	e.mu.Unlock()
 	e.stop() // abandon a creation in progress
 	<-e.created
-	var errs []error
-	if s := e.current(); s != nil {
-		if err := s.Close(); err != nil {
-			errs = append(errs, fmt.Errorf("closing the session: %w", err))
-		}
-	}
-	<-e.forwarded // the session's events are all passed on: nothing else sends
 	e.mu.Lock()
-	sb := e.sb
+	run := e.run
 	e.mu.Unlock()
-	if sb != nil {
-		info := sandbox.Info{ID: sb.ID(), Provider: e.opts.Provider.Name(), State: "destroying"}
-		e.emitSandbox(info)
-		if err := sb.Close(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("closing sandbox %s (run `tether cleanup` to find it): %w", sb.ID(), err))
-			e.emitError(errs[len(errs)-1], false)
-		} else {
-			info.State = sandbox.StateDeleted
-			e.emitSandbox(info)
-		}
+	var err error
+	if run != nil {
+		err = run.Close(ctx) // the session, its events, then the sandbox
 	}
 	close(e.events)
-	return errors.Join(errs...)
+	return err
 }

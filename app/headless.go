@@ -46,18 +46,10 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		enc = json.NewEncoder(jsonsafe.Writer(opts.Events)) // it may be a terminal
 	}
 	ex := session.NewExecutor(session.ExecutorOptions{
-		Provider:      Tracking(opts.Provider, opts.Registry),
-		Spec:          opts.Spec,
-		Model:         opts.Session.Model,
-		ModelName:     opts.Session.ModelName,
-		PlanningMode:  opts.Session.PlanningMode,
-		Timeout:       opts.Timeout,
-		MaxIterations: opts.Session.MaxIterations,
-		MaxBudgetUSD:  opts.Session.MaxBudgetUSD,
-		RecordPath:    opts.Session.RecordPath,
-		SystemPrompt:  opts.Session.SystemPrompt,
-		Secrets:       opts.Session.Secrets,
-		Logger:        opts.Session.Logger,
+		Options:  headlessSession(opts.Session),
+		Provider: Tracking(opts.Provider, opts.Registry),
+		Spec:     opts.Spec,
+		Timeout:  opts.Timeout,
 		OnEvent: func(ev session.Event) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -183,4 +175,11 @@ func (t trackingProvider) Create(ctx context.Context, spec sandbox.Spec) (sandbo
 		return nil, err
 	}
 	return t.reg.Track(sb), nil
+}
+
+// headlessSession is the session's settings for a run nobody watches:
+// never step mode or a confirmation policy, since no one could answer.
+func headlessSession(o session.Options) session.Options {
+	o.StepMode, o.Confirm = false, session.ConfirmNever
+	return o
 }

@@ -107,7 +107,7 @@ func BenchmarkToolCallOverhead(b *testing.B) {
 			calls[i] = llm.ToolCall{ID: fmt.Sprint("c", i), Name: tool, Arguments: fmt.Sprintf(`{"command":%q}`, fmt.Sprintf("%s #%d", command, i))}
 		}
 		m := &fakeModel{replies: []fakeReply{{calls: calls}, {text: "done"}}}
-		s, err := New(Options{Sandbox: sb, Model: m, Tools: tools})
+		s, err := New(Options{Sandbox: sb, Model: m, Tools: func() []Tool { return tools }})
 		if err != nil {
 			b.Fatal(err)
 		}

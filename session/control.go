@@ -82,10 +82,11 @@ func (s *Session) StepMode() bool {
 // Approve runs the action awaiting approval.
 func (s *Session) Approve() { s.decide(decision{kind: decisionApprove}) }
 
-// ApproveAll approves the pending action and turns step mode off.
+// ApproveAll approves the pending action, turns step mode off and stops
+// asking by Options.Confirm policy for the rest of the session.
 func (s *Session) ApproveAll() {
 	s.mu.Lock()
-	s.stepMode = false
+	s.stepMode, s.approveAll = false, true
 	s.mu.Unlock()
 	s.decide(decision{kind: decisionApprove})
 }
@@ -146,7 +147,7 @@ func (s *Session) awaitDecision(ctx context.Context) (decision, error) {
 	}()
 	for {
 		s.mu.Lock()
-		d, step := s.decision, s.stepMode
+		d, step := s.decision, s.stepMode || s.policyAsks()
 		s.mu.Unlock()
 		if d != nil {
 			return *d, nil

@@ -69,8 +69,8 @@ func ExampleQuickRun() {
 
 	res, err := session.QuickRun(context.Background(), "Create a hello.py file that prints 'Hello World'",
 		session.ExecutorOptions{
+			Options:  session.Options{Model: model},
 			Provider: provider,
-			Model:    model,
 			OnEvent: func(ev session.Event) {
 				if ev.Kind == session.KindAction {
 					fmt.Println("action:", ev.Action.Tool)
@@ -150,7 +150,7 @@ func ExampleExecutor_Execute() {
 	)
 	provider, cleanup := localProvider()
 	defer cleanup()
-	ex := session.NewExecutor(session.ExecutorOptions{Provider: provider, Model: model, MaxIterations: 10})
+	ex := session.NewExecutor(session.ExecutorOptions{Options: session.Options{Model: model, MaxIterations: 10}, Provider: provider})
 	for _, prompt := range []string{"first task", "second task"} {
 		res, err := ex.Execute(context.Background(), prompt)
 		fmt.Println(res.Status, res.FinalMessage, err)

@@ -18,8 +18,9 @@ func TestExecutorCreatesAndClosesSandbox(t *testing.T) {
 	}}
 	var got []Kind
 	res, err := QuickRun(context.Background(), "go", ExecutorOptions{
-		Provider: p, Model: m, Tools: fakeTools(),
-		OnEvent: func(ev Event) { got = append(got, ev.Kind) },
+		Options:  Options{Model: m, Tools: fakeTools()},
+		Provider: p,
+		OnEvent:  func(ev Event) { got = append(got, ev.Kind) },
 	})
 	if err != nil || res.Status != StateFinished || res.FinalMessage != "done" || res.CostUSD != 0.5 {
 		t.Fatalf("res %+v err %v", res, err)
@@ -35,7 +36,7 @@ func TestExecutorCreatesAndClosesSandbox(t *testing.T) {
 func TestExecutorReusesSandboxWithoutClosing(t *testing.T) {
 	sb := newFakeSandbox(t)
 	m := &fakeModel{replies: []fakeReply{{text: "done"}}}
-	res, err := NewExecutor(ExecutorOptions{Sandbox: sb, Model: m, Tools: fakeTools()}).Execute(context.Background(), "go")
+	res, err := NewExecutor(ExecutorOptions{Options: Options{Sandbox: sb, Model: m, Tools: fakeTools()}}).Execute(context.Background(), "go")
 	if err != nil || res.Status != StateFinished {
 		t.Fatalf("res %+v err %v", res, err)
 	}
@@ -48,7 +49,7 @@ func TestExecutorTimeoutCancelsAndCleansUp(t *testing.T) {
 	p := &fakeProvider{t: t}
 	m := &fakeModel{replies: []fakeReply{{calls: []llm.ToolCall{shCall("a", "sleep 30")}}}}
 	start := time.Now()
-	res, err := QuickRun(context.Background(), "go", ExecutorOptions{Provider: p, Model: m, Tools: fakeTools(), Timeout: 200 * time.Millisecond})
+	res, err := QuickRun(context.Background(), "go", ExecutorOptions{Options: Options{Model: m, Tools: fakeTools()}, Provider: p, Timeout: 200 * time.Millisecond})
 	if !errors.Is(err, context.DeadlineExceeded) || res.Status != StateCancelled || res.Reason != "timed out" {
 		t.Fatalf("res %+v err %v", res, err)
 	}
@@ -69,12 +70,15 @@ func TestExecutorPanicInOnEventCleansUp(t *testing.T) {
 				t.Errorf("panic not passed on: %v", r)
 			}
 		}()
-		QuickRun(context.Background(), "go", ExecutorOptions{Provider: p, Model: m, Tools: fakeTools(),
+		QuickRun(context.Background(), "go", ExecutorOptions{
+			Options:  Options{Model: m, Tools: fakeTools()},
+			Provider: p,
 			OnEvent: func(ev Event) {
 				if ev.Kind == KindAssistantDelta {
 					panic("handler bug")
 				}
-			}})
+			},
+		})
 	}()
 	if len(p.created) != 1 || p.created[0].closeCount() != 1 {
 		t.Fatal("sandbox not closed after a panic in OnEvent")
@@ -85,7 +89,7 @@ func TestExecutorBadOptions(t *testing.T) {
 	if _, err := QuickRun(context.Background(), "go", ExecutorOptions{Provider: &fakeProvider{t: t}}); !errors.Is(err, ErrNoModel) {
 		t.Errorf("no model: %v", err)
 	}
-	if _, err := QuickRun(context.Background(), "go", ExecutorOptions{Model: &fakeModel{}}); err == nil || !strings.Contains(err.Error(), "Provider") {
+	if _, err := QuickRun(context.Background(), "go", ExecutorOptions{Options: Options{Model: &fakeModel{}}}); err == nil || !strings.Contains(err.Error(), "Provider") {
 		t.Errorf("no provider: %v", err)
 	}
 }

@@ -280,7 +280,9 @@ func (f fakeFuncTool) Definition() llm.Tool {
 }
 func (f fakeFuncTool) Run(ctx context.Context, c ToolCall) (ToolResult, error) { return f.fn(ctx, c) }
 
-func fakeTools(extra ...Tool) []Tool { return append([]Tool{fakeShTool{}, fakeFinishTool{}}, extra...) }
+func fakeTools(extra ...Tool) func() []Tool {
+	return func() []Tool { return append([]Tool{fakeShTool{}, fakeFinishTool{}}, extra...) }
+}
 
 func newTestSession(t testing.TB, m Model, mod func(*Options)) (*Session, *fakeSandbox) {
 	t.Helper()

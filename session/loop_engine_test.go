@@ -278,7 +278,7 @@ func TestToolNameOverride(t *testing.T) {
 		return ToolResult{Content: "custom sh"}, nil
 	}}
 	m := &fakeModel{replies: []fakeReply{{calls: []llm.ToolCall{shCall("c", "x")}}, {text: "ok"}}}
-	s, _ := newTestSession(t, m, func(o *Options) { o.ExtraTools = []Tool{custom} })
+	s, _ := newTestSession(t, m, func(o *Options) { o.ExtraTools = func() []Tool { return []Tool{custom} } })
 	defer s.Close()
 	if _, err := s.Run(context.Background(), "go"); err != nil {
 		t.Fatal(err)

@@ -33,14 +33,23 @@ const DefaultMaxIterations = 100
 
 // Options configures a Session.
 type Options struct {
-	Sandbox        sandbox.Sandbox // required; the session does NOT close it (its owner does)
-	Model          Model           // nil: Send returns ErrNoModel, Shell still works
-	ModelName      string          // for display/results
-	SystemPrompt   string          // "" = built-in default
-	Tools          []Tool          // nil = DefaultTools(PlanningMode)
-	ExtraTools     []Tool          // custom tools, added to the set (a same-named tool replaces the earlier one)
-	PlanningMode   bool
-	StepMode       bool
+	Sandbox      sandbox.Sandbox // required; the session does NOT close it (its owner does)
+	Model        Model           // nil: Send returns ErrNoModel, Shell still works
+	ModelName    string          // for display/results
+	SystemPrompt string          // "" = built-in default
+	// Tools makes the session's tools; it is called once per session, so
+	// tools may keep per-session state (the terminal's cwd, the editor's
+	// undo history) and an Executor running many prompts never shares
+	// them. nil = DefaultTools(PlanningMode).
+	Tools func() []Tool
+	// ExtraTools makes custom tools, added to the set (a same-named tool
+	// replaces the earlier one). Called once per session, like Tools.
+	ExtraTools   func() []Tool
+	PlanningMode bool
+	StepMode     bool
+	// Confirm asks for approval by policy besides step mode: every action
+	// (ConfirmAlways) or those the model rates risky (ConfirmRisky).
+	Confirm        ConfirmPolicy
 	MaxIterations  int          // LLM calls per run; 0 = DefaultMaxIterations
 	MaxBudgetUSD   float64      // 0 = unlimited; compared with the accumulated known cost
 	RecordPath     string       // "" = no JSONL recording
@@ -91,6 +100,7 @@ type Session struct {
 	shells       map[int]context.CancelFunc
 	shellSeq     int
 	stepMode     bool
+	approveAll   bool // ApproveAll: Options.Confirm asks no more
 	pauseReq     bool
 	pending      *Action
 	openAction   string // id of the action published but not yet observed
@@ -164,16 +174,24 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 }
 
 func (s *Session) setTools(opts Options) {
-	base := opts.Tools
-	if base == nil {
+	var base, extra []Tool
+	if opts.Tools != nil {
+		base = opts.Tools()
+	} else {
 		base = DefaultTools(opts.PlanningMode)
 	}
+	if opts.ExtraTools != nil {
+		extra = opts.ExtraTools()
+	}
 	s.tools = map[string]Tool{}
-	for _, t := range append(slices.Clone(base), opts.ExtraTools...) {
+	for _, t := range append(slices.Clone(base), extra...) {
 		if t == nil {
 			continue
 		}
 		def := t.Definition()
+		if opts.Confirm == ConfirmRisky && def.Name != ToolFinish {
+			def = withRiskField(def)
+		}
 		if _, dup := s.tools[def.Name]; dup {
 			s.defs = slices.DeleteFunc(s.defs, func(d llm.Tool) bool { return d.Name == def.Name })
 		}

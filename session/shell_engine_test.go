@@ -9,7 +9,7 @@ import (
 )
 
 func TestShellWithoutModelOrTerminal(t *testing.T) {
-	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = []Tool{} })
+	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = func() []Tool { return []Tool{} } })
 	c := collect(s)
 	if err := s.Shell("echo out; echo err >&2; exit 2"); err != nil {
 		t.Fatal(err)
@@ -50,7 +50,7 @@ func TestShellWithoutModelOrTerminal(t *testing.T) {
 
 func TestShellNoteReachesNextPrompt(t *testing.T) {
 	m := &fakeModel{replies: []fakeReply{{text: "I see you listed files"}}}
-	s, _ := newTestSession(t, m, func(o *Options) { o.Tools = []Tool{} })
+	s, _ := newTestSession(t, m, func(o *Options) { o.Tools = func() []Tool { return []Tool{} } })
 	defer s.Close()
 	if err := s.Shell("echo marker-42"); err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestShellThroughTerminalTool(t *testing.T) {
 		code := 0
 		return ToolResult{Content: "via tool\n", ExitCode: &code}, nil
 	}}
-	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = []Tool{term} })
+	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = func() []Tool { return []Tool{term} } })
 	c := collect(s)
 	s.Shell("pwd")
 	evs := c.finish(t, s)
@@ -87,7 +87,7 @@ func TestShellThroughTerminalTool(t *testing.T) {
 }
 
 func TestCancelStopsShell(t *testing.T) {
-	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = []Tool{} })
+	s, _ := newTestSession(t, nil, func(o *Options) { o.Tools = func() []Tool { return []Tool{} } })
 	c := collect(s)
 	done := make(chan struct{})
 	go func() { s.Shell("echo started; sleep 30"); close(done) }()

@@ -35,7 +35,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 		act.Command, act.Summary = describe(tool, args)
 	}
 	s.mu.Lock()
-	act.NeedsApproval = known && valid && s.stepMode
+	act.NeedsApproval = known && valid && s.needsApproval(call.Name, args)
 	s.openAction = call.ID
 	if act.NeedsApproval {
 		// Pending before the event goes out: a reader may approve at once.

@@ -168,7 +168,16 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 	if r.recordDir != "" {
 		recPath = filepath.Join(r.recordDir, fmt.Sprintf("%03d-%s.jsonl", tr.snapshot().Index+1, fileSafe(c.ID)))
 	}
-	sess, err := session.Spawn(ctx, sb, session.Options{
+	onEvent := r.opts.OnEvent
+	run, err := session.Start(ctx, session.Launch{
+		Sandbox: sb, // the case's: setup ran in it, teardown deletes it
+		OnEvent: func(ev session.Event) {
+			tr.event(ev)
+			if onEvent != nil {
+				onEvent(c.ID, ev)
+			}
+		},
+	}, session.Options{
 		Model: model, ModelName: name, PlanningMode: c.Planning,
 		MaxIterations: c.Limits.MaxIterations, MaxBudgetUSD: c.Limits.BudgetUSD,
 		RecordPath: recPath, Logger: r.log.With("case", c.ID), Secrets: r.opts.Secrets,
@@ -178,19 +187,9 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 	if err != nil {
 		return fmt.Errorf("start the agent: %w", err)
 	}
+	sess := run.Session
 	res.RecordPath = recPath
 	res.ConversationID = sess.ConversationID()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		onEvent := r.opts.OnEvent
-		for ev := range sess.Events() {
-			tr.event(ev)
-			if onEvent != nil {
-				onEvent(c.ID, ev)
-			}
-		}
-	}()
 	tr.state(StateRunning, "")
 
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
@@ -206,10 +205,9 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 	}
 	timedOut := runErr != nil && ctx.Err() == nil && errors.Is(runCtx.Err(), context.DeadlineExceeded)
 	cancel()
-	if err := sess.Close(); err != nil {
+	if err := run.Close(ctx); err != nil {
 		r.log.Warn("closing the session", "case", c.ID, "err", err)
 	}
-	<-done
 
 	st := tr.snapshot()
 	res.AgentStatus, res.AgentReason = result.Status, oneLine(result.Reason, 300)
