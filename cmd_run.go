@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tether-dev/tether/setup"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
@@ -64,11 +66,11 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	}
 	log, closer := openLog(cfg)
 	defer closer.Close()
-	model, err := app.NewModel(cfg, log)
+	model, err := setup.Model(cfg, log)
 	if err != nil {
 		return err
 	}
-	provider, err := app.NewProvider(cfg, log)
+	provider, err := setup.Provider(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	if err != nil {
 		return err
 	}
-	sopts := app.SessionOptions(cfg, log)
+	sopts := setup.Session(cfg, log)
 	sopts.Model = withFault(model)
 	sopts.RecordPath = record
 	if f.timeout == 0 {
@@ -97,7 +99,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 		res, err = app.RunHeadless(ctx, app.HeadlessOptions{
 			Prompt:   prompt,
 			Provider: provider,
-			Spec:     app.SandboxSpec(cfg),
+			Spec:     setup.Spec(cfg),
 			Registry: reg,
 			Session:  sopts,
 			Timeout:  f.timeout,

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tether-dev/tether/setup"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
@@ -28,7 +30,7 @@ func loadProvider(c *common) (config.Config, sandbox.Provider, io.Closer, error)
 		return cfg, nil, nil, err
 	}
 	log, closer := openLog(cfg)
-	p, err := app.NewProvider(cfg, log)
+	p, err := setup.Provider(cfg, log)
 	if err != nil {
 		closer.Close()
 		return cfg, nil, nil, err
@@ -137,7 +139,7 @@ func minArgs(n int, what string) cobra.PositionalArgs {
 }
 
 func sandboxCreate(ctx context.Context, _ *cobra.Command, cfg config.Config, p sandbox.Provider, _ []string) error {
-	spec := app.SandboxSpec(cfg)
+	spec := setup.Spec(cfg)
 	spec.Labels = mergeLabels(spec.Labels, map[string]string{suite.LabelKept: "true"})
 	spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", s) }
 	sb, err := p.Create(ctx, spec)

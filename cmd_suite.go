@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/tether-dev/tether/setup"
+
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
@@ -175,7 +177,7 @@ func suiteProviders(cfg config.Config, log *slog.Logger) func(string) (sandbox.P
 		if name != "" {
 			c.Sandbox.Provider = name
 		}
-		return app.NewProvider(c, log)
+		return setup.Provider(c, log)
 	}
 }
 
@@ -187,7 +189,7 @@ func suiteModels(cfg config.Config, log *slog.Logger) func(string) (session.Mode
 		if name != "" {
 			c.LLM.Model = name
 		}
-		m, err := app.NewModel(c, log)
+		m, err := setup.Model(c, log)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}

@@ -13,6 +13,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/tether-dev/tether/setup"
+
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
@@ -63,13 +65,13 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	}
 	log, closer := openLog(cfg)
 	defer closer.Close()
-	provider, err := app.NewProvider(cfg, log)
+	provider, err := setup.Provider(cfg, log)
 	if err != nil {
 		return err
 	}
-	sopts := app.SessionOptions(cfg, log)
+	sopts := setup.Session(cfg, log)
 	hint := ""
-	if model, err := app.NewModel(cfg, log); err != nil {
+	if model, err := setup.Model(cfg, log); err != nil {
 		hint = err.Error() + " — `!command` still runs shell commands in the sandbox"
 	} else {
 		sopts.Model = withFault(model)
@@ -80,7 +82,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	reg := sandbox.NewRegistry()
 	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
 	startEngine := func(so session.Options) *app.Engine {
-		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: app.SandboxSpec(cfg),
+		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: setup.Spec(cfg),
 			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
 	}
 	if fleetView {

@@ -323,21 +323,6 @@ func TestOpenLogRedactsSecrets(t *testing.T) {
 	}
 }
 
-func TestSandboxSpecFromConfig(t *testing.T) {
-	cfg := config.Default()
-	cfg.Sandbox.Provider = "daytona"
-	cfg.Daytona.Snapshot = "snap"
-	cfg.Daytona.CPU = 2
-	cfg.Sandbox.Labels = map[string]string{"team": "x"}
-	spec := SandboxSpec(cfg)
-	if spec.Snapshot != "snap" || spec.CPU != 2 || spec.Labels["team"] != "x" {
-		t.Errorf("spec = %+v", spec)
-	}
-	if _, err := NewProvider(cfg, nil); err == nil || !strings.Contains(err.Error(), "DAYTONA_API_KEY") {
-		t.Errorf("daytona without a key: %v", err)
-	}
-}
-
 // slowFailingProvider fails Create once release is closed.
 type slowFailingProvider struct {
 	failingProvider

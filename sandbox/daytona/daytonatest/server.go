@@ -21,7 +21,7 @@
 //
 // Every request must carry "Authorization: Bearer <key>" (401 otherwise).
 // The server is safe for concurrent use. Its cleanup, registered with
-// t.Cleanup, kills every process it started (including ones that escaped into
+// t.Cleanup (or Close after Start), kills every process it started (including ones that escaped into
 // their own session) and removes the sandbox directories.
 //
 // This package is for tests only: production code must not import it.
@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,13 +49,13 @@ const DefaultAPIKey = "sandboxtest-key"
 type Server struct {
 	URL string
 
-	t       testing.TB
-	http    *httptest.Server
-	apiKey  string
-	token   string // marks processes started by this server (see procenv.go)
-	root    string // parent of the per-sandbox directories
-	nextID  atomic.Int64
-	toolbox string // toolboxProxyUrl handed to the SDK
+	closeOnce sync.Once
+	http      *httptest.Server
+	apiKey    string
+	token     string // marks processes started by this server (see procenv.go)
+	root      string // parent of the per-sandbox directories
+	nextID    atomic.Int64
+	toolbox   string // toolboxProxyUrl handed to the SDK
 
 	mu          sync.Mutex
 	sandboxes   map[string]*fakeSandbox
@@ -90,10 +91,24 @@ type fault struct {
 // NewServer starts a fake Daytona for the duration of the test.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Daytona outside a test's lifetime (a TestMain, an
+// example, a benchmark harness); Close stops it and removes what it made.
+func Start(opts ...Option) (*Server, error) {
+	root, err := os.MkdirTemp("", "daytonatest-")
+	if err != nil {
+		return nil, fmt.Errorf("daytonatest: a directory for the sandboxes: %w", err)
+	}
 	s := &Server{
-		t:         t,
 		apiKey:    DefaultAPIKey,
-		root:      t.TempDir(),
+		root:      root,
 		sandboxes: map[string]*fakeSandbox{},
 	}
 	s.token = fmt.Sprintf("%d-%d", time.Now().UnixNano(), serverSeq.Add(1))
@@ -106,12 +121,14 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 	s.http = httptest.NewServer(s.middleware(mux))
 	s.URL = s.http.URL + "/api"
 	s.toolbox = s.http.URL + "/toolbox"
-	// Registered after t.TempDir, so it runs before the directories go.
-	t.Cleanup(s.close)
-	return s
+	return s, nil
 }
 
 var serverSeq atomic.Int64
+
+// Close kills every process the server started, stops it and removes the
+// sandbox directories. Safe to call twice.
+func (s *Server) Close() { s.closeOnce.Do(s.close) }
 
 func (s *Server) close() {
 	s.http.CloseClientConnections()
@@ -126,6 +143,7 @@ func (s *Server) close() {
 	}
 	killMarked(s.token, "")
 	s.http.Close()
+	os.RemoveAll(s.root)
 }
 
 // SetCreateDelay keeps sandboxes created from now on in state "creating"
