@@ -162,13 +162,13 @@ func (p *approvalPanel) editedArgs() (json.RawMessage, error) {
 
 // onKey handles a key while the panel has focus. It returns an answer when
 // the user decided, and back=true when they left the panel.
-func (p *approvalPanel) onKey(k tea.KeyPressMsg) (ans *approvalAnswer, back bool, cmd tea.Cmd) {
+func (p *approvalPanel) onKey(k tea.KeyPressMsg, km keyMap) (ans *approvalAnswer, back bool, cmd tea.Cmd) {
 	switch p.mode {
 	case approvalReason:
-		switch k.String() {
-		case "enter":
+		switch {
+		case key.Matches(k, km.Send):
 			return &approvalAnswer{kind: "reject", reason: strings.TrimSpace(p.reason.Value())}, false, nil
-		case "esc":
+		case key.Matches(k, km.Back):
 			p.mode = approvalView
 			p.reason.Blur()
 			return nil, false, nil
@@ -176,15 +176,15 @@ func (p *approvalPanel) onKey(k tea.KeyPressMsg) (ans *approvalAnswer, back bool
 		p.reason, cmd = p.reason.Update(k)
 		return nil, false, cmd
 	case approvalEdit:
-		switch k.String() {
-		case "enter", "ctrl+s":
+		switch {
+		case key.Matches(k, km.Run):
 			args, err := p.editedArgs()
 			if err != nil {
 				p.err = err.Error()
 				return nil, false, nil
 			}
 			return &approvalAnswer{kind: "edit", args: args}, false, nil
-		case "esc":
+		case key.Matches(k, km.Back):
 			p.mode, p.err = approvalView, ""
 			p.editor.Blur()
 			return nil, false, nil
@@ -193,21 +193,21 @@ func (p *approvalPanel) onKey(k tea.KeyPressMsg) (ans *approvalAnswer, back bool
 		p.editor, cmd = p.editor.Update(k)
 		return nil, false, cmd
 	}
-	switch k.String() {
-	case "y", "Y":
+	switch {
+	case key.Matches(k, km.Approve):
 		return &approvalAnswer{kind: "approve"}, false, nil
-	case "a", "A":
+	case key.Matches(k, km.ApproveAll):
 		return &approvalAnswer{kind: "approve_all"}, false, nil
-	case "n", "N":
+	case key.Matches(k, km.Reject):
 		p.mode = approvalReason
 		return nil, false, p.reason.Focus()
-	case "e", "E":
+	case key.Matches(k, km.Edit):
 		return nil, false, p.startEdit()
-	case "esc":
+	case key.Matches(k, km.Back):
 		return nil, true, nil
-	case "j", "down":
+	case key.Matches(k, km.ScrollDown):
 		p.scroll = min(p.scroll+1, strings.Count(p.pretty, "\n"))
-	case "k", "up":
+	case key.Matches(k, km.ScrollUp):
 		p.scroll = max(0, p.scroll-1)
 	}
 	return nil, false, nil

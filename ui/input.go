@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
@@ -12,19 +13,19 @@ import (
 // keys that work everywhere, then the focused component. Approval keys are
 // only ever read by the approval panel while it has focus.
 func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
-	ks := k.String()
-	if ks != "ctrl+c" {
+	km := a.keys
+	if !key.Matches(k, km.Interrupt) {
 		a.quitArmed = false
 	}
 	// A notice lasts until the next key (which may set a new one).
 	a.setNotice("", false)
 	switch {
 	case a.quit.active:
-		return a.onTeardownKey(ks)
+		return a.onTeardownKey(k)
 	case a.quit.confirm:
-		return a.onConfirmKey(ks)
+		return a.onConfirmKey(k)
 	case a.showHelp:
-		if ks == "?" || ks == "f1" || ks == "esc" || ks == "q" || ks == "enter" {
+		if key.Matches(k, km.HelpClose) {
 			a.showHelp = false
 		}
 		return nil
@@ -33,16 +34,16 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 
 	// The stream's search box or full-output view owns the keyboard.
-	if a.focus == focusStream && a.stream.CapturingInput() && ks != "ctrl+c" && ks != "ctrl+q" {
+	if a.focus == focusStream && a.stream.CapturingInput() && !key.Matches(k, km.Interrupt, km.Quit) {
 		return a.stream.Update(k)
 	}
 
-	switch ks {
-	case "ctrl+c":
+	switch {
+	case key.Matches(k, km.Interrupt):
 		return a.interrupt()
-	case "ctrl+q":
+	case key.Matches(k, km.Quit):
 		return a.requestQuit()
-	case "ctrl+d":
+	case key.Matches(k, km.EOF):
 		// Like a shell: EOF on an empty prompt. In the stream it pages.
 		if a.focus == focusPrompt {
 			if a.prompt.value() == "" {
@@ -50,7 +51,7 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 			}
 			return nil
 		}
-	case "ctrl+t":
+	case key.Matches(k, km.Step):
 		on := !a.sess.stepMode
 		a.eng.SetStepMode(on)
 		a.sess.stepMode = on
@@ -60,19 +61,19 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 			a.setNotice("step mode off", false)
 		}
 		return nil
-	case "ctrl+p":
+	case key.Matches(k, km.Pause):
 		return a.togglePause()
-	case "ctrl+b":
+	case key.Matches(k, km.Sandbox):
 		a.sandboxHidden = !a.sandboxHidden
 		return nil
-	case "f1":
+	case key.Matches(k, km.HelpAnywhere):
 		a.showHelp = true
 		return nil
-	case "tab":
+	case key.Matches(k, km.Focus):
 		return a.cycleFocus(1)
-	case "shift+tab":
+	case key.Matches(k, km.FocusBack):
 		return a.cycleFocus(-1)
-	case "ctrl+a":
+	case key.Matches(k, km.Review):
 		if a.approval.active() {
 			return a.setFocus(focusApproval)
 		}
@@ -80,7 +81,7 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 
 	switch a.focus {
 	case focusApproval:
-		ans, back, cmd := a.approval.onKey(k)
+		ans, back, cmd := a.approval.onKey(k, km)
 		if back {
 			return a.setFocus(focusPrompt)
 		}
@@ -90,20 +91,20 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return cmd
 	case focusStream:
-		switch ks {
-		case "esc":
+		switch {
+		case key.Matches(k, km.Cancel):
 			return a.cancelRun()
-		case "?":
+		case key.Matches(k, km.Help):
 			a.showHelp = true
 			return nil
 		}
 		return a.stream.Update(k)
 	}
 	// The prompt box.
-	switch ks {
-	case "enter":
+	switch {
+	case key.Matches(k, km.Send):
 		return a.submit()
-	case "esc":
+	case key.Matches(k, km.Cancel):
 		if a.prompt.value() == "" {
 			return a.cancelRun()
 		}

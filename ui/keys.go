@@ -16,6 +16,13 @@ type keyMap struct {
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
 	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
+
+	// Matched but not listed in help (another binding's help names them).
+	HelpAnywhere, HelpClose, EOF      key.Binding
+	ScrollUp, ScrollDown              key.Binding
+	SpeedUp, SpeedDown                key.Binding
+	StepBack, StepForward, Start, End key.Binding
+	ConfirmYes, ConfirmNo             key.Binding
 }
 
 func newKeyMap() keyMap {
@@ -35,21 +42,35 @@ func newKeyMap() keyMap {
 		Pause:     b([]string{"ctrl+p"}, "ctrl+p", "pause/resume"),
 		Cancel:    b([]string{"esc"}, "esc", "cancel run"),
 		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
-		Quit:      b([]string{"ctrl+q", "ctrl+d"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
+		Quit:      b([]string{"ctrl+q"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
 		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
 
-		Approve:    b([]string{"y"}, "y", "approve"),
-		Reject:     b([]string{"n"}, "n", "reject (reason)"),
-		Edit:       b([]string{"e"}, "e", "edit & run"),
-		ApproveAll: b([]string{"a"}, "a", "approve all"),
+		Approve:    b([]string{"y", "Y"}, "y", "approve"),
+		Reject:     b([]string{"n", "N"}, "n", "reject (reason)"),
+		Edit:       b([]string{"e", "E"}, "e", "edit & run"),
+		ApproveAll: b([]string{"a", "A"}, "a", "approve all"),
 		Run:        b([]string{"enter", "ctrl+s"}, "enter", "send reason / run edit"),
 		Back:       b([]string{"esc"}, "esc", "back"),
 
-		Play:       b([]string{"space"}, "space", "play/pause"),
+		Play:       b([]string{"space", " "}, "space", "play/pause"),
 		Speed:      b([]string{"+", "=", "-"}, "+/-", "speed"),
 		StepEv:     b([]string{"right", "l", "left", "h"}, "←/→", "step one event"),
 		Jump:       b([]string{"<", ">", "home", "end"}, "</>", "start/end"),
-		ReplayQuit: b([]string{"q", "ctrl+q", "ctrl+c"}, "q", "quit"),
+		ReplayQuit: b([]string{"q", "ctrl+q", "ctrl+c", "ctrl+d"}, "q", "quit"),
+
+		HelpAnywhere: key.NewBinding(key.WithKeys("f1")), // "?" types in the prompt box
+		HelpClose:    key.NewBinding(key.WithKeys("?", "f1", "esc", "q", "enter")),
+		EOF:          key.NewBinding(key.WithKeys("ctrl+d")),
+		ScrollUp:     key.NewBinding(key.WithKeys("k", "up")),
+		ScrollDown:   key.NewBinding(key.WithKeys("j", "down")),
+		SpeedUp:      key.NewBinding(key.WithKeys("+", "=")),
+		SpeedDown:    key.NewBinding(key.WithKeys("-", "_")),
+		StepBack:     key.NewBinding(key.WithKeys("left", "h")),
+		StepForward:  key.NewBinding(key.WithKeys("right", "l")),
+		Start:        key.NewBinding(key.WithKeys("<", "home")),
+		End:          key.NewBinding(key.WithKeys(">", "end")),
+		ConfirmYes:   key.NewBinding(key.WithKeys("y", "Y", "enter", "ctrl+q")),
+		ConfirmNo:    key.NewBinding(key.WithKeys("n", "N", "esc", "ctrl+c")),
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/internal/termsafe"
@@ -49,12 +51,12 @@ func (a *app) requestQuit() tea.Cmd {
 	return a.startTeardown()
 }
 
-func (a *app) onConfirmKey(ks string) tea.Cmd {
-	switch ks {
-	case "y", "Y", "enter", "ctrl+q":
+func (a *app) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(k, a.keys.ConfirmYes):
 		a.quit.confirm = false
 		return a.startTeardown()
-	case "n", "N", "esc", "ctrl+c":
+	case key.Matches(k, a.keys.ConfirmNo):
 		a.quit.confirm = false
 	}
 	return nil
@@ -123,11 +125,12 @@ func (a *app) finishTeardown() tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return quitNowMsg{} })
 }
 
-func (a *app) onTeardownKey(ks string) tea.Cmd {
+func (a *app) onTeardownKey(k tea.KeyPressMsg) tea.Cmd {
 	if a.quit.finished {
 		return tea.Quit
 	}
-	if ks == "ctrl+c" || ks == "ctrl+q" {
+	if key.Matches(k, a.keys.Interrupt, a.keys.Quit) {
+		ks := k.String()
 		if a.quit.forceArmed {
 			return tea.Quit
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+
 	"github.com/charmbracelet/x/ansi"
 
 	tea "charm.land/bubbletea/v2"
@@ -147,14 +149,14 @@ func (a *app) seek(to int) {
 
 func (a *app) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
 	r := a.replay
-	ks := k.String()
-	if a.stream.CapturingInput() && ks != "ctrl+c" {
+	km := a.keys
+	if a.stream.CapturingInput() && !key.Matches(k, km.Interrupt) {
 		return a.stream.Update(k)
 	}
-	switch ks {
-	case "q", "ctrl+c", "ctrl+q", "ctrl+d":
+	switch {
+	case key.Matches(k, km.ReplayQuit):
 		return tea.Quit
-	case "space", " ":
+	case key.Matches(k, km.Play):
 		if r.playing {
 			r.playing = false
 			r.gen++
@@ -165,34 +167,34 @@ func (a *app) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
 		}
 		r.playing = len(r.events) > 0
 		return a.replayStart()
-	case "+", "=":
+	case key.Matches(k, km.SpeedUp):
 		r.speedIdx = min(r.speedIdx+1, len(replaySpeeds)-1)
 		return a.replayRestart()
-	case "-", "_":
+	case key.Matches(k, km.SpeedDown):
 		r.speedIdx = max(r.speedIdx-1, 0)
 		return a.replayRestart()
-	case "right", "l":
+	case key.Matches(k, km.StepForward):
 		r.playing = false
 		a.seek(r.pos + 1)
 		return nil
-	case "left", "h":
+	case key.Matches(k, km.StepBack):
 		r.playing = false
 		a.seek(r.pos - 1)
 		return nil
-	case "<", "home":
+	case key.Matches(k, km.Start):
 		a.seek(0)
 		return a.replayRestart()
-	case ">", "end":
+	case key.Matches(k, km.End):
 		r.playing = false
 		a.seek(len(r.events))
 		return nil
-	case "?", "f1":
+	case key.Matches(k, km.Help):
 		a.showHelp = true
 		return nil
-	case "ctrl+b":
+	case key.Matches(k, km.Sandbox):
 		a.sandboxHidden = !a.sandboxHidden
 		return nil
-	case "tab", "shift+tab":
+	case key.Matches(k, km.Focus, km.FocusBack):
 		return nil
 	}
 	return a.stream.Update(k)
