@@ -24,4 +24,3 @@ func ExampleNewShared() {
 	fmt.Println("shared sandboxes:", len(ids))
 	// Output: shared sandboxes: 1
 }
-
