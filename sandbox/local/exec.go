@@ -72,14 +72,11 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		return sandbox.ExecResult{}, err
 	}
 	tag := localSandboxTag(s.info.ID) + strconv.FormatUint(n, 10)
-	var cmd *exec.Cmd
-	if s.p.iso.bwrap {
-		cmd = exec.Command(s.p.iso.bwrapBin, s.localBwrapArgs(cwd, s.p.bash, "-c", req.Command)...)
-		cmd.Dir = s.info.WorkDir
-	} else {
-		cmd = exec.Command(s.p.bash, "-c", req.Command)
-		cmd.Dir = cwd
+	cmd, err := s.command(cwd, s.p.bash, "-c", s.limits.prelude()+req.Command)
+	if err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: exec: %w", s.info.ID, err)
 	}
+	defer localCloseExtra(cmd)
 	cmd.Env = s.buildEnv(req.Env, tag)
 	// A new session: its own process group, so one kill reaches every
 	// process, and no controlling terminal, so the command cannot read or
@@ -92,8 +89,9 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
 	}
 	start := time.Now()
-	err = cmd.Start()
+	err = localStartPinned(cmd, localAffinity(s.limits.CPU))
 	pipes.closeWriters()
+	localCloseExtra(cmd)
 	if err != nil {
 		pipes.closeReaders()
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: start command: %w", s.info.ID, err)
@@ -175,7 +173,7 @@ func (s *localSandbox) buildEnv(extra map[string]string, tag string) []string {
 		env["PATH"] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	}
 	env["HOME"] = s.homeDir()
-	if s.p.iso.bwrap {
+	if s.iso.bwrap {
 		env["TMPDIR"] = "/tmp"
 	} else {
 		env["TMPDIR"] = s.tmpDir()

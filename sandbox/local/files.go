@@ -27,7 +27,7 @@ type localWritable struct{ inside, host string }
 // the workspace and home may themselves lie under /tmp.
 func (s *localSandbox) writable() []localWritable {
 	tmp := localWritable{s.tmpDir(), s.tmpDir()}
-	if s.p.iso.bwrap {
+	if s.iso.bwrap {
 		tmp.inside = "/tmp"
 	}
 	return []localWritable{

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
@@ -24,46 +26,87 @@ type localIsolation struct {
 // milliseconds.
 const localProbeTimeout = 10 * time.Second
 
+// localNoneWarning is what every surface says when commands are not
+// confined.
+const localNoneWarning = "commands run as you, with your files and keys"
+
 // localProbeIsolation decides how to confine commands. bwrap is tried for
 // real, because being installed is not enough: many containers forbid the
-// namespaces it needs.
+// namespaces it needs. Without a working bwrap, "auto" refuses rather than
+// silently running the agent unconfined: isolation "none" must be chosen.
 func localProbeIsolation(mode, network string) (localIsolation, error) {
 	switch mode {
 	case "", IsolationAuto, IsolationBwrap:
 	case IsolationNone:
-		return localIsolation{describe: "none (disabled by configuration)"}, nil
+		return localIsolation{describe: "none (chosen in configuration): " + localNoneWarning}, nil
 	default:
 		return localIsolation{}, fmt.Errorf("local sandbox: isolation %q is not valid: use %q, %q or %q", mode, IsolationAuto, IsolationBwrap, IsolationNone)
 	}
-	bin, err := exec.LookPath("bwrap")
-	if err != nil {
-		if mode == IsolationBwrap {
-			return localIsolation{}, fmt.Errorf("local sandbox: isolation %q asked for but bubblewrap is not installed (%w): install bubblewrap or use isolation %q", IsolationBwrap, err, IsolationAuto)
-		}
-		return localIsolation{describe: "none (bubblewrap not installed)"}, nil
+	probe := localProbe()
+	if probe.err != nil {
+		return localIsolation{}, fmt.Errorf("local sandbox: isolation %q needs a working bubblewrap: %w; install it (apt-get install bubblewrap, dnf install bubblewrap) and allow user namespaces, or set [local] isolation = %q to run the agent unconfined, as you, with your files and keys", mode, probe.err, IsolationNone)
 	}
-	if err := localProbeBwrap(bin, false); err != nil {
-		if mode == IsolationBwrap {
-			return localIsolation{}, fmt.Errorf("local sandbox: bubblewrap does not work here (%w): allow user namespaces or use isolation %q", err, IsolationAuto)
-		}
-		return localIsolation{describe: "none (bubblewrap failed: " + err.Error() + ")"}, nil
-	}
-	iso := localIsolation{bwrap: true, bwrapBin: bin, describe: "bwrap"}
-	netErr := localProbeBwrap(bin, true)
-	iso.netOff = netErr == nil
-	if netErr != nil && network == sandbox.NetworkOff {
-		return localIsolation{}, fmt.Errorf("local sandbox: network off asked for but bubblewrap cannot unshare the network here (%w): allow network or fix bubblewrap", netErr)
+	iso := localIsolation{bwrap: true, bwrapBin: probe.bin, netOff: probe.netErr == nil, describe: "bwrap (" + probe.layers + ")"}
+	if probe.netErr != nil && network == sandbox.NetworkOff {
+		return localIsolation{}, fmt.Errorf("local sandbox: network off asked for but bubblewrap cannot unshare the network here (%w): allow network or fix bubblewrap", probe.netErr)
 	}
 	return iso, nil
 }
+
+// localProbeResult is what localProbe found.
+type localProbeResult struct {
+	bin    string
+	err    error  // bwrap missing or not working
+	netErr error  // --unshare-net not working
+	layers string // the confinement layers active, for Info.Isolation
+}
+
+// localProbe checks once per process that bwrap runs with the confinement
+// sandboxes get (network off first: when that works everything does, so
+// the common case costs one bwrap run). It is the one place that probes;
+// callers that must not block (the TUI's first frame) can start it early
+// in a goroutine with localProbeAsync and find the answer cached.
+var localProbe = sync.OnceValue(func() localProbeResult {
+	bin, err := exec.LookPath("bwrap")
+	if err != nil {
+		return localProbeResult{err: fmt.Errorf("bubblewrap is not installed (%w)", err)}
+	}
+	res := localProbeResult{bin: bin, layers: "user namespace, no capabilities, seccomp"}
+	if _, err := localSeccompProgram(); err != nil {
+		return localProbeResult{bin: bin, err: err}
+	}
+	if err := localProbeBwrap(bin, true); err == nil {
+		return res
+	} else {
+		res.netErr = err
+	}
+	if err := localProbeBwrap(bin, false); err != nil {
+		return localProbeResult{bin: bin, err: fmt.Errorf("bubblewrap does not work here (%w)", err)}
+	}
+	return res
+})
+
+// localProbeAsync starts the probe without waiting for it.
+func localProbeAsync() { go localProbe() }
 
 // localProbeBwrap runs `true` with the same confinement sandboxes get.
 func localProbeBwrap(bin string, netOff bool) error {
 	ctx, cancel := context.WithTimeout(context.Background(), localProbeTimeout)
 	defer cancel()
-	args := localBwrapBase(netOff)
-	args = append(args, "--tmpfs", "/tmp", "--", "true")
+	dir, err := os.MkdirTemp("", "tether-probe-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	sec, err := localSeccompFile()
+	if err != nil {
+		return err
+	}
+	defer sec.Close()
+	args := bwrapArgs(bwrapSpec{Work: dir, Home: dir, Tmp: dir, Cwd: "/", NetOff: netOff, SeccompFD: 3, Argv: []string{"true"}})
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = []string{"PATH=/usr/bin:/bin"}
+	cmd.ExtraFiles = []*os.File{sec}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -73,38 +116,4 @@ func localProbeBwrap(bin string, netOff bool) error {
 		return err
 	}
 	return nil
-}
-
-// localBwrapBase is the confinement every sandboxed command gets: the host
-// visible but read-only, own /dev, /proc and PID namespace (so killing bwrap
-// kills everything started inside), and a new session so the command cannot
-// push keystrokes into tether's terminal (TIOCSTI).
-func localBwrapBase(netOff bool) []string {
-	args := []string{
-		"--ro-bind", "/", "/",
-		"--dev", "/dev",
-		"--proc", "/proc",
-		"--unshare-pid",
-		"--die-with-parent",
-		"--new-session",
-	}
-	if netOff {
-		args = append(args, "--unshare-net")
-	}
-	return args
-}
-
-// localBwrapArgs builds the bwrap command line for one Exec. The private tmp
-// is bound first: the workspace may itself live under /tmp (tests do), and
-// binding it afterwards keeps it visible at its own path.
-func (s *localSandbox) localBwrapArgs(cwd string, argv ...string) []string {
-	args := localBwrapBase(s.network == sandbox.NetworkOff)
-	args = append(args,
-		"--bind", s.tmpDir(), "/tmp",
-		"--bind", s.homeDir(), s.homeDir(),
-		"--bind", s.info.WorkDir, s.info.WorkDir,
-		"--chdir", cwd,
-		"--",
-	)
-	return append(args, argv...)
 }

@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -23,10 +22,12 @@ import (
 
 // Options configures the local provider. Zero values are the defaults.
 type Options struct {
-	BaseDir   string // where workspaces live; "" = $XDG_STATE_HOME/tether/sandboxes (~/.local/state/...)
-	Isolation string // "auto" (default: bwrap if it works, else none), "bwrap", "none"
-	Network   string // "on" (default) or "off" (bwrap --unshare-net)
-	Keep      bool   // keep workspace dirs on Close (default: delete)
+	BaseDir   string  // where workspaces live; "" = $XDG_STATE_HOME/tether/sandboxes (~/.local/state/...)
+	Isolation string  // "auto" (default: bwrap if it works, else none), "bwrap", "none"
+	Network   string  // "on" (default) or "off" (bwrap --unshare-net)
+	Keep      bool    // keep workspace dirs on Close (default: delete)
+	Mounts    []Mount // extra host paths visible in sandboxes (see ParseMount)
+	Limits    Limits  // resource limits; zero fields take the defaults
 	Logger    *slog.Logger
 }
 
@@ -45,7 +46,11 @@ type Provider struct {
 	keep    bool
 	log     *slog.Logger
 	bash    string
-	iso     localIsolation
+	mounts  []Mount
+	limits  Limits
+	// iso is decided on first use, not in NewProvider: probing bwrap takes
+	// a few milliseconds that must not delay a TUI's first frame.
+	iso func() (localIsolation, error)
 
 	mu   sync.Mutex
 	live map[string]*localSandbox
@@ -59,6 +64,7 @@ const (
 	localWorkDir  = "work"
 	localTmpDir   = "tmp"
 	localHomeDir  = "home"
+	localEtcDir   = "etc" // synthesized passwd and group
 	localIDPrefix = "local-"
 )
 
@@ -81,23 +87,36 @@ func NewProvider(opts Options) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local sandbox: bash not found on PATH (%w): install bash to run commands locally", err)
 	}
-	iso, err := localProbeIsolation(opts.Isolation, network)
+	switch opts.Isolation {
+	case "", IsolationAuto, IsolationBwrap:
+		localProbeAsync()
+	case IsolationNone:
+		if network == sandbox.NetworkOff {
+			return nil, localNetOffErr(localIsolation{describe: "none"})
+		}
+		log.Warn("local sandboxes are not isolated: "+localNoneWarning, "isolation", opts.Isolation)
+	default:
+		_, err := localProbeIsolation(opts.Isolation, network)
+		return nil, err
+	}
+	mounts, err := localCheckMounts(opts.Mounts, base)
 	if err != nil {
 		return nil, err
 	}
-	if network == sandbox.NetworkOff && !iso.netOff {
-		return nil, localNetOffErr(iso)
+	limits, err := opts.Limits.withDefaults()
+	if err != nil {
+		return nil, err
 	}
-	if !iso.bwrap {
-		log.Warn("local sandboxes are not isolated: commands run as you, with your files", "isolation", iso.describe)
-	}
+	mode := opts.Isolation
 	return &Provider{
 		baseDir: base,
 		network: network,
 		keep:    opts.Keep,
 		log:     log,
 		bash:    bash,
-		iso:     iso,
+		mounts:  mounts,
+		limits:  limits,
+		iso:     sync.OnceValues(func() (localIsolation, error) { return localProbeIsolation(mode, network) }),
 		live:    make(map[string]*localSandbox),
 	}, nil
 }
@@ -135,8 +154,20 @@ func localBaseDir(dir string) (string, error) {
 func (p *Provider) Name() string { return "local" }
 
 // Isolation says how this provider's sandboxes are confined, as reported in
-// Info.Isolation.
-func (p *Provider) Isolation() string { return p.iso.describe }
+// Info.Isolation, or why they cannot be. It waits for the bwrap probe.
+func (p *Provider) Isolation() string {
+	iso, err := p.iso()
+	if err != nil {
+		return "unavailable: " + err.Error()
+	}
+	return iso.describe
+}
+
+// Isolated reports whether commands run confined (false: isolation "none").
+func (p *Provider) Isolated() bool {
+	iso, err := p.iso()
+	return err == nil && iso.bwrap
+}
 
 // BaseDir is the directory holding this provider's sandboxes.
 func (p *Provider) BaseDir() string { return p.baseDir }
@@ -151,8 +182,16 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if err != nil {
 		return nil, err
 	}
-	if network == sandbox.NetworkOff && !p.iso.netOff {
-		return nil, localNetOffErr(p.iso)
+	iso, err := p.iso()
+	if err != nil {
+		return nil, err
+	}
+	if network == sandbox.NetworkOff && !iso.netOff {
+		return nil, localNetOffErr(iso)
+	}
+	limits, err := p.limits.forSpec(spec)
+	if err != nil {
+		return nil, err
 	}
 	if err := localCheckEnv(spec.Env); err != nil {
 		return nil, fmt.Errorf("local sandbox: spec env: %w", err)
@@ -169,18 +208,18 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("local sandbox: create %s: %w", dir, err)
 	}
-	isolation := p.iso.describe
-	if p.iso.bwrap && network == sandbox.NetworkOff {
+	isolation := iso.describe
+	if iso.bwrap && network == sandbox.NetworkOff {
 		isolation += ", network off"
 	}
-	cpu, memGB := localResources()
 	info := sandbox.Info{
 		ID:        id,
 		Name:      spec.Name,
 		Provider:  p.Name(),
 		State:     sandbox.StateStarted,
-		CPU:       cpu,
-		MemoryGB:  memGB,
+		CPU:       limits.CPU,
+		MemoryGB:  limits.MemoryGB,
+		DiskGB:    limits.DiskGB,
 		Labels:    sandbox.TetherLabels(spec.Labels),
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		WorkDir:   filepath.Join(dir, localWorkDir),
@@ -193,6 +232,9 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		}
 		err = os.Mkdir(filepath.Join(dir, sub), 0o755)
 	}
+	if err == nil {
+		err = localWriteEtc(filepath.Join(dir, localEtcDir), filepath.Join(dir, localHomeDir))
+	}
 	if err != nil {
 		_ = localRemoveAll(dir)
 		return nil, fmt.Errorf("local sandbox: prepare workspace: %w", err)
@@ -202,6 +244,8 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		dir:     dir,
 		info:    info,
 		network: network,
+		iso:     iso,
+		limits:  limits,
 		env:     maps.Clone(spec.Env),
 		running: make(map[*localProc]struct{}),
 	}
@@ -342,28 +386,6 @@ func localRemoveAll(dir string) error {
 	return nil
 }
 
-// localResources reports the machine's CPUs and memory: a local sandbox
-// shares them all. They are read once; they do not change under us.
-var localResources = sync.OnceValues(func() (cpu, memGB int) {
-	cpu = runtime.NumCPU()
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return cpu, 0
-	}
-	for line := range strings.Lines(string(data)) {
-		rest, ok := strings.CutPrefix(line, "MemTotal:")
-		if !ok {
-			continue
-		}
-		var kb int64
-		if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb); err == nil {
-			memGB = int((kb + 512*1024) / (1024 * 1024))
-		}
-		break
-	}
-	return cpu, memGB
-})
-
 // Open attaches to an existing sandbox of this provider (one made by
 // `tether sandbox create`, possibly by another process) to run commands in
 // it. Closing what Open returns deletes the sandbox.
@@ -385,11 +407,28 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 	if info.State != sandbox.StateStarted {
 		return nil, fmt.Errorf("local sandbox: %s is %s", id, info.State)
 	}
+	iso, err := p.iso()
+	if err != nil {
+		return nil, err
+	}
+	limits, err := p.limits.forSpec(sandbox.Spec{CPU: info.CPU, MemoryGB: info.MemoryGB, DiskGB: info.DiskGB})
+	if err != nil {
+		return nil, err
+	}
+	network := p.network
+	if strings.Contains(info.Isolation, "network off") {
+		network = sandbox.NetworkOff
+	}
+	if err := localWriteEtc(filepath.Join(dir, localEtcDir), filepath.Join(dir, localHomeDir)); err != nil {
+		return nil, fmt.Errorf("local sandbox: open %s: %w", id, err)
+	}
 	sb = &localSandbox{
 		p:       p,
 		dir:     dir,
 		info:    info,
-		network: p.network,
+		network: network,
+		iso:     iso,
+		limits:  limits,
 		running: make(map[*localProc]struct{}),
 	}
 	p.mu.Lock()

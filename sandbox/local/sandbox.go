@@ -15,6 +15,8 @@ type localSandbox struct {
 	p       *Provider
 	dir     string // <BaseDir>/<id>
 	network string
+	iso     localIsolation
+	limits  Limits
 	env     map[string]string // Spec.Env, applied to every command
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
@@ -31,6 +33,7 @@ func (s *localSandbox) ID() string      { return s.info.ID }
 func (s *localSandbox) WorkDir() string { return s.info.WorkDir }
 func (s *localSandbox) tmpDir() string  { return filepath.Join(s.dir, localTmpDir) }
 func (s *localSandbox) homeDir() string { return filepath.Join(s.dir, localHomeDir) }
+func (s *localSandbox) etcDir() string  { return filepath.Join(s.dir, localEtcDir) }
 
 func (s *localSandbox) Info(ctx context.Context) (sandbox.Info, error) {
 	s.mu.Lock()

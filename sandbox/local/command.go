@@ -1,0 +1,58 @@
+package local
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// command builds the exec.Cmd that runs argv in this sandbox with cwd as
+// seen inside: under bwrap with the seccomp program as fd 3 (close it with
+// localCloseExtra once started), or plainly with isolation "none". The
+// caller sets Env, stdio and SysProcAttr. Anything that starts a process in
+// a sandbox (Exec, a PTY shell) goes through here.
+func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
+	if !s.iso.bwrap {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		cmd.Dir = cwd
+		return cmd, nil
+	}
+	sec, err := localSeccompFile()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(s.iso.bwrapBin, bwrapArgs(s.bwrapSpec(cwd, argv...))...)
+	cmd.Dir = s.info.WorkDir
+	cmd.ExtraFiles = []*os.File{sec}
+	return cmd, nil
+}
+
+// localCloseExtra closes the parent's copies of the files passed to the
+// child. Safe to call twice.
+func localCloseExtra(cmd *exec.Cmd) {
+	for _, f := range cmd.ExtraFiles {
+		_ = f.Close()
+	}
+}
+
+// localStartPinned starts cmd restricted to the CPUs in set (nil: all).
+// Affinity is inherited from the thread that forks, so the fork happens on
+// a thread pinned for the purpose, which is then restored.
+func localStartPinned(cmd *exec.Cmd, set *unix.CPUSet) error {
+	if set == nil {
+		return cmd.Start()
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return cmd.Start()
+	}
+	if err := unix.SchedSetaffinity(0, set); err != nil {
+		return cmd.Start()
+	}
+	defer func() { _ = unix.SchedSetaffinity(0, &old) }()
+	return cmd.Start()
+}

@@ -1,0 +1,136 @@
+package local
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/tether-dev/tether/sandbox"
+	"golang.org/x/sys/unix"
+)
+
+// Limits bounds what one local sandbox may use, as [local] cpu, memory_gb,
+// pids and disk_gb do. Zero fields take the defaults (see withDefaults).
+//
+// How each is enforced (no delegated cgroup v2 is assumed; see Describe):
+//   - CPU: the command is pinned to that many CPUs (sched affinity, which
+//     the seccomp filter stops it from widening);
+//   - MemoryGB: RLIMIT_DATA, per process;
+//   - PIDs: RLIMIT_NPROC inside the command's own user namespace, so it
+//     counts the sandbox's processes only;
+//   - DiskGB: RLIMIT_FSIZE, the largest file one process may write — a
+//     floor, not a quota on the workspace as a whole.
+type Limits struct {
+	CPU      int `json:"cpu,omitempty"`
+	MemoryGB int `json:"memory_gb,omitempty"`
+	PIDs     int `json:"pids,omitempty"`
+	DiskGB   int `json:"disk_gb,omitempty"`
+}
+
+// Default limits. Memory defaults to half the machine (at least 1 GB).
+const (
+	DefaultPIDs   = 1024
+	DefaultDiskGB = 10
+)
+
+// localMachine reports the machine's CPUs and memory, read once.
+var localMachine = sync.OnceValues(func() (cpu, memGB int) {
+	cpu = runtime.NumCPU()
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return cpu, 0
+	}
+	for line := range strings.Lines(string(data)) {
+		rest, ok := strings.CutPrefix(line, "MemTotal:")
+		if !ok {
+			continue
+		}
+		var kb int64
+		if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb); err == nil {
+			memGB = int((kb + 512*1024) / (1024 * 1024))
+		}
+		break
+	}
+	return cpu, memGB
+})
+
+// withDefaults checks l and fills its zero fields.
+func (l Limits) withDefaults() (Limits, error) {
+	cpu, mem := localMachine()
+	if l.CPU < 0 || l.MemoryGB < 0 || l.PIDs < 0 || l.DiskGB < 0 {
+		return l, fmt.Errorf("local sandbox: limits must not be negative (cpu %d, memory_gb %d, pids %d, disk_gb %d): use 0 for the default", l.CPU, l.MemoryGB, l.PIDs, l.DiskGB)
+	}
+	if l.CPU > cpu {
+		return l, fmt.Errorf("local sandbox: [local] cpu = %d but this machine has %d CPUs: use at most %d", l.CPU, cpu, cpu)
+	}
+	if l.CPU == 0 {
+		l.CPU = cpu
+	}
+	if l.MemoryGB == 0 {
+		l.MemoryGB = max(1, mem/2)
+	}
+	if l.PIDs == 0 {
+		l.PIDs = DefaultPIDs
+	}
+	if l.PIDs < 16 {
+		return l, fmt.Errorf("local sandbox: [local] pids = %d is too few to run a shell: use at least 16", l.PIDs)
+	}
+	if l.DiskGB == 0 {
+		l.DiskGB = DefaultDiskGB
+	}
+	return l, nil
+}
+
+// forSpec applies a Spec's CPU, MemoryGB and DiskGB over the provider's.
+func (l Limits) forSpec(spec sandbox.Spec) (Limits, error) {
+	if spec.CPU > 0 {
+		l.CPU = spec.CPU
+	}
+	if spec.MemoryGB > 0 {
+		l.MemoryGB = spec.MemoryGB
+	}
+	if spec.DiskGB > 0 {
+		l.DiskGB = spec.DiskGB
+	}
+	return l.withDefaults()
+}
+
+// Describe says what the limits are and how they are held, for the
+// sandbox pane.
+func (l Limits) Describe() string {
+	return fmt.Sprintf("limits: %d CPU (affinity), %d GB memory per process (rlimit), %d processes (rlimit), %d GB per file (rlimit)", l.CPU, l.MemoryGB, l.PIDs, l.DiskGB)
+}
+
+// prelude is the shell text that sets the rlimits, soft and hard so the
+// command cannot raise them again; it runs first on the command's own line,
+// so the agent's line numbers stay as they are. Each limit is set on its
+// own: one the host already holds lower fails alone, keeping the lower one.
+func (l Limits) prelude() string {
+	var b strings.Builder
+	set := func(flag string, v int64) {
+		b.WriteString("ulimit -SH " + flag + " " + strconv.FormatInt(v, 10) + " 2>/dev/null; ")
+	}
+	set("-u", int64(l.PIDs))
+	set("-d", int64(l.MemoryGB)<<20) // KiB
+	set("-f", int64(l.DiskGB)<<20)   // 1 KiB blocks (bash -c is not in POSIX mode)
+	return b.String()
+}
+
+// localAffinity is the CPU set of l.CPU CPUs commands are pinned to, or nil
+// when they may use all of them.
+func localAffinity(n int) *unix.CPUSet {
+	var cur unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &cur); err != nil || n <= 0 || n >= cur.Count() {
+		return nil
+	}
+	var set unix.CPUSet
+	for i := 0; i < 1024 && set.Count() < n; i++ {
+		if cur.IsSet(i) {
+			set.Set(i)
+		}
+	}
+	return &set
+}
