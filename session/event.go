@@ -116,6 +116,15 @@ type Observation struct {
 	FullOutputPath string `json:"full_output_path,omitempty"`
 	// OutputBytes is the size of the full output.
 	OutputBytes int64 `json:"output_bytes,omitempty"`
+	// Output is what the command printed, as kept for the model (head and
+	// tail of a long output), without the notes added for the model:
+	// terminal calls only.
+	Output string `json:"output,omitempty"`
+	// TimedOut and Interrupted say how a killed command ended (ExitCode
+	// is then -1); Cwd is the shell's working directory after the call.
+	TimedOut    bool   `json:"timed_out,omitempty"`
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Cwd         string `json:"cwd,omitempty"`
 }
 
 // ErrorInfo describes an error. Fatal errors end the run.

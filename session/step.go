@@ -116,13 +116,14 @@ func (s *Session) execute(ctx context.Context, tool Tool, id string, args json.R
 	o := obsResult{Observation: Observation{
 		Content: res.Content, ExitCode: res.ExitCode, Duration: time.Since(start), IsError: res.IsError,
 		Diff: res.Diff, FullOutputPath: res.FullOutputPath, OutputBytes: res.OutputBytes,
+		Output: res.Output, TimedOut: res.TimedOut, Interrupted: res.Interrupted, Cwd: res.Cwd,
 	}}
 	if err != nil {
 		o.IsError = true
 		o.Content = joinNonEmpty(o.Content, "Error: "+err.Error())
 	}
 	if ctx.Err() != nil {
-		o.IsError = true
+		o.IsError, o.Interrupted = true, true
 		o.Content = joinNonEmpty(o.Content, "[cancelled by user]")
 	} else if res.Finish {
 		o.finish = true

@@ -45,6 +45,14 @@ type ToolResult struct {
 	Diff           string // unified diff, for file edits
 	FullOutputPath string // where the untruncated output is kept, when truncated
 	OutputBytes    int64
+	// What the screen shows instead of re-reading Content (which is
+	// written for the model): the command's own output without the notes
+	// added for the model, whether it timed out or was interrupted, and
+	// the shell's working directory afterwards.
+	Output      string
+	TimedOut    bool
+	Interrupted bool
+	Cwd         string
 	// Finish ends the run successfully with FinishMessage (the finish tool).
 	Finish        bool
 	FinishMessage string

@@ -238,23 +238,24 @@ func (t *TerminalTool) run(ctx context.Context, call ToolCall, command string, t
 	}
 
 	var b strings.Builder
-	b.WriteString(capture.render(note))
+	out.Output = capture.render(note)
+	b.WriteString(out.Output)
 	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 		b.WriteString("\n")
 	}
 	code := res.ExitCode
 	switch {
 	case res.TimedOut:
-		code = -1
+		code, out.TimedOut = -1, true
 		fmt.Fprintf(&b, "[The command timed out after %s and was killed (exit code -1). If it needs longer, run it again with a larger \"timeout\", or in the background with output to a file.]\n", fmtSeconds(timeout))
 	case res.Cancelled || (ctx.Err() != nil && code < 0):
-		code = -1
+		code, out.Interrupted = -1, true
 		b.WriteString("[The command was interrupted and killed (exit code -1).]\n")
 	default:
 		fmt.Fprintf(&b, "[The command completed with exit code %d.]\n", code)
 	}
 	fmt.Fprintf(&b, "[Current working directory: %s]", modelSafe(cwd))
-	out.Content = b.String()
+	out.Content, out.Cwd = b.String(), cwd
 	out.ExitCode = &code
 	return out, nil
 }

@@ -58,8 +58,8 @@ func mergeSandbox(old, in session.SandboxInfo) session.SandboxInfo {
 }
 
 // resultBody is what a call's result adds below it when nothing streamed:
-// not the notes the terminal adds for the model (the exit code is in the
-// badge), and not a finish message its title already shows in full.
+// not the notes the terminal adds for the model (Observation.Output leaves
+// them out), and not a finish message its title already shows in full.
 func resultBody(e *entry, o *session.Observation) string {
 	c := o.Content
 	tool := o.Tool
@@ -68,17 +68,9 @@ func resultBody(e *entry, o *session.Observation) string {
 	}
 	switch tool {
 	case "terminal":
-		lines := strings.Split(strings.TrimRight(c, "\n"), "\n")
-		keep := lines[:0]
-		for _, l := range lines {
-			// The badge shows the exit code, an interruption or a timeout,
-			// and the state line the cancel.
-			if strings.HasPrefix(l, "[The command ") || strings.HasPrefix(l, "[Current working directory: ") || l == "[cancelled by user]" {
-				continue
-			}
-			keep = append(keep, l)
-		}
-		c = strings.Join(keep, "\n")
+		// The badge shows the exit code, an interruption or a timeout, and
+		// the state line the cancel: only what the command printed stays.
+		c = o.Output
 	case "finish":
 		if e.act != nil && e.act.Summary == "finish: "+strings.TrimSpace(c) {
 			return ""

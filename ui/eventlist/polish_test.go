@@ -65,6 +65,7 @@ func TestResultBodiesLeaveOutWhatIsShownElsewhere(t *testing.T) {
 	m.Append(f.action("c3", "sleep 9"))
 	io := f.obs("c3", -1, 2*time.Second)
 	io.Observation.Content = "[The command was interrupted and killed (exit code -1).]\n[Current working directory: /w]\n[cancelled by user]"
+	io.Observation.Interrupted, io.Observation.Cwd = true, "/w"
 	m.Append(io)
 
 	rej := f.ev(session.KindObservation)

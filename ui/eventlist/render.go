@@ -298,9 +298,9 @@ func (m *Model) toolStatus(e *entry) (string, paint) {
 		return "· no result", st.Dim
 	case o.Rejected:
 		return "⊘ rejected", st.Rejected
-	case o.ExitCode != nil && *o.ExitCode == -1 && strings.Contains(o.Content, "[The command timed out"):
+	case o.TimedOut:
 		return "✗ timed out · " + fmtDuration(o.Duration), st.Fail
-	case o.ExitCode != nil && *o.ExitCode == -1 && strings.Contains(o.Content, "[The command was interrupted"):
+	case o.Interrupted && o.ExitCode != nil:
 		return "■ interrupted · " + fmtDuration(o.Duration), st.Fail
 	case o.ExitCode != nil && *o.ExitCode != 0:
 		return fmt.Sprintf("✗ exit %d · %s", *o.ExitCode, fmtDuration(o.Duration)), st.Fail
