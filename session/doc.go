@@ -30,10 +30,10 @@
 //
 // # Library use
 //
-// New / Spawn start a session on a sandbox the caller holds (the seed's
-// spawn_agent_session); Executor and QuickRun run a prompt in a fresh
-// sandbox and clean it up (the seed's SandboxTestExecutor and
-// quick_sandbox_test).
+// New / Spawn start a session on a sandbox the caller holds; Start is the
+// whole lifecycle (create, track, spawn, forward, close) the front ends
+// share; Executor and QuickRun run a prompt in a fresh sandbox and clean
+// it up. Package tethertest has fixtures for tests.
 //
 // The package talks to the model only through the small Model interface and
 // to the sandbox only through sandbox.Sandbox. It must not import ui, and it

@@ -54,7 +54,7 @@ func localProvider() (*local.Provider, func()) {
 }
 
 // QuickRun sends an agent into a fresh sandbox with one prompt and deletes
-// the sandbox afterwards: the Go form of the seed's quick_sandbox_test.
+// the sandbox afterwards: a quick sandbox test.
 func ExampleQuickRun() {
 	tb := &exampleTB{}
 	defer tb.done()
@@ -90,7 +90,7 @@ func ExampleQuickRun() {
 	// final: Created hello.py
 }
 
-// New (spawn_agent_session in the seed) starts a session on a sandbox the
+// New starts a session on a sandbox the
 // caller holds; the caller reads the events and may steer the run.
 func ExampleNew() {
 	tb := &exampleTB{}
@@ -140,7 +140,7 @@ func ExampleNew() {
 }
 
 // An Executor reuses its options for several prompts, each in a fresh
-// sandbox (the seed's SandboxTestExecutor).
+// sandbox.
 func ExampleExecutor_Execute() {
 	tb := &exampleTB{}
 	defer tb.done()

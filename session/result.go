@@ -2,8 +2,8 @@ package session
 
 import "time"
 
-// Result is what a run left: the seed's status / event_count / cost /
-// sandbox_id / conversation_id, plus tokens, duration and the final message.
+// Result is what a run left: status, event count, cost, sandbox and
+// conversation ids, tokens, duration and the final message.
 // Cost and tokens are the session's totals so far.
 type Result struct {
 	Status           State         `json:"status"`

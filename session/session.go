@@ -115,8 +115,8 @@ type totals struct {
 	calls, knownCalls  int
 }
 
-// New starts a session on a sandbox the caller holds (the Go form of the
-// seed's spawn_agent_session). It publishes one KindSandbox event.
+// New starts a session on a sandbox the caller holds (an agent spawned
+// into an existing sandbox). It publishes one KindSandbox event.
 func New(opts Options) (*Session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

@@ -9,7 +9,7 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 )
 
-// Shared is one sandbox for all of a package's tests (the seed's
+// Shared is one sandbox for all of a package's tests (a
 // module-scoped fixture), made in TestMain:
 //
 //	var shared *tethertest.Shared

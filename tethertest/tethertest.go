@@ -1,5 +1,5 @@
 // Package tethertest gives Go tests the sandboxes and agents they need, the
-// way the seed's pytest fixtures did for Python: an ephemeral sandbox per
+// way pytest fixtures do for a Python agent harness: an ephemeral sandbox per
 // test, deleted in t.Cleanup (Sandbox); one sandbox shared by a package's
 // tests, made in TestMain where no testing.TB exists (NewShared); and an
 // executor that runs prompts on a test's sandbox (Executor).
@@ -115,7 +115,7 @@ func Sandbox(t testing.TB, opts ...Option) sandbox.Sandbox {
 	return sb
 }
 
-// Executor runs prompts on sb with model (the seed's sandbox_with_agent):
+// Executor runs prompts on sb with model (a sandbox with an agent):
 // every Execute gets a fresh session and tools on the same sandbox, which
 // the executor never deletes.
 func Executor(sb sandbox.Sandbox, model session.Model, opts ...func(*session.ExecutorOptions)) *session.Executor {
