@@ -111,9 +111,6 @@ func (p *approvalPanel) blur() {
 	p.editor.Blur()
 }
 
-// capturing reports whether a text input inside the panel has the keys.
-func (p *approvalPanel) capturing() bool { return p.focused && p.mode != approvalView }
-
 // startEdit opens the editor on the command alone for terminal actions whose
 // args carry a "command" string, else on the whole JSON.
 func (p *approvalPanel) startEdit() tea.Cmd {

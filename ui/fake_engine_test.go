@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -128,8 +127,6 @@ func (f *fakeEngine) Shutdown(ctx context.Context) error {
 	close(f.events)
 	return nil
 }
-
-var errFakeNoModel = errors.New("no model configured")
 
 func (f *fakeEngine) emit(evs ...session.Event) {
 	f.mu.Lock()

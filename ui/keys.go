@@ -74,15 +74,6 @@ func newKeyMap() keyMap {
 	}
 }
 
-// helpKeys adapts the current screen to help.KeyMap.
-type helpKeys struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (h helpKeys) ShortHelp() []key.Binding  { return h.short }
-func (h helpKeys) FullHelp() [][]key.Binding { return h.full }
-
 func (m *app) shortHelp() []key.Binding {
 	k := m.keys
 	hint := func(keys, desc string) key.Binding {

@@ -21,13 +21,6 @@ type Options struct {
 	NewEngine func() (ui.Engine, error)
 }
 
-func (o Options) now() time.Time {
-	if o.UI.Now != nil {
-		return o.UI.Now()
-	}
-	return time.Now()
-}
-
 func (o Options) quitDelay() time.Duration {
 	switch {
 	case o.UI.QuitDelay < 0:
