@@ -3,10 +3,10 @@ package ui
 import (
 	"image/color"
 
+	"github.com/tether-dev/tether/ui/theme"
+
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
-
-	"github.com/tether-dev/tether/session"
 )
 
 // styles is every style the shell uses, built for one palette (light or
@@ -25,28 +25,14 @@ type styles struct {
 }
 
 func newStyles(isDark, noColor bool) styles {
-	ld := lipgloss.LightDark(isDark)
-	c := func(light, dark string) color.Color {
-		if noColor {
-			return lipgloss.NoColor{}
-		}
-		return ld(lipgloss.Color(light), lipgloss.Color(dark))
-	}
-	accent := c("#5A3FC0", "#A48BFF")
-	muted := c("#6C6C6C", "#8A8A8A")
-	warn := c("#B35C00", "#FFB454")
-	bad := c("#C0262D", "#FF6B6B")
-	good := c("#1E7F3C", "#5FD787")
-	info := c("#0B6BCB", "#6CB6FF")
+	p := theme.New(isDark, noColor)
+	accent, muted, warn, bad, info := p.Accent, p.Muted, p.Warn, p.Bad, p.Info
 
 	s := styles{noColor: noColor}
 	s.title = lipgloss.NewStyle().Bold(true).Foreground(accent)
 	s.label = lipgloss.NewStyle().Foreground(muted)
 	s.value = lipgloss.NewStyle()
-	s.faint = lipgloss.NewStyle().Foreground(muted)
-	if noColor {
-		s.faint = s.faint.Faint(true)
-	}
+	s.faint = p.Faint()
 	s.bold = lipgloss.NewStyle().Bold(true)
 	s.paneBorder = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(muted)
 	s.paneBorderFocus = lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(accent)
@@ -58,26 +44,7 @@ func newStyles(isDark, noColor bool) styles {
 	s.approvalBorder = lipgloss.NewStyle().Border(lipgloss.ThickBorder()).BorderForeground(warn)
 	s.approvalTitle = lipgloss.NewStyle().Bold(true).Foreground(warn)
 	s.keyHint = lipgloss.NewStyle().Foreground(muted)
-	s.stateColors = map[string]color.Color{
-		// session states
-		string(session.StateIdle):      muted,
-		string(session.StateRunning):   info,
-		string(session.StatePaused):    warn,
-		string(session.StateWaiting):   warn,
-		string(session.StateFinished):  good,
-		string(session.StateError):     bad,
-		string(session.StateStuck):     bad,
-		string(session.StateCancelled): warn,
-		// sandbox states
-		"creating":   info,
-		"starting":   info,
-		"started":    good,
-		"stopping":   warn,
-		"stopped":    warn,
-		"destroying": warn,
-		"destroyed":  muted,
-		"deleted":    muted,
-	}
+	s.stateColors = p.StateColors()
 	if noColor {
 		s.help = help.Styles{}
 	} else {
