@@ -119,6 +119,9 @@ func bwrapArgs(spec bwrapSpec) []string {
 		}
 		args = append(args, flag, m.Source, m.Target)
 	}
+	// The root bwrap builds is a tmpfs: make it read-only too, so writes
+	// outside the workspace, HOME and /tmp fail instead of vanishing.
+	args = append(args, "--remount-ro", "/")
 	if spec.SeccompFD > 0 {
 		args = append(args, "--seccomp", strconv.Itoa(spec.SeccompFD))
 	}

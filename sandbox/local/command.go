@@ -15,6 +15,7 @@ import (
 // a sandbox (Exec, a PTY shell) goes through here.
 func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 	if !s.iso.bwrap {
+		argv = localCgroupJoin(s.cgroup, argv)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = cwd
 		return cmd, nil
@@ -23,7 +24,8 @@ func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(s.iso.bwrapBin, bwrapArgs(s.bwrapSpec(cwd, argv...))...)
+	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(s.bwrapSpec(cwd, argv...))...))
+	cmd := exec.Command(full[0], full[1:]...)
 	cmd.Dir = s.info.WorkDir
 	cmd.ExtraFiles = []*os.File{sec}
 	return cmd, nil

@@ -98,10 +98,18 @@ func (l Limits) forSpec(spec sandbox.Spec) (Limits, error) {
 	return l.withDefaults()
 }
 
-// Describe says what the limits are and how they are held, for the
-// sandbox pane.
-func (l Limits) Describe() string {
-	return fmt.Sprintf("limits: %d CPU (affinity), %d GB memory per process (rlimit), %d processes (rlimit), %d GB per file (rlimit)", l.CPU, l.MemoryGB, l.PIDs, l.DiskGB)
+// describe says what the limits are and how they are held, for the
+// sandbox pane: cgroup says whether the sandbox has its pids cgroup.
+func (l Limits) describe(cgroup bool) string {
+	pids := "cgroup"
+	switch {
+	case cgroup:
+	case os.Getuid() == 0:
+		pids = "not enforced: no cgroup, and RLIMIT_NPROC does not bind root"
+	default:
+		pids = "rlimit"
+	}
+	return fmt.Sprintf("%d CPU (affinity), %d GB memory per process (rlimit), %d processes (%s), %d GB per file (rlimit)", l.CPU, l.MemoryGB, l.PIDs, pids, l.DiskGB)
 }
 
 // prelude is the shell text that sets the rlimits, soft and hard so the

@@ -212,6 +212,8 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if iso.bwrap && network == sandbox.NetworkOff {
 		isolation += ", network off"
 	}
+	cgroup := localMakeCgroup(id, limits.PIDs)
+	isolation += "; limits: " + limits.describe(cgroup != "")
 	info := sandbox.Info{
 		ID:        id,
 		Name:      spec.Name,
@@ -237,6 +239,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	}
 	if err != nil {
 		_ = localRemoveAll(dir)
+		localKillCgroup(cgroup)
 		return nil, fmt.Errorf("local sandbox: prepare workspace: %w", err)
 	}
 	sb := &localSandbox{
@@ -246,6 +249,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		network: network,
 		iso:     iso,
 		limits:  limits,
+		cgroup:  cgroup,
 		env:     maps.Clone(spec.Env),
 		running: make(map[*localProc]struct{}),
 	}
@@ -298,6 +302,7 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 		return sb.shutdown(ctx, true)
 	}
 	localKillTagged(localSandboxTag(id))
+	localKillCgroup(localCgroupPath(id))
 	dir := filepath.Join(p.baseDir, id)
 	if err := localRemoveAll(dir); err != nil {
 		return fmt.Errorf("local sandbox: delete %s: %w", id, err)
@@ -429,6 +434,7 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 		network: network,
 		iso:     iso,
 		limits:  limits,
+		cgroup:  localMakeCgroup(id, limits.PIDs),
 		running: make(map[*localProc]struct{}),
 	}
 	p.mu.Lock()

@@ -17,6 +17,7 @@ type localSandbox struct {
 	network string
 	iso     localIsolation
 	limits  Limits
+	cgroup  string            // pids cgroup of this sandbox, "" when the machine allows none
 	env     map[string]string // Spec.Env, applied to every command
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
@@ -69,6 +70,7 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))
+	localKillCgroup(s.cgroup)
 
 	done := make(chan struct{})
 	go func() {
