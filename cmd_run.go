@@ -117,7 +117,9 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 			return err
 		}
 	} else {
-		if msg := res.FinalMessage; msg != "" {
+		// With --events stdout is JSON lines only: the final message is in
+		// the events already.
+		if msg := res.FinalMessage; msg != "" && !f.events {
 			// The model may repeat escapes it read in the sandbox: on a
 			// terminal they would act (title, clipboard). A pipe gets the text.
 			if isTerminal(os.Stdout) {
