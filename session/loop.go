@@ -127,11 +127,11 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 			return s.endCancelled()
 		}
 		if iter >= maxIter {
-			return s.end(StateError, fmt.Sprintf("reached the limit of %d LLM calls for one run; send a new prompt to continue or raise MaxIterations", maxIter), "")
+			return s.end(StateError, fmt.Sprintf("reached the limit of %d LLM calls for one run; send a new prompt to continue, or raise --max-iterations (config session.max_iterations)", maxIter), "")
 		}
 		if b := s.opts.MaxBudgetUSD; b > 0 {
 			if spent := s.knownCost(); spent >= b {
-				return s.end(StateError, fmt.Sprintf("budget of $%.4f reached ($%.4f spent); raise MaxBudgetUSD to continue", b, spent), "")
+				return s.end(StateError, fmt.Sprintf("budget of $%.4f reached ($%.4f spent); raise --budget (config session.max_budget_usd) to continue", b, spent), "")
 			}
 		}
 		msg, err := s.callModel(ctx)

@@ -143,13 +143,11 @@ func (a *app) sandboxRows() [][2]string {
 	if in == nil {
 		return [][2]string{{"state", "waiting for sandbox…"}}
 	}
-	st := a.st
-	states := make([]string, len(a.sbx.states))
-	for i, s := range a.sbx.states {
-		states[i] = st.state(s)
-	}
-	if len(states) == 0 {
-		states = []string{"?"}
+	// The pane says what the sandbox is now; the event stream keeps the
+	// way it got there ("creating → started").
+	state := "?"
+	if n := len(a.sbx.states); n > 0 {
+		state = a.st.state(a.sbx.states[n-1])
 	}
 	image := in.Image
 	if in.Snapshot != "" {
@@ -158,7 +156,7 @@ func (a *app) sandboxRows() [][2]string {
 	rows := [][2]string{
 		{"provider", in.Provider},
 		{"id", in.ID},
-		{"state", strings.Join(states, " → ")},
+		{"state", state},
 		{"image", image},
 		{"target", in.Target},
 		{"resources", resources(in)},
