@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/internal/history"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
@@ -81,6 +83,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	}
 	reg := sandbox.NewRegistry()
 	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
+	uiOpts.History, uiOpts.SaveHistory = promptHistory(cfg, log)
 	startEngine := func(so session.Options) *app.Engine {
 		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: setup.Spec(cfg),
 			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
@@ -240,5 +243,21 @@ func humanBytes(n int64) string {
 func completeFiles(ext string) cobra.CompletionFunc {
 	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return []cobra.Completion{ext}, cobra.ShellCompDirectiveFilterFileExt
+	}
+}
+
+// promptHistory is the prompts of earlier runs and how to keep new ones:
+// a file in the state directory, secrets redacted. A history that cannot
+// be read or written is logged, never in the user's way.
+func promptHistory(cfg config.Config, log *slog.Logger) ([]string, func(string)) {
+	h := history.Open(filepath.Join(config.StateDir(), "history.jsonl"), cfg.Secrets())
+	past, err := h.Load()
+	if err != nil {
+		log.Warn("prompt history", "err", err)
+	}
+	return past, func(p string) {
+		if err := h.Append(p); err != nil {
+			log.Warn("prompt history", "err", err)
+		}
 	}
 }

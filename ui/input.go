@@ -146,12 +146,12 @@ func (a *app) submit() tea.Cmd {
 			return nil
 		}
 		a.setNotice("", false)
-		a.prompt.remember(text)
+		save := a.remember(text)
 		a.prompt.reset()
 		// Off the UI goroutine: an engine whose Shell waits for the command
 		// to finish must not freeze the screen.
 		eng := a.eng
-		return func() tea.Msg { return shellDoneMsg{cmd: cmd, err: eng.Shell(cmd)} }
+		return tea.Batch(save, func() tea.Msg { return shellDoneMsg{cmd: cmd, err: eng.Shell(cmd)} })
 	} else {
 		if !a.info.HasModel {
 			if a.layout().bannerH > 0 {
@@ -174,9 +174,19 @@ func (a *app) submit() tea.Cmd {
 			a.setNotice("", false)
 		}
 	}
-	a.prompt.remember(text)
+	save := a.remember(text)
 	a.prompt.reset()
-	return nil
+	return save
+}
+
+// remember puts a sent prompt in the history, and in the history file
+// through a command (file I/O stays off the UI goroutine).
+func (a *app) remember(text string) tea.Cmd {
+	if !a.prompt.remember(text) || a.opts.SaveHistory == nil {
+		return nil
+	}
+	save := a.opts.SaveHistory
+	return func() tea.Msg { save(text); return nil }
 }
 
 // shellDoneMsg is Engine.Shell's answer for a `!cmd`.

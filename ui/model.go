@@ -86,6 +86,7 @@ func New(e Engine, opts Options) Model {
 		placeholder = "No model configured: !cmd runs a command in the sandbox"
 	}
 	a.prompt = newPromptBox(a.st, a.dark, placeholder)
+	a.prompt.seed(opts.History)
 	a.prompt.ta.Focus()
 	a.focus = focusPrompt
 	return Model{a}

@@ -34,6 +34,12 @@ type Options struct {
 	// Embedded runs the Model inside a parent (ui/fleet): asking to quit
 	// sends QuitRequestMsg to the parent instead of tearing down.
 	Embedded bool
+	// History is the prompt history from earlier runs, oldest first: ↑
+	// recalls it from the first keystroke.
+	History []string
+	// SaveHistory keeps a sent prompt for later runs; it is called off the
+	// UI goroutine (it writes a file). Nil: history lasts this run only.
+	SaveHistory func(prompt string)
 }
 
 func (o Options) now() time.Time {

@@ -110,12 +110,23 @@ func (p *promptBox) reset() {
 	p.draft = ""
 }
 
-// remember adds a sent prompt to the history (no consecutive duplicates).
-func (p *promptBox) remember(s string) {
+// seed starts the history with earlier runs' prompts, oldest first.
+func (p *promptBox) seed(h []string) {
+	if len(h) > maxHistory {
+		h = h[len(h)-maxHistory:]
+	}
+	p.history = append(p.history[:0:0], h...)
+	p.idx = len(p.history)
+}
+
+// remember adds a sent prompt to the history (no consecutive duplicates)
+// and reports whether it is new.
+func (p *promptBox) remember(s string) (added bool) {
 	if s == "" {
-		return
+		return false
 	}
 	if n := len(p.history); n == 0 || p.history[n-1] != s {
+		added = true
 		p.history = append(p.history, s)
 		if len(p.history) > maxHistory {
 			p.history = p.history[len(p.history)-maxHistory:]
@@ -123,6 +134,7 @@ func (p *promptBox) remember(s string) {
 	}
 	p.idx = len(p.history)
 	p.draft = ""
+	return added
 }
 
 func (p *promptBox) onFirstLine() bool {
