@@ -74,6 +74,9 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	if err != nil {
 		return err
 	}
+	if w := app.UnconfinedWarning(provider); w != "" {
+		fmt.Fprintln(os.Stderr, "tether run: warning:", w)
+	}
 	record, err := app.RecordPath(cfg)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/tether-dev/tether/internal/jsonsafe"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
 
@@ -33,7 +34,25 @@ type HeadlessOptions struct {
 // HeadlessResult is what `tether run --json` prints.
 type HeadlessResult struct {
 	session.Result
-	Error string `json:"error,omitempty"`
+	// Isolation is how the sandbox confined the agent's commands (local
+	// provider), and Warning says so plainly when it did not.
+	Isolation string `json:"isolation,omitempty"`
+	Warning   string `json:"warning,omitempty"`
+	Error     string `json:"error,omitempty"`
+}
+
+// unconfinedProvider is a provider that may run commands without isolation.
+type unconfinedProvider interface {
+	Unconfined() bool
+}
+
+// UnconfinedWarning returns the warning to show for p, "" when its
+// sandboxes are confined (or it cannot tell).
+func UnconfinedWarning(p sandbox.Provider) string {
+	if u, ok := p.(unconfinedProvider); ok && u.Unconfined() {
+		return local.UnconfinedWarning
+	}
+	return ""
 }
 
 // RunHeadless runs one prompt in a fresh sandbox, deletes the sandbox, and
@@ -41,6 +60,7 @@ type HeadlessResult struct {
 func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, error) {
 	var mu sync.Mutex // OnEvent may be called from the session's goroutine
 	midLine := false  // the last progress write was output without its newline
+	isolation := ""
 	enc := (*json.Encoder)(nil)
 	if opts.Events != nil {
 		enc = json.NewEncoder(jsonsafe.Writer(opts.Events)) // it may be a terminal
@@ -53,6 +73,9 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		OnEvent: func(ev session.Event) {
 			mu.Lock()
 			defer mu.Unlock()
+			if ev.Sandbox != nil && ev.Sandbox.Isolation != "" {
+				isolation = ev.Sandbox.Isolation
+			}
 			if enc != nil {
 				_ = enc.Encode(ev)
 			}
@@ -62,7 +85,9 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		},
 	})
 	res, err := ex.Execute(ctx, opts.Prompt)
-	out := HeadlessResult{Result: res}
+	mu.Lock()
+	out := HeadlessResult{Result: res, Isolation: isolation, Warning: UnconfinedWarning(opts.Provider)}
+	mu.Unlock()
 	if err != nil {
 		out.Error = err.Error()
 	}

@@ -42,6 +42,15 @@ type LocalConfig struct {
 	Isolation string `toml:"isolation"` // "auto", "bwrap" or "none"
 	Network   string `toml:"network"`   // "on" or "off"
 	Keep      bool   `toml:"keep"`      // keep workspaces after the session
+	// Limits per sandbox; 0 = the default (all CPUs, half the memory,
+	// 1024 processes, 10 GB per file).
+	CPU      int `toml:"cpu"`
+	MemoryGB int `toml:"memory_gb"`
+	PIDs     int `toml:"pids"`
+	DiskGB   int `toml:"disk_gb"`
+	// Mounts are extra host paths the agent may see, "SRC[:DEST][:ro|rw]"
+	// (read-only by default), e.g. "~/.cache/pip:ro".
+	Mounts []string `toml:"mounts"`
 }
 
 // DaytonaConfig configures the Daytona provider.

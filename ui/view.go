@@ -45,7 +45,7 @@ func (a *app) layout() layout {
 	l.statusH = min(1, rest)
 	rest -= l.statusH
 	l.hint = a.h >= 6 && take(1)
-	if a.replay == nil && !a.info.HasModel && a.h >= 10 {
+	if a.replay == nil && (!a.info.HasModel || a.unconfined()) && a.h >= 10 {
 		// The banner says how to fix the setup: on a usual 24-line
 		// terminal it gets the three lines it needs at 80 columns.
 		n := 1
@@ -276,9 +276,25 @@ func (a *app) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	return nil
 }
 
-// bannerLines is the no-model banner wrapped to w (at least one line).
+// unconfinedBanner is the banner of a sandbox without isolation.
+const unconfinedBanner = "not isolated: the agent's commands run as you, with your files and keys ([local] isolation = \"none\")"
+
+// unconfined reports whether the sandbox runs commands without isolation
+// (the local provider's isolation "none").
+func (a *app) unconfined() bool {
+	return a.sbx.info != nil && strings.HasPrefix(a.sbx.info.Isolation, "none")
+}
+
+// bannerLines is the no-model (or not-isolated) banner wrapped to w (at least one line).
 func (a *app) bannerLines(w int) []string {
-	lines := wrapText("⚠ "+a.noModelText(), max(w, 1))
+	text := unconfinedBanner
+	switch {
+	case !a.info.HasModel && a.unconfined():
+		text = a.noModelText() + " — and " + unconfinedBanner
+	case !a.info.HasModel:
+		text = a.noModelText()
+	}
+	lines := wrapText("⚠ "+text, max(w, 1))
 	if len(lines) == 0 {
 		return []string{""}
 	}

@@ -35,6 +35,11 @@ const localNoneWarning = "commands run as you, with your files and keys"
 // namespaces it needs. Without a working bwrap, "auto" refuses rather than
 // silently running the agent unconfined: isolation "none" must be chosen.
 func localProbeIsolation(mode, network string) (localIsolation, error) {
+	return localIsolationFrom(mode, network, localProbe)
+}
+
+// localIsolationFrom is localProbeIsolation with the probe given.
+func localIsolationFrom(mode, network string, localProbe func() localProbeResult) (localIsolation, error) {
 	switch mode {
 	case "", IsolationAuto, IsolationBwrap:
 	case IsolationNone:
@@ -66,8 +71,11 @@ type localProbeResult struct {
 // the common case costs one bwrap run). It is the one place that probes;
 // callers that must not block (the TUI's first frame) can start it early
 // in a goroutine with localProbeAsync and find the answer cached.
-var localProbe = sync.OnceValue(func() localProbeResult {
-	bin, err := exec.LookPath("bwrap")
+var localProbe = sync.OnceValue(func() localProbeResult { return localProbeWith(exec.LookPath) })
+
+// localProbeWith is localProbe finding programs with lookPath.
+func localProbeWith(lookPath func(string) (string, error)) localProbeResult {
+	bin, err := lookPath("bwrap")
 	if err != nil {
 		return localProbeResult{err: fmt.Errorf("bubblewrap is not installed (%w)", err)}
 	}
@@ -84,7 +92,7 @@ var localProbe = sync.OnceValue(func() localProbeResult {
 		return localProbeResult{bin: bin, err: fmt.Errorf("bubblewrap does not work here (%w)", err)}
 	}
 	return res
-})
+}
 
 // localProbeAsync starts the probe without waiting for it.
 func localProbeAsync() { go localProbe() }

@@ -163,11 +163,16 @@ func (p *Provider) Isolation() string {
 	return iso.describe
 }
 
-// Isolated reports whether commands run confined (false: isolation "none").
-func (p *Provider) Isolated() bool {
+// Unconfined reports whether isolation "none" was chosen: commands then
+// run as the user, with the user's files and keys, and every surface must
+// say so.
+func (p *Provider) Unconfined() bool {
 	iso, err := p.iso()
-	return err == nil && iso.bwrap
+	return err == nil && !iso.bwrap
 }
+
+// UnconfinedWarning is what surfaces say when Unconfined is true.
+const UnconfinedWarning = "isolation \"none\": the agent's commands run as you, with your files and keys (set [local] isolation = \"auto\" to confine them with bubblewrap)"
 
 // BaseDir is the directory holding this provider's sandboxes.
 func (p *Provider) BaseDir() string { return p.baseDir }
@@ -214,6 +219,17 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	}
 	cgroup := localMakeCgroup(id, limits.PIDs)
 	isolation += "; limits: " + limits.describe(cgroup != "")
+	if iso.bwrap && len(p.mounts) > 0 {
+		parts := make([]string, len(p.mounts))
+		for i, m := range p.mounts {
+			mode := "ro"
+			if m.Writable {
+				mode = "rw"
+			}
+			parts[i] = m.Source + " at " + m.Target + " (" + mode + ")"
+		}
+		isolation += "; mounts: " + strings.Join(parts, ", ")
+	}
 	info := sandbox.Info{
 		ID:        id,
 		Name:      spec.Name,

@@ -1,0 +1,29 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/tether-dev/tether/sandbox/local"
+)
+
+// run's stderr and --json carry a warning exactly when isolation is "none".
+func TestUnconfinedWarning(t *testing.T) {
+	none, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: local.IsolationNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := UnconfinedWarning(none); !strings.Contains(w, "run as you, with your files and keys") {
+		t.Fatalf("isolation none: warning %q", w)
+	}
+	confined, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: local.IsolationAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(confined.Isolation(), "unavailable") {
+		t.Skipf("bubblewrap unavailable: %s", confined.Isolation())
+	}
+	if w := UnconfinedWarning(confined); w != "" {
+		t.Fatalf("bwrap: warning %q", w)
+	}
+}
