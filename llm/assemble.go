@@ -1,25 +1,43 @@
 package llm
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 )
 
-// assembler accumulates one streamed reply and forwards its pieces.
+// assembler accumulates one streamed reply, whatever the wire API, and
+// forwards its pieces to onDelta.
 type assembler struct {
 	onDelta   func(Delta)
 	content   strings.Builder
 	reasoning strings.Builder
-	calls     []*callBuf
-	wire      map[int]int // tool-call index on the wire → position in calls
-	finish    string
-	usage     *wireUsage
-	delivered bool
+	// reasoningField is the chat field reasoning arrived in.
+	reasoningField string
+	details        reasoningDetails // OpenRouter
+	items          []json.RawMessage
+	calls          []*callBuf
+	wire           map[int]int // tool-call index on the wire → position in calls
+	finish         string
+	truncated      bool
+	usage          *usageCounts
+	// size is the bytes of reply assembled (text, reasoning, arguments),
+	// checked against the reply limit.
+	size      int
+	started   bool // reply content has arrived (for the idle watchdog)
+	delivered bool // something reached onDelta (a retry must say so)
 }
 
 type callBuf struct {
-	id, name string
-	args     strings.Builder
+	id, name, itemID string
+	extra            json.RawMessage
+	args             strings.Builder
+}
+
+// usageCounts is usage as any server reports it, normalised.
+type usageCounts struct {
+	prompt, completion, cached, cacheWrite, reasoning int
+	cost                                              *float64
 }
 
 func (a *assembler) emit(d Delta) {
@@ -27,106 +45,73 @@ func (a *assembler) emit(d Delta) {
 	a.onDelta(d)
 }
 
-// add takes one chunk; it reports whether the chunk carried reply
-// content (as opposed to a bare role announcement or usage report).
-func (a *assembler) add(ch *wireChunk) bool {
-	if ch.Usage != nil {
-		a.usage = ch.Usage
-	}
-	started := false
-	for i := range ch.Choices {
-		c := &ch.Choices[i]
-		if c.Index != 0 { // we ask for one choice; ignore any others
-			continue
-		}
-		d := &c.Delta
-		// Servers send one reasoning field or both with the same text.
-		if r := firstNonEmpty(d.ReasoningContent, d.Reasoning); r != "" {
-			a.reasoning.WriteString(r)
-			a.emit(Delta{Reasoning: r})
-			started = true
-		}
-		for _, text := range [2]string{d.Content, d.Refusal} {
-			if text != "" {
-				a.content.WriteString(text)
-				a.emit(Delta{Content: text})
-				started = true
-			}
-		}
-		for j := range d.ToolCalls {
-			a.toolFragment(&d.ToolCalls[j])
-			started = true
-		}
-		if c.FinishReason != "" {
-			a.finish = c.FinishReason
-			started = true
-		}
-	}
-	return started
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// toolFragment files one tool-call fragment under the right call. OpenAI
-// sends the index on every fragment and the id and name only on the first;
-// some servers omit the index, and some number every call 0 but give each
-// a fresh id, so a new id always starts a new call.
-func (a *assembler) toolFragment(tc *wireToolCall) {
-	pos := -1
-	if tc.Index != nil {
-		if p, ok := a.wire[*tc.Index]; ok && !(tc.ID != "" && a.calls[p].id != "" && tc.ID != a.calls[p].id) {
-			pos = p
-		}
-	} else if n := len(a.calls); n > 0 {
-		last := a.calls[n-1]
-		newID := tc.ID != "" && last.id != "" && tc.ID != last.id
-		newName := tc.ID == "" && tc.Function.Name != "" && last.name != ""
-		if !newID && !newName {
-			pos = n - 1
-		}
-	}
-	if pos < 0 {
-		a.calls = append(a.calls, &callBuf{})
-		pos = len(a.calls) - 1
-		if tc.Index != nil {
-			if a.wire == nil {
-				a.wire = make(map[int]int, 2)
-			}
-			a.wire[*tc.Index] = pos
-		}
-	}
-	cb := a.calls[pos]
-	if cb.id == "" {
-		cb.id = tc.ID
-	}
-	if cb.name == "" {
-		cb.name = tc.Function.Name
-	}
-	cb.args.WriteString(tc.Function.Arguments)
-	if tc.ID == "" && tc.Function.Name == "" && tc.Function.Arguments == "" {
+func (a *assembler) addContent(text string) {
+	if text == "" {
 		return
 	}
-	a.emit(Delta{ToolCall: &ToolCallDelta{
-		Index:        pos,
-		ID:           cb.id,
-		Name:         cb.name,
-		ArgsFragment: tc.Function.Arguments,
-	}})
+	a.content.WriteString(text)
+	a.size += len(text)
+	a.started = true
+	a.emit(Delta{Content: text})
+}
+
+func (a *assembler) addReasoning(text, field string) {
+	if text == "" {
+		return
+	}
+	if a.reasoningField == "" {
+		a.reasoningField = field
+	}
+	a.reasoning.WriteString(text)
+	a.size += len(text)
+	a.started = true
+	a.emit(Delta{Reasoning: text})
+}
+
+// newCall appends a call and returns its position.
+func (a *assembler) newCall() int {
+	a.calls = append(a.calls, &callBuf{})
+	return len(a.calls) - 1
+}
+
+// callFragment adds to the call at pos and reports it.
+func (a *assembler) callFragment(pos int, id, name, args string) {
+	cb := a.calls[pos]
+	if cb.id == "" {
+		cb.id = id
+	}
+	if cb.name == "" {
+		cb.name = name
+	}
+	cb.args.WriteString(args)
+	a.size += len(args)
+	a.started = true
+	if id == "" && name == "" && args == "" {
+		return
+	}
+	a.emit(Delta{ToolCall: &ToolCallDelta{Index: pos, ID: cb.id, Name: cb.name, ArgsFragment: args}})
 }
 
 // response builds what has been assembled so far; arguments are passed
 // through verbatim, even when they are not valid JSON.
 func (a *assembler) response(c *Client) Response {
 	r := Response{
-		Message:      Message{Role: RoleAssistant, Content: a.content.String()},
+		Message: Message{
+			Role:             RoleAssistant,
+			Content:          a.content.String(),
+			Reasoning:        a.reasoning.String(),
+			ReasoningDetails: a.details.json(),
+		},
 		FinishReason: a.finish,
-		Reasoning:    a.reasoning.String(),
+		Truncated:    a.truncated || a.finish == FinishLength,
 	}
+	if r.Message.Reasoning != "" {
+		r.Message.ReasoningField = a.reasoningField
+	}
+	if len(a.items) > 0 {
+		r.Message.ReasoningItems, _ = json.Marshal(a.items)
+	}
+	r.Reasoning = r.Message.Reasoning
 	for i, cb := range a.calls {
 		id := cb.id
 		if id == "" {
@@ -134,18 +119,83 @@ func (a *assembler) response(c *Client) Response {
 			// needs one to refer to.
 			id = "call_" + strconv.Itoa(i)
 		}
-		r.Message.ToolCalls = append(r.Message.ToolCalls, ToolCall{ID: id, Name: cb.name, Arguments: cb.args.String()})
+		r.Message.ToolCalls = append(r.Message.ToolCalls, ToolCall{
+			ID: id, Name: cb.name, Arguments: cb.args.String(),
+			ExtraContent: string(cb.extra), ItemID: cb.itemID,
+		})
 	}
-	if a.usage != nil {
-		u := a.usage
-		r.Usage.PromptTokens, r.Usage.CompletionTokens = u.PromptTokens, u.CompletionTokens
-		if u.PromptTokensDetails != nil {
-			r.Usage.CachedPromptTokens = u.PromptTokensDetails.CachedTokens
+	if u := a.usage; u != nil {
+		r.Usage = Usage{
+			PromptTokens: u.prompt, CompletionTokens: u.completion,
+			CachedPromptTokens: u.cached, CacheWriteTokens: u.cacheWrite,
+			ReasoningTokens: u.reasoning,
 		}
-		if c.priceKnown {
-			r.Usage.CostUSD = c.price.cost(u.PromptTokens, r.Usage.CachedPromptTokens, u.CompletionTokens)
+		switch {
+		case u.cost != nil:
+			r.Usage.CostUSD, r.Usage.CostKnown, r.Usage.CostFromServer = *u.cost, true, true
+		case c.priceKnown:
+			r.Usage.CostUSD = c.price.cost(u.prompt, u.cached, u.cacheWrite, u.completion)
 			r.Usage.CostKnown = true
 		}
 	}
 	return r
+}
+
+// reasoningDetails merges OpenRouter's streamed reasoning_details: each
+// chunk carries fragments of entries identified by their index (and
+// type); their text, summary and data grow, other fields are set once.
+type reasoningDetails struct {
+	entries []map[string]any
+}
+
+func (d *reasoningDetails) add(raw json.RawMessage) {
+	var frags []map[string]any
+	if json.Unmarshal(raw, &frags) != nil {
+		return
+	}
+	for _, f := range frags {
+		e := d.find(f)
+		if e == nil {
+			d.entries = append(d.entries, f)
+			continue
+		}
+		for k, v := range f {
+			switch k {
+			case "text", "summary", "data":
+				if s, ok := v.(string); ok {
+					old, _ := e[k].(string)
+					e[k] = old + s
+					continue
+				}
+			}
+			if v != nil {
+				e[k] = v
+			}
+		}
+	}
+}
+
+func (d *reasoningDetails) find(f map[string]any) map[string]any {
+	idx, hasIdx := f["index"]
+	if !hasIdx || len(d.entries) == 0 {
+		return nil
+	}
+	for i := len(d.entries) - 1; i >= 0; i-- {
+		e := d.entries[i]
+		if e["index"] == idx && (f["type"] == nil || e["type"] == f["type"]) {
+			return e
+		}
+	}
+	return nil
+}
+
+func (d *reasoningDetails) json() json.RawMessage {
+	if len(d.entries) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(d.entries)
+	if err != nil {
+		return nil
+	}
+	return b
 }

@@ -1,152 +1,189 @@
 package llm
 
 import (
+	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
-
-	openai "github.com/sashabaranov/go-openai"
+	"mime"
+	"net/http"
 )
 
-// Chunks are decoded here rather than through go-openai's Recv so that
-// an omitted tool-call index is distinguishable from index 0, and the
-// reasoning fields various servers use are not dropped.
-type wireChunk struct {
-	Choices []wireChoice `json:"choices"`
-	Usage   *wireUsage   `json:"usage"`
-	// Error is how OpenRouter reports an upstream failure mid-stream,
-	// inside an otherwise ordinary chunk.
-	Error *struct {
-		Message string `json:"message"`
-	} `json:"error"`
+// maxErrorBody bounds how much of an error answer is read.
+const maxErrorBody = 64 << 10
+
+// replyDecoder reads one wire API's reply into an assembler.
+type replyDecoder interface {
+	// event takes one SSE event; done reports that the reply is complete.
+	event(name string, data []byte) (done bool, f *failure)
+	// whole takes a body that is one JSON document instead of a stream:
+	// an error object, or a complete reply from a server that ignored
+	// "stream": true.
+	whole(data []byte) *failure
+	// complete reports whether what was read is a whole reply, for a
+	// body that ended without its terminator.
+	complete() bool
 }
 
-type wireChoice struct {
-	Index        int       `json:"index"`
-	Delta        wireDelta `json:"delta"`
-	FinishReason string    `json:"finish_reason"`
-}
-
-type wireDelta struct {
-	Content          string         `json:"content"`
-	Refusal          string         `json:"refusal"`
-	ReasoningContent string         `json:"reasoning_content"` // DeepSeek, vLLM
-	Reasoning        string         `json:"reasoning"`         // OpenRouter, Ollama
-	ToolCalls        []wireToolCall `json:"tool_calls"`
-}
-
-type wireToolCall struct {
-	Index    *int   `json:"index"`
-	ID       string `json:"id"`
-	Function struct {
-		Name      string `json:"name"`
-		Arguments string `json:"arguments"`
-	} `json:"function"`
-}
-
-type wireUsage struct {
-	PromptTokens        int `json:"prompt_tokens"`
-	CompletionTokens    int `json:"completion_tokens"`
-	PromptTokensDetails *struct {
-		CachedTokens int `json:"cached_tokens"`
-	} `json:"prompt_tokens_details"`
-}
-
-// attempt makes one HTTP request and reads its stream to the end. It
-// reports whether anything reached onDelta, which forbids a retry.
-func (c *Client) attempt(ctx context.Context, oreq openai.ChatCompletionRequest, onDelta func(Delta)) (Response, bool, *failure) {
+// attempt makes one HTTP request and reads its reply to the end.
+func (c *Client) attempt(ctx context.Context, path string, body []byte, dec replyDecoder, a *assembler) *failure {
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := &probe{wd: startWatchdog(c.timeout, c.idleTimeout, cancel)}
-	defer p.wd.stop()
-	a := assembler{onDelta: onDelta}
-	var dec chunkDecoder
-
-	stream, err := c.api.CreateChatCompletionStream(context.WithValue(actx, probeKey{}, p), oreq)
+	wd := startWatchdog(c.timeout, c.idleTimeout, c.maxDuration, cancel)
+	defer wd.stop()
+	req, err := http.NewRequestWithContext(actx, http.MethodPost, c.endpoint+path, bytes.NewReader(body))
 	if err != nil {
-		return a.response(c), false, c.failed(err, p)
+		return &failure{kind: ErrConfig, detail: c.redact.clean(shorten(err.Error()))}
 	}
-	defer stream.Close()
-	for {
-		raw, err := stream.RecvRaw()
-		if err == io.EOF {
-			if a.finish != "" || p.done.seen {
-				return a.response(c), a.delivered, nil
-			}
-			return a.response(c), a.delivered, &failure{
-				kind:      ErrUnavailable,
-				detail:    "the stream ended before the reply was complete",
-				cause:     io.ErrUnexpectedEOF,
-				retryable: true,
-			}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "text/event-stream")
+	if c.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.failed(err, wd)
+	}
+	defer resp.Body.Close()
+	ctype := mediaType(resp.Header.Get("Content-Type"))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		if rerr != nil && len(b) == 0 && wd.firedPhase() != phaseNone {
+			return c.failed(rerr, wd)
 		}
+		return c.classifyStatus(resp.StatusCode, resp.Header, ctype, b)
+	}
+	br := bufio.NewReaderSize(&watchedBody{rc: resp.Body, wd: wd}, 32<<10)
+	switch sniffBody(ctype, br) {
+	case bodyHTML:
+		return c.htmlFailure(resp.StatusCode)
+	case bodyJSON:
+		b, err := io.ReadAll(io.LimitReader(br, int64(c.maxLine)+1))
 		if err != nil {
-			return a.response(c), a.delivered, c.failed(err, p)
+			return c.failed(err, wd)
 		}
-		var ch wireChunk
-		if err := dec.decode(raw, &ch); err != nil {
-			return a.response(c), a.delivered, &failure{
-				kind:      ErrServer,
-				detail:    c.redact.clean(shorten("malformed stream chunk: " + string(raw))),
-				retryable: true,
+		if len(b) > c.maxLine {
+			return c.limitFailure(false)
+		}
+		return dec.whole(b)
+	}
+	sr := sseReader{r: br, maxLine: c.maxLine}
+	for {
+		name, data, err := sr.next()
+		if err != nil {
+			switch {
+			case errors.Is(err, io.EOF) && dec.complete():
+				return nil
+			case errors.Is(err, io.EOF):
+				return &failure{
+					kind:      ErrUnavailable,
+					detail:    "the stream ended before the reply was complete",
+					cause:     io.ErrUnexpectedEOF,
+					retryable: true,
+				}
+			case errors.Is(err, errLineTooLong):
+				return c.limitFailure(false)
 			}
+			return c.failed(err, wd)
 		}
-		if ch.Error != nil {
-			return a.response(c), a.delivered, &failure{
-				kind:      ErrServer,
-				detail:    c.redact.clean(shorten("stream error: " + ch.Error.Message)),
-				retryable: true,
-			}
+		if actx.Err() != nil {
+			// Cancelled or timed out while the buffer still held data:
+			// stop now rather than deliver what is left.
+			return c.failed(actx.Err(), wd)
 		}
-		if a.add(&ch) {
-			p.wd.replyStarted()
+		if bytes.Equal(bytes.TrimSpace(data), []byte("[DONE]")) {
+			return nil
+		}
+		done, f := dec.event(name, data)
+		if f != nil {
+			return f
+		}
+		if a.size > c.maxReply {
+			return c.limitFailure(false)
+		}
+		if done {
+			return nil
+		}
+		if a.started {
+			wd.replyStarted()
 		}
 	}
 }
 
-// failed classifies an attempt's error, telling our own watchdog's
+// failed classifies a transport error, telling our own watchdog's
 // cancellation apart from the server's or the network's doing.
-func (c *Client) failed(err error, p *probe) *failure {
-	if fired, idle := p.wd.state(); fired {
+func (c *Client) failed(err error, wd *watchdog) *failure {
+	switch wd.firedPhase() {
+	case phaseFirst:
 		// No cause: the transport saw context.Canceled, which must not
 		// make a timeout look like the caller's cancellation.
-		return &failure{kind: ErrTimeout, idle: idle}
+		return &failure{kind: ErrTimeout}
+	case phaseIdle:
+		return &failure{kind: ErrTimeout, idle: true}
+	case phaseTotal:
+		return c.limitFailure(true)
 	}
-	return c.classifyHTTP(err, p)
+	return c.classifyTransport(err)
 }
 
-// chunkDecoder decodes one chunk per call through a single json.Decoder,
-// which keeps its scanner and buffers for the whole stream where
-// json.Unmarshal would rebuild them for every chunk.
-type chunkDecoder struct {
-	src      []byte
-	dec      *json.Decoder
-	consumed int64 // input offset at the end of the previous chunk
+func (c *Client) limitFailure(duration bool) *failure {
+	if duration {
+		return &failure{kind: ErrReplyLimit, detail: fmt.Sprintf("the reply was still streaming after %s", c.maxDuration)}
+	}
+	return &failure{kind: ErrReplyLimit, detail: fmt.Sprintf("the reply grew past %s", byteSize(c.maxReply))}
 }
 
-func (d *chunkDecoder) Read(p []byte) (int, error) {
-	if len(d.src) == 0 {
-		return 0, io.EOF
+type bodyKind int
+
+const (
+	bodySSE bodyKind = iota
+	bodyJSON
+	bodyHTML
+)
+
+// sniffBody tells a stream from a JSON document or an HTML page, by the
+// Content-Type and, since servers mislabel, by the first byte.
+func sniffBody(ctype string, br *bufio.Reader) bodyKind {
+	switch ctype {
+	case "text/html", "application/xhtml+xml":
+		return bodyHTML
+	case "application/json":
+		return bodyJSON
 	}
-	n := copy(p, d.src)
-	d.src = d.src[n:]
-	return n, nil
+	for i := 1; i <= 512; i++ {
+		b, err := br.Peek(i)
+		if len(b) < i || err != nil {
+			return bodySSE
+		}
+		switch b[i-1] {
+		case ' ', '\t', '\r', '\n', 0xEF, 0xBB, 0xBF: // whitespace, UTF-8 BOM
+			continue
+		case '{', '[':
+			return bodyJSON
+		case '<':
+			return bodyHTML
+		}
+		return bodySSE
+	}
+	return bodySSE
 }
 
-// decode parses raw, which must hold exactly one JSON value; after an
-// error the decoder is spent (the attempt ends anyway).
-func (d *chunkDecoder) decode(raw []byte, ch *wireChunk) error {
-	if d.dec == nil {
-		d.dec = json.NewDecoder(d)
+func mediaType(v string) string {
+	mt, _, err := mime.ParseMediaType(v)
+	if err != nil {
+		return ""
 	}
-	d.src = raw
-	if err := d.dec.Decode(ch); err != nil {
-		return err
+	return mt
+}
+
+func byteSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
 	}
-	if len(d.src) != 0 || d.dec.InputOffset() != d.consumed+int64(len(raw)) {
-		return errors.New("trailing data after the chunk")
-	}
-	d.consumed += int64(len(raw))
-	return nil
+	return fmt.Sprintf("%d bytes", n)
 }

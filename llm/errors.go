@@ -35,9 +35,12 @@ var (
 	// Config.IdleTimeout once the reply had started.
 	ErrTimeout = errors.New("llm: timed out")
 	// ErrInterrupted: the stream broke after deltas had been delivered to
-	// onDelta, so it was not retried (a retry would repeat them). The
+	// onDelta, and retrying did not help (or retries are off). The
 	// Response returned alongside holds the partial reply.
 	ErrInterrupted = errors.New("llm: stream interrupted")
+	// ErrReplyLimit: the reply grew past Config.MaxReplyBytes or streamed
+	// longer than Config.MaxReplyDuration and was cut. Not retried.
+	ErrReplyLimit = errors.New("llm: reply limit exceeded")
 )
 
 // Error is the concrete type of every error Stream returns, except a
@@ -82,8 +85,13 @@ type failure struct {
 	retryWait retryAfter // server's Retry-After, if any
 	// streamOptions is set when the server rejected stream_options.
 	streamOptions bool
+	// maxTokensParam is set when the server asked for
+	// max_completion_tokens instead of max_tokens (or the reverse).
+	maxTokensParam bool
 	// idle is set when the idle watchdog (not the first-token one) fired.
 	idle bool
+	// html is set when the server answered with an HTML page.
+	html bool
 }
 
 // redactor removes secrets from text that may have come from the server
@@ -132,39 +140,13 @@ func (c *Client) finalError(f *failure, attempts int) *Error {
 	if attempts > 1 {
 		tries = fmt.Sprintf(" after %d attempts", attempts)
 	}
-	switch f.kind {
-	case ErrAuth:
-		if c.cfg.APIKey == "" {
-			fmt.Fprintf(&b, "llm: %s requires an API key and none is set (%s): set LLM_API_KEY", server, status)
-		} else if f.status == 403 {
-			fmt.Fprintf(&b, "llm: %s refused access to model %q with this API key (%s): check the key's permissions or LLM_API_KEY", server, c.cfg.Model, status)
-		} else {
-			fmt.Fprintf(&b, "llm: %s rejected the API key (%s): check LLM_API_KEY", server, status)
-		}
-	case ErrModelNotFound:
-		fmt.Fprintf(&b, "llm: model %q not found at %s (%s): check LLM_MODEL, and that LLM_BASE_URL is the API root (usually ending in /v1)", c.cfg.Model, server, status)
-	case ErrContextLength:
-		fmt.Fprintf(&b, "llm: the conversation is too long for model %q (%s): shorten it or use a model with a larger context window", c.cfg.Model, status)
-	case ErrBadRequest:
-		fmt.Fprintf(&b, "llm: %s rejected the request for model %q (%s): check that the model supports streaming and tool calls, and the request settings", server, c.cfg.Model, status)
-	case ErrQuota:
-		fmt.Fprintf(&b, "llm: the account at %s is out of credit or quota (%s): add credit or check billing for this key", server, status)
-	case ErrRateLimited:
-		fmt.Fprintf(&b, "llm: rate limited by %s%s (%s): wait a while, or run fewer sessions at once", server, tries, status)
-	case ErrServer:
-		fmt.Fprintf(&b, "llm: %s failed%s (%s): the provider is having trouble; try again later", server, tries, status)
-	case ErrUnavailable:
-		fmt.Fprintf(&b, "llm: could not get a reply from %s%s (%s): check LLM_BASE_URL, your network, and that the server is running", server, tries, status)
-	case ErrTimeout:
-		if f.idle {
-			fmt.Fprintf(&b, "llm: the reply stream from %s stalled: no data for %s; the partial reply was kept: try again", server, c.idleTimeout)
-		} else {
-			fmt.Fprintf(&b, "llm: no reply from %s within %s for model %q: the server may be overloaded or still loading the model; try again or raise the timeout", server, c.timeout, c.cfg.Model)
-		}
-	case ErrInterrupted:
-		fmt.Fprintf(&b, "llm: the reply stream from %s was cut off mid-way (%s); the partial reply was kept: try again", server, status)
+	switch {
+	case f.html && f.retryable:
+		fmt.Fprintf(&b, "llm: %s answered with an HTML error page%s (%s): the provider or a proxy in front of it is having trouble; try again later, and check LLM_BASE_URL", server, tries, status)
+	case f.html:
+		fmt.Fprintf(&b, "llm: the endpoint answered HTML: check LLM_BASE_URL (%s answered %s; it should be the API root, usually ending in /v1)", server, status)
 	default:
-		fmt.Fprintf(&b, "llm: call to %s failed (%s)", server, status)
+		c.describe(&b, f, server, status, tries)
 	}
 	return &Error{
 		Kind:       f.kind,
@@ -173,5 +155,44 @@ func (c *Client) finalError(f *failure, attempts int) *Error {
 		msg:        c.redact.clean(b.String()),
 		also:       f.also,
 		cause:      f.cause,
+	}
+}
+
+func (c *Client) describe(b *strings.Builder, f *failure, server, status, tries string) {
+	switch f.kind {
+	case ErrReplyLimit:
+		fmt.Fprintf(b, "llm: the reply from %s was cut: %s; the partial reply was kept but its tool calls were not run: ask for smaller steps, or raise [llm] max_reply_bytes / max_reply_duration", server, f.detail)
+	case ErrAuth:
+		if c.cfg.APIKey == "" {
+			fmt.Fprintf(b, "llm: %s requires an API key and none is set (%s): set LLM_API_KEY", server, status)
+		} else if f.status == 403 {
+			fmt.Fprintf(b, "llm: %s refused access to model %q with this API key (%s): check the key's permissions or LLM_API_KEY", server, c.cfg.Model, status)
+		} else {
+			fmt.Fprintf(b, "llm: %s rejected the API key (%s): check LLM_API_KEY", server, status)
+		}
+	case ErrModelNotFound:
+		fmt.Fprintf(b, "llm: model %q not found at %s (%s): check LLM_MODEL, and that LLM_BASE_URL is the API root (usually ending in /v1)", c.cfg.Model, server, status)
+	case ErrContextLength:
+		fmt.Fprintf(b, "llm: the conversation is too long for model %q (%s): shorten it or use a model with a larger context window", c.cfg.Model, status)
+	case ErrBadRequest:
+		fmt.Fprintf(b, "llm: %s rejected the request for model %q (%s): check that the model supports streaming and tool calls, and the request settings", server, c.cfg.Model, status)
+	case ErrQuota:
+		fmt.Fprintf(b, "llm: the account at %s is out of credit or quota (%s): add credit or check billing for this key", server, status)
+	case ErrRateLimited:
+		fmt.Fprintf(b, "llm: rate limited by %s%s (%s): wait a while, or run fewer sessions at once", server, tries, status)
+	case ErrServer:
+		fmt.Fprintf(b, "llm: %s failed%s (%s): the provider is having trouble; try again later", server, tries, status)
+	case ErrUnavailable:
+		fmt.Fprintf(b, "llm: could not get a reply from %s%s (%s): check LLM_BASE_URL, your network, and that the server is running", server, tries, status)
+	case ErrTimeout:
+		if f.idle {
+			fmt.Fprintf(b, "llm: the reply stream from %s stalled: no data for %s; the partial reply was kept: try again", server, c.idleTimeout)
+		} else {
+			fmt.Fprintf(b, "llm: no reply from %s within %s for model %q: the server may be overloaded or still loading the model; try again or raise the timeout", server, c.timeout, c.cfg.Model)
+		}
+	case ErrInterrupted:
+		fmt.Fprintf(b, "llm: the reply stream from %s was cut off mid-way (%s); the partial reply was kept: try again", server, status)
+	default:
+		fmt.Fprintf(b, "llm: call to %s failed (%s)", server, status)
 	}
 }

@@ -12,11 +12,39 @@ import (
 	"github.com/tether-dev/tether/llm/llmtest"
 )
 
-func TestStreamCutAfterContentIsInterrupted(t *testing.T) {
+// A stream cut after content is retried (no tool has run: the reply is
+// just asked for again); the retry notice says the deltas so far are void.
+func TestStreamCutAfterContentIsRetriedWithDiscard(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	srv.Enqueue(llmtest.Reply{Text: "The quick brown fox jumps", ChunkSize: 4, CutAfter: 3}, llmtest.TextReply("whole reply"))
+	var got collect
+	resp, err := newClient(t, srv, "gpt-4o", nil).Stream(context.Background(), userRequest("x"), got.on)
+	if err != nil || resp.Message.Content != "whole reply" {
+		t.Fatalf("resp %q, err %v", resp.Message.Content, err)
+	}
+	var notices []llm.RetryNotice
+	after := ""
+	for _, d := range got.deltas {
+		if d.Retry != nil {
+			notices = append(notices, *d.Retry)
+			after = ""
+		}
+		after += d.Content
+	}
+	if len(notices) != 1 || !notices[0].Discard || notices[0].Attempt != 1 || notices[0].Max != 4 || !strings.Contains(notices[0].Reason, "cut") {
+		t.Fatalf("notices %+v", notices)
+	}
+	if after != "whole reply" || !strings.HasPrefix(got.text(), "The quic") {
+		t.Fatalf("deltas %q, after the notice %q", got.text(), after)
+	}
+}
+
+func TestStreamCutAfterContentWithoutRetriesIsInterrupted(t *testing.T) {
 	srv := llmtest.NewServer(t)
 	srv.Enqueue(llmtest.Reply{Text: "The quick brown fox jumps", ChunkSize: 4, CutAfter: 3}, llmtest.TextReply("must not be fetched"))
 	var got collect
-	resp, err := newClient(t, srv, "gpt-4o", nil).Stream(context.Background(), userRequest("x"), got.on)
+	c := newClient(t, srv, "gpt-4o", func(cfg *llm.Config) { cfg.MaxRetries = -1 })
+	resp, err := c.Stream(context.Background(), userRequest("x"), got.on)
 	if !errors.Is(err, llm.ErrInterrupted) {
 		t.Fatalf("err = %v, want ErrInterrupted", err)
 	}
@@ -28,7 +56,7 @@ func TestStreamCutAfterContentIsInterrupted(t *testing.T) {
 		t.Fatalf("deltas %q, partial %q", got.text(), resp.Message.Content)
 	}
 	if n := len(srv.Requests()); n != 1 {
-		t.Fatalf("%d requests: a stream cut after content must not be retried", n)
+		t.Fatalf("%d requests with retries off", n)
 	}
 	if !strings.Contains(err.Error(), "cut off") {
 		t.Fatalf("message %q", err)
@@ -58,7 +86,7 @@ func TestStreamErrorEvent(t *testing.T) {
 		t.Fatalf("before content: resp %+v err %v", resp, err)
 	}
 	srv.Enqueue(llmtest.Reply{Text: "half", StreamError: "upstream overloaded"})
-	_, err = newClient(t, srv, "gpt-4o", nil).Stream(context.Background(), userRequest("x"), nil)
+	_, err = newClient(t, srv, "gpt-4o", func(cfg *llm.Config) { cfg.MaxRetries = -1 }).Stream(context.Background(), userRequest("x"), nil)
 	if !errors.Is(err, llm.ErrInterrupted) || !errors.Is(err, llm.ErrServer) || !strings.Contains(err.Error(), "upstream overloaded") {
 		t.Fatalf("after content: err = %v", err)
 	}
@@ -67,7 +95,7 @@ func TestStreamErrorEvent(t *testing.T) {
 func TestHungStreamIdleTimeout(t *testing.T) {
 	srv := llmtest.NewServer(t)
 	srv.Enqueue(llmtest.Reply{Text: "I will stop talking now", Hang: true, CutAfter: 3})
-	c := newClient(t, srv, "gpt-4o", func(cfg *llm.Config) { cfg.IdleTimeout = 150 * time.Millisecond })
+	c := newClient(t, srv, "gpt-4o", func(cfg *llm.Config) { cfg.IdleTimeout = 150 * time.Millisecond; cfg.MaxRetries = -1 })
 	var got collect
 	start := time.Now()
 	resp, err := c.Stream(context.Background(), userRequest("x"), got.on)

@@ -1,7 +1,10 @@
 package llm
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -64,32 +67,31 @@ func TestLookupPrice(t *testing.T) {
 	}
 }
 
-func TestDoneScanner(t *testing.T) {
-	full := "data: {\"choices\":[{\"delta\":{\"content\":\"data: [DONE]\"}}]}\n\ndata: [DONE]\n\n"
-	for split := 0; split <= len(full); split++ {
-		var s doneScanner
-		s.feed([]byte(full[:split]))
-		s.feed([]byte(full[split:]))
-		if !s.seen {
-			t.Fatalf("split at %d: [DONE] not seen", split)
+func TestSSEReader(t *testing.T) {
+	body := ": OPENROUTER PROCESSING\r\n\r\ndata:{\"a\":1}\r\n\r\nevent: response.created\ndata: {\"b\":2}\n" +
+		"data: {\"c\":3}\nid: 7\nretry: 10\n\ndata: [DONE]"
+	for _, size := range []int{16, 4096} { // a tiny buffer forces long-line handling
+		r := sseReader{r: bufio.NewReaderSize(strings.NewReader(body), size), maxLine: 1 << 10}
+		var got []string
+		for {
+			name, data, err := r.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, name+"|"+string(data))
+		}
+		want := []string{`|{"a":1}`, `response.created|{"b":2}`, `|{"c":3}`, `|[DONE]`}
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("buffer %d: events %q, want %q", size, got, want)
 		}
 	}
-	for _, body := range []string{
-		"data: {\"content\":\"data: [DONE]\"}\n\n", // inside JSON: not a terminator
-		"data: {\"choices\":[]}\n\ndata: [DON",     // cut short
-		": data: [DONE]\n",                         // a comment
-		"data: {\"x\":\"\\ndata: [DONE]\"}\n\n",    // escaped newline inside JSON
-	} {
-		var s doneScanner
-		s.feed([]byte(body))
-		if s.seen {
-			t.Errorf("%q: [DONE] seen where there is none", body)
-		}
-	}
-	var s doneScanner
-	s.feed([]byte("data:[DONE]\r\n"))
-	if !s.seen {
-		t.Error("data:[DONE] without space not seen")
+	// A line that never ends is cut at maxLine, not buffered forever.
+	r := sseReader{r: bufio.NewReaderSize(strings.NewReader("data: "+strings.Repeat("x", 5000)), 16), maxLine: 1000}
+	if _, _, err := r.next(); !errors.Is(err, errLineTooLong) {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -140,12 +142,13 @@ func feed(t *testing.T, chunks ...string) (*assembler, []Delta) {
 	t.Helper()
 	var ds []Delta
 	a := &assembler{onDelta: func(d Delta) { ds = append(ds, d) }}
+	d := &chatDecoder{c: &Client{}, a: a}
 	for _, c := range chunks {
 		var ch wireChunk
 		if err := json.Unmarshal([]byte(c), &ch); err != nil {
 			t.Fatalf("bad test chunk %s: %v", c, err)
 		}
-		a.add(&ch)
+		d.add(&ch)
 	}
 	return a, ds
 }
@@ -160,7 +163,7 @@ func TestAssemblerServerQuirks(t *testing.T) {
 		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"b","function":{"name":"finish","arguments":"{}"}}]}}]}`,
 	)
 	got := a.response(c).Message.ToolCalls
-	if len(got) != 2 || got[0] != (ToolCall{"a", "terminal", `{"c":1}`}) || got[1] != (ToolCall{"b", "finish", "{}"}) {
+	if len(got) != 2 || got[0] != (ToolCall{ID: "a", Name: "terminal", Arguments: `{"c":1}`}) || got[1] != (ToolCall{ID: "b", Name: "finish", Arguments: "{}"}) {
 		t.Fatalf("index-0 server: %+v", got)
 	}
 	// The id and name repeated on every fragment.
@@ -169,7 +172,7 @@ func TestAssemblerServerQuirks(t *testing.T) {
 		`{"choices":[{"delta":{"tool_calls":[{"index":0,"id":"x","type":"function","function":{"name":"t","arguments":":2}"}}]}}]}`,
 	)
 	got = a.response(c).Message.ToolCalls
-	if len(got) != 1 || got[0] != (ToolCall{"x", "t", `{"a":2}`}) || len(ds) != 2 {
+	if len(got) != 1 || got[0] != (ToolCall{ID: "x", Name: "t", Arguments: `{"a":2}`}) || len(ds) != 2 {
 		t.Fatalf("repeating server: %+v, %d deltas", got, len(ds))
 	}
 	// No ids at all, no index: ids are made up so results can refer to them.
@@ -190,7 +193,7 @@ func TestAssemblerServerQuirks(t *testing.T) {
 		`{"choices":[{"delta":{"tool_calls":[{"index":1,"function":{"arguments":"]"}},{"index":0,"function":{"arguments":"]"}}]}}]}`,
 	)
 	got = a.response(c).Message.ToolCalls
-	if len(got) != 2 || got[0] != (ToolCall{"p", "t", "[0]"}) || got[1] != (ToolCall{"q", "u", "[1]"}) {
+	if len(got) != 2 || got[0] != (ToolCall{ID: "p", Name: "t", Arguments: "[0]"}) || got[1] != (ToolCall{ID: "q", Name: "u", Arguments: "[1]"}) {
 		t.Fatalf("interleaved: %+v", got)
 	}
 	// Both reasoning fields with the same text are reported once.

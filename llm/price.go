@@ -12,6 +12,9 @@ type Price struct {
 	// CachedInputPerMTok is charged for prompt tokens served from the
 	// provider's prompt cache; 0 means "same as InputPerMTok".
 	CachedInputPerMTok float64
+	// CacheWritePerMTok is charged for prompt tokens written to the cache
+	// (Anthropic); 0 means "same as InputPerMTok".
+	CacheWritePerMTok float64
 }
 
 // builtinPrices are list prices (USD per million tokens) of common models
@@ -20,42 +23,42 @@ type Price struct {
 // no known cost — the table never guesses.
 var builtinPrices = map[string]Price{
 	// OpenAI
-	"gpt-4o":            {2.50, 10.00, 1.25},
-	"gpt-4o-2024-05-13": {5.00, 15.00, 0},
-	"gpt-4o-mini":       {0.15, 0.60, 0.075},
-	"gpt-4.1":           {2.00, 8.00, 0.50},
-	"gpt-4.1-mini":      {0.40, 1.60, 0.10},
-	"gpt-4.1-nano":      {0.10, 0.40, 0.025},
-	"gpt-4-turbo":       {10.00, 30.00, 0},
-	"gpt-4":             {30.00, 60.00, 0},
-	"gpt-3.5-turbo":     {0.50, 1.50, 0},
-	"o1":                {15.00, 60.00, 7.50},
-	"o1-mini":           {1.10, 4.40, 0.55},
-	"o3":                {2.00, 8.00, 0.50},
-	"o3-mini":           {1.10, 4.40, 0.55},
-	"o3-pro":            {20.00, 80.00, 0},
-	"o4-mini":           {1.10, 4.40, 0.275},
-	"gpt-5":             {1.25, 10.00, 0.125},
-	"gpt-5-chat":        {1.25, 10.00, 0.125},
-	"gpt-5-codex":       {1.25, 10.00, 0.125},
-	"gpt-5-mini":        {0.25, 2.00, 0.025},
-	"gpt-5-nano":        {0.05, 0.40, 0.005},
+	"gpt-4o":            {2.50, 10.00, 1.25, 0},
+	"gpt-4o-2024-05-13": {5.00, 15.00, 0, 0},
+	"gpt-4o-mini":       {0.15, 0.60, 0.075, 0},
+	"gpt-4.1":           {2.00, 8.00, 0.50, 0},
+	"gpt-4.1-mini":      {0.40, 1.60, 0.10, 0},
+	"gpt-4.1-nano":      {0.10, 0.40, 0.025, 0},
+	"gpt-4-turbo":       {10.00, 30.00, 0, 0},
+	"gpt-4":             {30.00, 60.00, 0, 0},
+	"gpt-3.5-turbo":     {0.50, 1.50, 0, 0},
+	"o1":                {15.00, 60.00, 7.50, 0},
+	"o1-mini":           {1.10, 4.40, 0.55, 0},
+	"o3":                {2.00, 8.00, 0.50, 0},
+	"o3-mini":           {1.10, 4.40, 0.55, 0},
+	"o3-pro":            {20.00, 80.00, 0, 0},
+	"o4-mini":           {1.10, 4.40, 0.275, 0},
+	"gpt-5":             {1.25, 10.00, 0.125, 0},
+	"gpt-5-chat":        {1.25, 10.00, 0.125, 0},
+	"gpt-5-codex":       {1.25, 10.00, 0.125, 0},
+	"gpt-5-mini":        {0.25, 2.00, 0.025, 0},
+	"gpt-5-nano":        {0.05, 0.40, 0.005, 0},
 	// Anthropic (cached = cache read)
-	"claude-opus-4":     {15.00, 75.00, 1.50},
-	"claude-opus-4-1":   {15.00, 75.00, 1.50},
-	"claude-sonnet-4":   {3.00, 15.00, 0.30},
-	"claude-sonnet-4-5": {3.00, 15.00, 0.30},
-	"claude-3-7-sonnet": {3.00, 15.00, 0.30},
-	"claude-3-5-sonnet": {3.00, 15.00, 0.30},
-	"claude-haiku-4-5":  {1.00, 5.00, 0.10},
-	"claude-3-5-haiku":  {0.80, 4.00, 0.08},
-	"claude-3-haiku":    {0.25, 1.25, 0.03},
-	"claude-3-opus":     {15.00, 75.00, 1.50},
+	"claude-opus-4":     {15.00, 75.00, 1.50, 0},
+	"claude-opus-4-1":   {15.00, 75.00, 1.50, 0},
+	"claude-sonnet-4":   {3.00, 15.00, 0.30, 0},
+	"claude-sonnet-4-5": {3.00, 15.00, 0.30, 0},
+	"claude-3-7-sonnet": {3.00, 15.00, 0.30, 0},
+	"claude-3-5-sonnet": {3.00, 15.00, 0.30, 0},
+	"claude-haiku-4-5":  {1.00, 5.00, 0.10, 0},
+	"claude-3-5-haiku":  {0.80, 4.00, 0.08, 0},
+	"claude-3-haiku":    {0.25, 1.25, 0.03, 0},
+	"claude-3-opus":     {15.00, 75.00, 1.50, 0},
 	// Google (prompts up to 200k tokens)
-	"gemini-2.5-pro":        {1.25, 10.00, 0.31},
-	"gemini-2.5-flash":      {0.30, 2.50, 0.075},
-	"gemini-2.5-flash-lite": {0.10, 0.40, 0.025},
-	"gemini-2.0-flash":      {0.10, 0.40, 0.025},
+	"gemini-2.5-pro":        {1.25, 10.00, 0.31, 0},
+	"gemini-2.5-flash":      {0.30, 2.50, 0.075, 0},
+	"gemini-2.5-flash-lite": {0.10, 0.40, 0.025, 0},
+	"gemini-2.0-flash":      {0.10, 0.40, 0.025, 0},
 }
 
 // versionSuffix is what may follow a table key in a dated or aliased
@@ -120,14 +123,21 @@ func matchPrice(name string, table map[string]Price, canonKeys bool) (Price, boo
 	return best, found
 }
 
-// cost prices one call's usage; cached prompt tokens are part of prompt.
-func (p Price) cost(prompt, cached, completion int) float64 {
+// cost prices one call's usage; cached and cache-written prompt tokens
+// are part of prompt.
+func (p Price) cost(prompt, cached, written, completion int) float64 {
 	cachedRate := p.CachedInputPerMTok
 	if cachedRate == 0 {
 		cachedRate = p.InputPerMTok
 	}
+	writeRate := p.CacheWritePerMTok
+	if writeRate == 0 {
+		writeRate = p.InputPerMTok
+	}
 	cached = min(cached, prompt)
-	return (float64(prompt-cached)*p.InputPerMTok +
+	written = min(written, prompt-cached)
+	return (float64(prompt-cached-written)*p.InputPerMTok +
 		float64(cached)*cachedRate +
+		float64(written)*writeRate +
 		float64(completion)*p.OutputPerMTok) / 1e6
 }

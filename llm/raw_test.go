@@ -61,11 +61,12 @@ func TestEndWithDoneButNoFinishReason(t *testing.T) {
 }
 
 // A body that simply stops, with neither finish_reason nor [DONE], is
-// incomplete: after content it is an interruption.
+// incomplete: after content it is an interruption, retried, and reported
+// as such when every retry ends the same way.
 func TestEndWithoutAnyTerminator(t *testing.T) {
 	c, n := rawServer(t, chunkHello)
 	resp, err := c.Stream(context.Background(), userRequest("x"), nil)
-	if !errors.Is(err, llm.ErrInterrupted) || resp.Message.Content != "hello" || n.Load() != 1 {
+	if !errors.Is(err, llm.ErrInterrupted) || resp.Message.Content != "hello" || n.Load() != 3 {
 		t.Fatalf("resp %+v, err %v, %d requests", resp, err, n.Load())
 	}
 	// Before content it is retried.
