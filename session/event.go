@@ -22,6 +22,7 @@ const (
 	KindState            Kind = "state"             // State: the session's state changed
 	KindUsage            Kind = "usage"             // Usage: tokens and cost after an LLM call
 	KindSandbox          Kind = "sandbox"           // Sandbox: the sandbox's description changed
+	KindContext          Kind = "context"           // Context: project instructions (AGENTS.md) given to the agent
 )
 
 // State is where a session is in its life.
@@ -68,6 +69,14 @@ type Event struct {
 	State       *StateChange `json:"state,omitempty"`
 	Usage       *Usage       `json:"usage,omitempty"`
 	Sandbox     *SandboxInfo `json:"sandbox,omitempty"`
+	Context     *ContextInfo `json:"context,omitempty"`
+}
+
+// ContextInfo says which project instructions file the agent was given.
+type ContextInfo struct {
+	Path      string `json:"path"`      // in the sandbox
+	Bytes     int    `json:"bytes"`     // of the file
+	Truncated bool   `json:"truncated"` // longer than MaxProjectContext: its start was given
 }
 
 // Message is user or assistant text.

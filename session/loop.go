@@ -110,6 +110,7 @@ func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, prompt
 // it answers without tools, calls finish, or a guard, error or cancel ends it.
 func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, string) {
 	s.mu.Lock()
+	s.loadProjectContext(ctx)
 	text := prompt
 	if len(s.notes) > 0 {
 		text = strings.Join(s.notes, "\n\n") + "\n\n" + prompt

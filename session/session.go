@@ -99,6 +99,7 @@ type Session struct {
 	cancelReason string
 	shells       map[int]context.CancelFunc
 	shellSeq     int
+	contextTried bool // AGENTS.md was looked for (loadProjectContext)
 	stepMode     bool
 	approveAll   bool // ApproveAll: Options.Confirm asks no more
 	pauseReq     bool

@@ -79,6 +79,11 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 		if ev.Sandbox != nil {
 			a.onSandbox(ev)
 		}
+	case session.KindContext:
+		if ev.Context != nil {
+			c := *ev.Context
+			a.sbx.context = &c
+		}
 	case session.KindAction:
 		if ev.Action != nil && !ev.Action.Direct {
 			a.steps++

@@ -12,6 +12,7 @@ import (
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/eventlist"
 )
 
 // sandboxView is the latest sandbox description and its recent states.
@@ -19,7 +20,8 @@ type sandboxView struct {
 	info      *session.SandboxInfo
 	states    []string // distinct successive states, oldest first (capped)
 	firstSeen time.Time
-	goneAt    time.Time // when it reached destroyed/deleted: uptime stops
+	goneAt    time.Time            // when it reached destroyed/deleted: uptime stops
+	context   *session.ContextInfo // project instructions given to the agent
 }
 
 const maxSandboxStates = 6
@@ -163,6 +165,9 @@ func (a *app) sandboxRows() [][2]string {
 		{"workdir", in.WorkDir},
 		{"isolation", in.Isolation},
 		{"uptime", a.uptimeText()},
+	}
+	if c := a.sbx.context; c != nil {
+		rows = append(rows, [2]string{"context", strings.TrimSuffix(strings.TrimPrefix(eventlist.ContextText(c), "project instructions: "), " given to the agent")})
 	}
 	if in.Name != "" && in.Name != in.ID {
 		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})

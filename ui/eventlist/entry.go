@@ -1,6 +1,8 @@
 package eventlist
 
 import (
+	"fmt"
+	"path"
 	"strings"
 
 	"github.com/tether-dev/tether/session"
@@ -16,6 +18,7 @@ const (
 	kindState
 	kindUsage
 	kindSandbox
+	kindNote // a one-line note, e.g. project instructions loaded
 )
 
 // entry is one item of the list: a message, a tool call with everything
@@ -133,7 +136,30 @@ func (m *Model) Append(ev session.Event) {
 		if ev.Sandbox != nil {
 			m.onSandbox(ev.Sandbox)
 		}
+	case session.KindContext:
+		if ev.Context != nil {
+			e := m.push(kindNote)
+			e.text.WriteString(ContextText(ev.Context))
+			e.done = true
+		}
 	}
+}
+
+// ContextText is how the stream and the sandbox pane name the project
+// instructions the agent was given.
+func ContextText(c *session.ContextInfo) string {
+	s := fmt.Sprintf("project instructions: %s (%s) given to the agent", path.Base(c.Path), byteCount(c.Bytes))
+	if c.Truncated {
+		s += ", its start only"
+	}
+	return s
+}
+
+func byteCount(n int) string {
+	if n >= 1<<10 {
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 func (m *Model) push(k entryKind) *entry {
