@@ -26,8 +26,10 @@ var version = "dev"
 func main() {
 	session.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	stopProfiling := startProfiling()
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	stopProfiling()
 	os.Exit(code)
 }
 

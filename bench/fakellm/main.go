@@ -6,7 +6,8 @@
 //
 // Each user prompt is answered by running it as a terminal command (so
 // "seq 1 200000" floods output), then finishing with a short summary. A
-// prompt starting with "say " is answered with text only.
+// prompt starting with "say " is answered with text only. Finish messages
+// count the commands run ("done #N"), so a harness can tell them apart.
 package main
 
 import (
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tether-dev/tether/llm"
@@ -32,11 +34,17 @@ func main() {
 
 	srv := llmtest.Start()
 	defer srv.Close()
+	var mu sync.Mutex
+	finished := 0
 	srv.SetHandler(func(req llmtest.ChatRequest) llmtest.Reply {
 		last := req.Last()
 		if last.Role == llm.RoleTool {
+			mu.Lock()
+			finished++
+			n := finished
+			mu.Unlock()
 			return llmtest.Reply{ToolCalls: []llmtest.ToolCallReply{llmtest.Call("finish", map[string]any{
-				"message": "Ran the command; the output is above."})}, ChunkDelay: *delay}
+				"message": fmt.Sprintf("Ran the command; the output is above. (done #%d)", n)})}, ChunkDelay: *delay}
 		}
 		prompt := strings.TrimSpace(last.Content)
 		if text, ok := strings.CutPrefix(prompt, "say "); ok {

@@ -21,31 +21,28 @@
 // Limits: the renderer writes to a recorder, not a real terminal, so the
 // terminal's own parsing and painting are not counted; the wrapper that
 // observes frames adds a string copy per View and a scan per written frame.
-// The generator is this binary (`latency gen`), so the sandbox must see its
-// path: build it outside /tmp (bench/run builds into bench/.bin).
+// The generator is this binary (`latency gen`), copied into the sandbox's
+// workspace (bubblewrap's private /tmp would hide it where go run builds).
 //
 // Usage: latency [-duration 10s] [-flood 100000000] [-isolation auto]
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tether-dev/tether/bench/internal/rig"
+	"github.com/tether-dev/tether/bench/internal/stampgen"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "gen" {
-		if err := gen(os.Args[2:]); err != nil {
+		if err := stampgen.Run(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "latency gen:", err)
 			os.Exit(1)
 		}
@@ -68,94 +65,18 @@ func main() {
 	}
 }
 
-// stampScanner tracks the newest stamp visible in each written frame.
+// stampScanner tracks the newest stamp visible in each written frame and
+// the newest received by the UI's Update (to split the latency into
+// pipeline — sandbox, session, engine — and screen — Update, View,
+// renderer — parts).
 type stampScanner struct {
-	mu      sync.Mutex
-	frames  []frameStamp // newest stamp shown, increasing
-	arrived []frameStamp // newest stamp received by the UI's Update, increasing
+	frames, arrived stampgen.Seen
 }
 
-// onOutput notes the newest stamp in an output chunk as the UI receives
-// it, to split the latency into pipeline (sandbox, session, engine) and
-// screen (Update, View, renderer) parts.
-func (s *stampScanner) onOutput(t time.Time, data string) {
-	newest := newestStamp(data)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := len(s.arrived); newest > 0 && (n == 0 || newest > s.arrived[n-1].newest) {
-		s.arrived = append(s.arrived, frameStamp{t, newest})
-	}
-}
-
-// newestStamp is the largest "TS <ns>" in s. Stamps only grow, so only
-// the last one needs parsing.
-func newestStamp(s string) int64 {
-	i := strings.LastIndex(s, "TS ")
-	for i >= 0 {
-		k := i + 3
-		for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-			k++
-		}
-		if k-(i+3) >= 18 {
-			v, _ := strconv.ParseInt(s[i+3:k], 10, 64)
-			return v
-		}
-		i = strings.LastIndex(s[:i], "TS ")
-	}
-	return 0
-}
-
-type frameStamp struct {
-	at     time.Time
-	newest int64
-}
-
-func (s *stampScanner) onFrame(t time.Time, content string) {
-	newest := int64(0)
-	for i := 0; ; {
-		j := strings.Index(content[i:], "TS ")
-		if j < 0 {
-			break
-		}
-		i += j + 3
-		k := i
-		for k < len(content) && content[k] >= '0' && content[k] <= '9' {
-			k++
-		}
-		if v, err := strconv.ParseInt(content[i:k], 10, 64); err == nil && k-i >= 18 {
-			newest = max(newest, v)
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := len(s.frames); newest > 0 && (n == 0 || newest > s.frames[n-1].newest) {
-		s.frames = append(s.frames, frameStamp{t, newest})
-	}
-}
-
-func firstAt(fs []frameStamp, ts int64) (time.Time, bool) {
-	i := sort.Search(len(fs), func(i int) bool { return fs[i].newest >= ts })
-	if i == len(fs) {
-		return time.Time{}, false
-	}
-	return fs[i].at, true
-}
-
-// shownAt is when the first frame showing stamp ts (or a newer one) was
-// written; ok is false when no frame ever did.
-func (s *stampScanner) shownAt(ts int64) (time.Time, bool) {
-	i := sort.Search(len(s.frames), func(i int) bool { return s.frames[i].newest >= ts })
-	if i == len(s.frames) {
-		return time.Time{}, false
-	}
-	return s.frames[i].at, true
-}
+func (s *stampScanner) onOutput(t time.Time, data string)   { s.arrived.Note(t, stampgen.Last(data)) }
+func (s *stampScanner) onFrame(t time.Time, content string) { s.frames.Note(t, stampgen.Max(content)) }
 
 func run(dur time.Duration, flood int64, iso string) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "tether-latency-")
 	if err != nil {
 		return err
@@ -167,6 +88,10 @@ func run(dur time.Duration, flood int64, iso string) error {
 		return err
 	}
 	defer r.Close()
+	exe, err := stampgen.StageWait(filepath.Join(dir, "sandboxes"), 30*time.Second)
+	if err != nil {
+		return err
+	}
 
 	done := r.Expect(func(p string) bool { return strings.Contains(p, "done #1") })
 	start := time.Now()
@@ -210,22 +135,22 @@ func run(dur time.Duration, flood int64, iso string) error {
 	if len(logs) == 0 {
 		return fmt.Errorf("the generator's ticks.log was not found under %s", dir)
 	}
-	ticks, floodStart, floodEnd, err := readTicks(logs[0])
+	lg, err := stampgen.ReadLog(logs[0])
 	if err != nil {
 		return err
 	}
+	ticks, floodStart, floodEnd := lg.Ticks, lg.FloodStart, lg.FloodEnd
 	var all, during, pipe, screen, fpipe, fscreen []time.Duration
 	missing := 0
-	sc.mu.Lock()
 	for _, ts := range ticks {
-		at, ok := sc.shownAt(ts)
+		at, ok := sc.frames.At(ts)
 		if !ok {
 			missing++
 			continue
 		}
 		d := at.Sub(time.Unix(0, ts))
 		all = append(all, d)
-		if in, ok := firstAt(sc.arrived, ts); ok {
+		if in, ok := sc.arrived.At(ts); ok {
 			pipe = append(pipe, in.Sub(time.Unix(0, ts)))
 			screen = append(screen, at.Sub(in))
 			if ts >= floodStart && ts <= floodEnd {
@@ -237,7 +162,6 @@ func run(dur time.Duration, flood int64, iso string) error {
 			during = append(during, d)
 		}
 	}
-	sc.mu.Unlock()
 	fmt.Printf("latency: %d tick lines (%d never shown), flood %d MB in %.2fs, run %.2fs, %d frames, %d bytes elided from the live view\n",
 		len(ticks), missing, flood/1e6, time.Duration(floodEnd-floodStart).Seconds(), elapsed.Seconds(), r.Frames(), r.Elided())
 	fmt.Printf("RESULT line_to_frame_p50_ms %s\n", rig.Ms(rig.Percentile(all, 50)))
@@ -254,27 +178,4 @@ func run(dur time.Duration, flood int64, iso string) error {
 	fmt.Printf("RESULT ticks_never_shown %d\n", missing)
 	fmt.Printf("RESULT peak_rss_mb %.1f\n", peak)
 	return nil
-}
-
-// readTicks reads the generator's log: "flood START END" then one stamp a
-// line.
-func readTicks(path string) (ticks []int64, floodStart, floodEnd int64, err error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, 0, err
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fs := strings.Fields(s.Text())
-		if len(fs) == 3 && fs[0] == "flood" {
-			floodStart, _ = strconv.ParseInt(fs[1], 10, 64)
-			floodEnd, _ = strconv.ParseInt(fs[2], 10, 64)
-			continue
-		}
-		if v, err := strconv.ParseInt(s.Text(), 10, 64); err == nil {
-			ticks = append(ticks, v)
-		}
-	}
-	return ticks, floodStart, floodEnd, s.Err()
 }

@@ -1,21 +1,28 @@
-package main
+// Package stampgen is the output generator the latency harnesses run inside
+// the sandbox: a line stamped with the wall clock every millisecond, and a
+// flood of stamped lines beside it. It owns only that output and its log.
+package stampgen
 
 import (
 	"bufio"
 	"flag"
+	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// gen is the command run in the sandbox: a stamped tick line every
-// millisecond, and from a fifth of the way in a flood of stamped lines as
-// fast as the pipe takes them. Each stamp is read right before the write
-// that sends its line, with the write lock held, so it is when the line
-// leaves the process (or starts waiting for the pipe to drain).
-func gen(args []string) error {
+// Run is the command run in the sandbox (args are its flags -duration,
+// -flood, -log): a stamped tick line every millisecond, and from a fifth
+// of the way in a flood of stamped lines as fast as the pipe takes them.
+// Each stamp is read right before the write that sends its line, with the
+// write lock held, so it is when the line leaves the process (or starts
+// waiting for the pipe to drain).
+func Run(args []string) error {
 	fs := flag.NewFlagSet("gen", flag.ContinueOnError)
 	dur := fs.Duration("duration", 10*time.Second, "how long to tick")
 	flood := fs.Int64("flood", 100_000_000, "flood bytes")
@@ -92,4 +99,42 @@ func gen(args []string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// Stage copies the running executable (which must run Run for its "gen"
+// subcommand) into the newest local sandbox workspace under baseDir (a
+// local provider's BaseDir) and returns its path there. bubblewrap gives
+// each sandbox a private /tmp, so a binary built under the host's /tmp
+// (go run, a checkout under /tmp) is not visible inside; the workspace is
+// bound at its own path, so a copy there is.
+func Stage(baseDir string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	works, _ := filepath.Glob(filepath.Join(baseDir, "local-*", "work"))
+	if len(works) == 0 {
+		return "", fmt.Errorf("no local sandbox workspace under %s yet", baseDir)
+	}
+	newest, newestAt := "", time.Time{}
+	for _, w := range works {
+		if fi, err := os.Stat(w); err == nil && fi.ModTime().After(newestAt) {
+			newest, newestAt = w, fi.ModTime()
+		}
+	}
+	dst := filepath.Join(newest, ".stampgen")
+	src, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(out, src); err != nil {
+		out.Close()
+		return "", err
+	}
+	return dst, out.Close()
 }

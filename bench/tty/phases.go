@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/tether-dev/tether/bench/internal/ptyterm"
+	"github.com/tether-dev/tether/bench/internal/stampgen"
+)
+
+func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 2, 64) }
+
+// pct is the p-th percentile (0..100) of ds, 0 for none.
+func pct(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(float64(len(s)-1)*p/100)]
+}
+
+func ratio(a, b time.Duration) string {
+	if b <= 0 {
+		return "n/a"
+	}
+	return strconv.FormatFloat(float64(a)/float64(b), 'f', 2, 64)
+}
+
+// dist reports p50, p99 and max of ds as name_p50_ms etc., and, when the
+// floor has the same figure, each as a ratio to it.
+func dist(name string, ds []time.Duration, floor []time.Duration) {
+	for _, p := range []struct {
+		s string
+		v float64
+	}{{"p50", 50}, {"p99", 99}, {"max", 100}} {
+		result(name+"_"+p.s+"_ms", "%s", ms(pct(ds, p.v)))
+		if len(floor) > 0 {
+			result(name+"_"+p.s+"_x_floor", "%s", ratio(pct(ds, p.v), pct(floor, p.v)))
+		}
+	}
+	result(name+"_n", "%d", len(ds))
+}
+
+// floorStats are the stand-in's figures, the harness floor.
+type floorStats struct {
+	start, keys, lines []time.Duration
+}
+
+func measureFloor(self, dir string, c config) (floorStats, error) {
+	var fl floorStats
+	for i := 0; i < c.startN; i++ {
+		t, err := ptyterm.Run(ptyterm.Options{Path: self, Args: []string{"echo"}, Env: tetherEnv(dir, ""), Dir: dir})
+		if err != nil {
+			return fl, err
+		}
+		at, err := t.WaitFor(promptIs(""), 10*time.Second)
+		if err == nil {
+			fl.start = append(fl.start, at.Sub(t.Start))
+		}
+		if i == 0 && err == nil {
+			s, lost := typeKeys(t, c.keys, 20*time.Millisecond, nil)
+			fl.keys = lats(s)
+			if lost > 0 {
+				err = fmt.Errorf("%d keys never shown by the echo stand-in", lost)
+			}
+		}
+		t.Send("\x03")
+		_ = t.Close(5 * time.Second)
+		if err != nil {
+			return fl, err
+		}
+	}
+	logPath := filepath.Join(dir, "floor-ticks.log")
+	t, err := ptyterm.Run(ptyterm.Options{Path: self, Args: []string{"gen", "-duration", "3s", "-flood", "0", "-log", logPath},
+		Env: tetherEnv(dir, ""), Dir: dir})
+	if err != nil {
+		return fl, err
+	}
+	seen := watchStamps(t)
+	select {
+	case <-t.Exited():
+	case <-time.After(30 * time.Second):
+	}
+	_ = t.Close(5 * time.Second)
+	lg, err := stampgen.ReadLog(logPath)
+	if err != nil {
+		return fl, err
+	}
+	ls := lineLatencies(lg, seen)
+	fl.lines = ls.all
+	dist("floor_start", fl.start, nil)
+	dist("floor_key", fl.keys, nil)
+	dist("floor_line", fl.lines, nil)
+	result("floor_line_missing", "%d", ls.missing)
+	return fl, nil
+}
+
+func measureStartup(c config, dir string, llm *fakeLLM, fl floorStats) error {
+	var first, started []time.Duration
+	for i := 0; i < c.startN; i++ {
+		t, err := startTether(c.bin, filepath.Join(dir, fmt.Sprintf("start%d", i)), llm.url, 160, 48)
+		if err != nil {
+			return err
+		}
+		at, err := t.WaitFor(isFirstFrame, 20*time.Second)
+		if err == nil {
+			first = append(first, at.Sub(t.Start))
+			at, err = t.WaitFor(sandboxStarted, 20*time.Second)
+			started = append(started, at.Sub(t.Start))
+		}
+		t.quit()
+		if err != nil {
+			return err
+		}
+	}
+	dist("start_first_frame", first, fl.start)
+	dist("start_sandbox_shown", started, nil)
+	return nil
+}
+
+// measureSession runs one tether through the idle, keys, prompts and
+// latency phases, in that order.
+func measureSession(c config, dir string, llm *fakeLLM, fl floorStats) error {
+	t, err := startTether(c.bin, filepath.Join(dir, "session"), llm.url, 160, 48)
+	if err != nil {
+		return err
+	}
+	defer t.quit()
+	if err := t.waitReady(); err != nil {
+		return err
+	}
+	time.Sleep(2 * time.Second) // start-up settles (background colour reply, first clock ticks)
+	if c.phases["idle"] {
+		s, err := measureIdle(t.Term, c.idle)
+		if err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
+		sec := s.dur.Seconds()
+		result("idle_seconds", "%.1f", sec)
+		result("idle_frames", "%d", s.frames)
+		result("idle_frames_per_s", "%.3f", float64(s.frames)/sec)
+		result("idle_full_redraws_per_s", "%.3f", float64(s.full)/sec)
+		result("idle_bytes_per_s", "%.1f", float64(s.bytes)/sec)
+		result("idle_cpu_pct", "%.3f", 100*s.cpu.Seconds()/sec)
+		result("idle_load", "%s", load())
+	}
+	if c.phases["keys"] {
+		s, lost := typeKeys(t.Term, c.keys, 20*time.Millisecond, nil)
+		clearPrompt(t.Term)
+		dist("key_idle", lats(s), fl.keys)
+		result("key_idle_lost", "%d", lost)
+		result("key_idle_load", "%s", load())
+	}
+	if c.phases["prompts"] {
+		var wall, cpu []time.Duration
+		for i := 0; i < c.prompts; i++ {
+			r, err := runPrompt(t.Term, "seq 1 200000", llm.next(), 2*time.Minute)
+			if err != nil {
+				return fmt.Errorf("prompt %d: %w", i+1, err)
+			}
+			wall, cpu = append(wall, r.wall), append(cpu, r.cpu)
+			fmt.Fprintf(os.Stderr, "prompt %d: %s ms, cpu %s ms\n", i+1, ms(r.wall), ms(r.cpu))
+			time.Sleep(300 * time.Millisecond)
+		}
+		dist("prompt_done", wall, nil)
+		result("prompt_done_p99_x_p50", "%s", ratio(pct(wall, 99), pct(wall, 50)))
+		dist("prompt_cpu", cpu, nil)
+		result("prompt_load", "%s", load())
+	}
+	if c.phases["latency"] {
+		r, err := measureLatency(t, llm.next(), c.dur, c.flood)
+		if err != nil {
+			return fmt.Errorf("latency: %w", err)
+		}
+		dist("line", r.lines.all, fl.lines)
+		dist("line_before_flood", r.lines.pre, fl.lines)
+		dist("line_flood", r.lines.flood, fl.lines)
+		result("line_missing", "%d", r.lines.missing)
+		result("flood_seconds", "%.2f", r.floodSeconds)
+		dist("key_during_run", r.keys, fl.keys)
+		dist("key_flood", r.fkeys, fl.keys)
+		result("key_flood_lost", "%d", r.lost)
+		result("latency_load", "%s", load())
+	}
+	return nil
+}
