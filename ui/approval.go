@@ -62,12 +62,16 @@ func (p *approvalPanel) setStyles(st styles, isDark bool) {
 		s = textarea.Styles{Cursor: s.Cursor}
 		s.Cursor.Color = nil
 	}
+	// A steady cursor: a blinking one would redraw the screen twice a
+	// second while a reason is being typed.
+	s.Cursor.Blink = false
 	p.editor.SetStyles(s)
 	ts := textinput.DefaultStyles(isDark)
 	if st.noColor {
 		ts = textinput.Styles{Cursor: ts.Cursor}
 		ts.Cursor.Color = nil
 	}
+	ts.Cursor.Blink = false
 	p.reason.SetStyles(ts)
 }
 

@@ -63,6 +63,7 @@ type app struct {
 	inactive                 bool            // embedded, and the parent has the keyboard
 	direct                   map[string]bool // the user's `!cmd`s still running, by tool call id
 	vc                       viewCache       // styled chrome reused across frames
+	clock                    clockState      // the pending clock wake-up
 }
 
 // sessionView is what the shell tracks about the session from its events.
@@ -109,7 +110,7 @@ func newApp(opts Options) *app {
 // and starts the clock.
 func (v Model) Init() tea.Cmd {
 	a := v.m
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, a.clockTick()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, a.armClock()}
 	if a.replay != nil {
 		cmds = append(cmds, a.replayStart())
 	} else {
@@ -126,6 +127,9 @@ func (v Model) Init() tea.Cmd {
 func (v Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := v.m.update(msg)
 	v.m.relayout()
+	if c := v.m.armClock(); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return v, cmd
 }
 
@@ -143,15 +147,6 @@ func (v Model) TeardownLog() []string { return append([]string(nil), v.m.quit.lo
 // Close releases the event stream's resources (spill files). Call it after
 // the program has exited.
 func (v Model) Close() error { return v.m.stream.Close() }
-
-type clockMsg struct{}
-
-func (a *app) clockTick() tea.Cmd {
-	if a.opts.NoAnimation {
-		return nil
-	}
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clockMsg{} })
-}
 
 func (a *app) now() time.Time {
 	if a.replay != nil {
@@ -196,7 +191,7 @@ func (a *app) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case clockMsg:
-		return a.clockTick()
+		return a.onClock(msg)
 	case spinner.TickMsg:
 		if !a.busy() || a.opts.NoAnimation {
 			a.spinning = false

@@ -51,6 +51,9 @@ func newPromptBox(st styles, isDark bool, placeholder string) promptBox {
 	ta.KeyMap.LineNext.SetKeys("down")
 	ta.KeyMap.LineStart.SetKeys("home")
 	ta.KeyMap.CharacterBackward.SetKeys("left")
+	// The terminal's own cursor, placed by View (promptCursor): blinking
+	// is the terminal's job, so an idle screen sends nothing.
+	ta.SetVirtualCursor(false)
 	p := promptBox{ta: ta}
 	p.setStyles(st, isDark)
 	return p

@@ -101,13 +101,7 @@ func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
 
 func (a *app) uptime() time.Duration {
 	s := a.sbx
-	if s.info == nil {
-		return 0
-	}
-	start := s.info.CreatedAt
-	if start.IsZero() {
-		start = s.firstSeen
-	}
+	start := a.uptimeStart()
 	end := a.now()
 	if !s.goneAt.IsZero() {
 		end = s.goneAt
@@ -122,7 +116,7 @@ func (a *app) uptimeText() string {
 	if a.sandboxFailed() {
 		return ""
 	}
-	return fmtDuration(a.uptime())
+	return fmtUptime(a.uptime())
 }
 
 func resources(in *session.SandboxInfo) string {

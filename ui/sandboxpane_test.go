@@ -20,7 +20,7 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	eng.emit(evSandbox("creating"), evSandbox("started"))
 	pump(m, eng)
 	s := screen(m)
-	for _, want := range []string{"creating → started", "uptime    01:30", "isolation bwrap", "team=infra", "2 cpu 4G ram 10G disk"} {
+	for _, want := range []string{"creating → started", "uptime    1m ", "isolation bwrap", "team=infra", "2 cpu 4G ram 10G disk"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("side pane lacks %q:\n%s", want, s)
 		}
@@ -32,12 +32,12 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	}
 	now = now.Add(65 * time.Second)
 	update(m, clockMsg{})
-	if s := screen(m); !strings.Contains(s, "uptime    02:35") {
+	if s := screen(m); !strings.Contains(s, "uptime    2m ") {
 		t.Errorf("uptime does not tick:\n%s", s)
 	}
 	// Narrow: a one-line strip; ctrl+b hides it.
 	update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
-	if first := strings.Split(screen(m), "\n")[0]; !strings.HasPrefix(first, "sandbox local-abc · local · started · up 02:35 ·") {
+	if first := strings.Split(screen(m), "\n")[0]; !strings.HasPrefix(first, "sandbox local-abc · local · started · up 2m ·") {
 		t.Errorf("narrow strip = %q", first)
 	}
 	press(m, "ctrl+b")
@@ -55,7 +55,7 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	update(m, clockMsg{})
 	press(m, "ctrl+b")
 	update(m, tea.WindowSizeMsg{Width: 160, Height: 40})
-	if s := screen(m); !strings.Contains(s, "creating → started →") || !strings.Contains(s, "uptime    02:35") {
+	if s := screen(m); !strings.Contains(s, "creating → started →") || !strings.Contains(s, "uptime    2m ") {
 		t.Errorf("after destroy: states or frozen uptime missing:\n%s", s)
 	}
 }

@@ -169,7 +169,33 @@ func (a *app) view() tea.View {
 		lines = overlay(lines, a.helpBox(l.w, l.h), l.w)
 	}
 	v.SetContent(strings.Join(lines, "\n"))
+	v.Cursor = a.promptCursor(l)
 	return v
+}
+
+// promptCursor is where the terminal's cursor goes: in the prompt box
+// while it has the keyboard and nothing covers it; nil hides it.
+func (a *app) promptCursor(l layout) *tea.Cursor {
+	if a.focus != focusPrompt || a.inactive || a.replay != nil || a.quit.active || a.quit.confirm || a.showHelp {
+		return nil
+	}
+	c := a.prompt.ta.Cursor()
+	if c == nil {
+		return nil
+	}
+	y := l.streamAreaH + l.bannerH
+	if l.strip {
+		y++
+	}
+	if l.promptFramed {
+		c.X++
+		y++
+	}
+	c.Y += y
+	if c.X >= l.w || c.Y >= l.h || c.Y < 0 {
+		return nil
+	}
+	return c
 }
 
 // middle is the stream (with the approval panel under it) and, on wide

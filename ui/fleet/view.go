@@ -48,12 +48,15 @@ func (v Model) View() tea.View {
 	}
 	l := f.layout()
 	var body []string
+	var cursor *tea.Cursor
 	if f.quitting {
 		// Every session's teardown, in place of the focused screen (whose
 		// own teardown box would show only one of them).
 		body = f.st.frame("shutting down "+plural(len(f.sess), "session", "sessions"), f.quitLines(), l.sessW, l.sessH, true)
 	} else if s := f.focused(); s != nil {
-		body = strings.Split(s.m.View().Content, "\n")
+		sv := s.m.View()
+		body = strings.Split(sv.Content, "\n")
+		cursor = sv.Cursor
 	} else {
 		body = []string{"", "  No sessions.", "", "  ctrl+n starts one · ctrl+q quits"}
 	}
@@ -70,9 +73,23 @@ func (v Model) View() tea.View {
 	}
 	if f.confirm != confirmNone && !f.quitting {
 		lines = ui.Overlay(lines, f.confirmBox(), f.w)
+		cursor = nil
 	}
 	view.SetContent(strings.Join(lines, "\n"))
+	view.Cursor = placeCursor(cursor, l)
 	return view
+}
+
+// placeCursor moves the focused session's terminal cursor (its prompt's)
+// from the session's screen to where that screen sits in the fleet's.
+func placeCursor(c *tea.Cursor, l layout) *tea.Cursor {
+	if c == nil || c.X >= l.sessW || c.Y >= l.sessH {
+		return nil
+	}
+	moved := *c
+	moved.X += l.sessX
+	moved.Y += l.sessY
+	return &moved
 }
 
 // listView is the session list: exactly listW×listH.
