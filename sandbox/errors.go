@@ -10,3 +10,7 @@ var ErrClosed = errors.New("sandbox is closed")
 // requests were made, after its own retries: callers fanning out many
 // sandboxes should slow down and try again rather than fail.
 var ErrRateLimited = errors.New("rate limited by the sandbox provider")
+
+// ErrNoStdin is returned by a provider's Exec when ExecRequest.Stdin is set
+// but it has no way to feed a command's standard input.
+var ErrNoStdin = errors.New("this sandbox provider cannot feed a command's standard input")

@@ -69,6 +69,10 @@ type ExecRequest struct {
 	Timeout time.Duration     // zero means no timeout beyond ctx
 	Stdout  io.Writer         // may be nil; receives output as it is produced
 	Stderr  io.Writer         // may be nil; receives output as it is produced
+	// Stdin, when set, is the command's standard input, read until EOF or
+	// the command ends (a long-lived server speaking over stdio, say). A
+	// provider that cannot feed stdin returns ErrNoStdin.
+	Stdin io.Reader
 }
 
 // ExecResult is what a finished (or killed) command left.

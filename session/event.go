@@ -23,6 +23,7 @@ const (
 	KindUsage            Kind = "usage"             // Usage: tokens and cost after an LLM call
 	KindSandbox          Kind = "sandbox"           // Sandbox: the sandbox's description changed
 	KindContext          Kind = "context"           // Context: project instructions (AGENTS.md) given to the agent
+	KindTools            Kind = "tools"             // Tools: the tools the model is offered (once, at start)
 )
 
 // State is where a session is in its life.
@@ -70,6 +71,7 @@ type Event struct {
 	Usage       *Usage       `json:"usage,omitempty"`
 	Sandbox     *SandboxInfo `json:"sandbox,omitempty"`
 	Context     *ContextInfo `json:"context,omitempty"`
+	Tools       *ToolsInfo   `json:"tools,omitempty"`
 }
 
 // ContextInfo says which project instructions file the agent was given.

@@ -81,9 +81,10 @@ func Start(ctx context.Context, l Launch, opts Options) (*Running, error) {
 		return nil, fmt.Errorf("start the session: %w", err)
 	}
 	r := &Running{Session: sess, Sandbox: sb, owned: owned, fwd: make(chan struct{}), onTeardown: l.OnTeardown}
+	events := sess.Events() // now: Close waits only for a reader that has subscribed
 	go func() {
 		defer close(r.fwd)
-		for ev := range sess.Events() {
+		for ev := range events {
 			if l.OnEvent != nil {
 				l.OnEvent(ev)
 			}

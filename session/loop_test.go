@@ -43,7 +43,7 @@ func TestRunEventOrderAndSeq(t *testing.T) {
 		}
 		got = append(got, k)
 	}
-	want := "sandbox user_message state:running assistant_delta assistant_message usage action output observation assistant_delta assistant_message usage state:finished"
+	want := "sandbox tools user_message state:running assistant_delta assistant_message usage action output observation assistant_delta assistant_message usage state:finished"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("event order\n got: %s\nwant: %s", strings.Join(got, " "), want)
 	}

@@ -48,7 +48,7 @@ func (r *redactor) event(ev *Event) {
 	}
 	if o := ev.Observation; o != nil {
 		c := *o
-		c.Content, c.Diff = r.text(o.Content), r.text(o.Diff)
+		c.Content, c.Diff, c.Output, c.Cwd = r.text(o.Content), r.text(o.Diff), r.text(o.Output), r.text(o.Cwd)
 		ev.Observation = &c
 	}
 	if e := ev.Error; e != nil {

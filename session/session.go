@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"sync"
@@ -44,7 +45,10 @@ type Options struct {
 	Tools func() []Tool
 	// ExtraTools makes custom tools, added to the set (a same-named tool
 	// replaces the earlier one). Called once per session, like Tools.
-	ExtraTools   func() []Tool
+	ExtraTools func() []Tool
+	// ToolSources add tools once the sandbox exists (MCP servers, see
+	// package mcp); a source that fails is reported, not fatal.
+	ToolSources  []ToolSource
 	PlanningMode bool
 	StepMode     bool
 	// Confirm asks for approval by policy besides step mode: every action
@@ -86,28 +90,29 @@ type Session struct {
 	wg         sync.WaitGroup // run loop and shell commands
 	ctrl       chan struct{}  // wakes the run loop after a control call
 
-	mu           sync.Mutex
-	closed       bool
-	closeDone    chan struct{} // closed when Close has finished
-	state        State
-	conv         []llm.Message
-	notes        []string // user shell commands to tell the model about
-	active       bool     // a run (or queue of runs) is in progress
-	idle         chan struct{}
-	queue        []string
-	runCancel    context.CancelFunc
-	cancelReason string
-	shells       map[int]context.CancelFunc
-	shellSeq     int
-	contextTried bool // AGENTS.md was looked for (loadProjectContext)
-	stepMode     bool
-	approveAll   bool // ApproveAll: Options.Confirm asks no more
-	pauseReq     bool
-	pending      *Action
-	openAction   string // id of the action published but not yet observed
-	decision     *decision
-	totals       totals
-	result       Result
+	mu            sync.Mutex
+	closed        bool
+	closeDone     chan struct{} // closed when Close has finished
+	state         State
+	conv          []llm.Message
+	notes         []string // user shell commands to tell the model about
+	active        bool     // a run (or queue of runs) is in progress
+	idle          chan struct{}
+	queue         []string
+	runCancel     context.CancelFunc
+	cancelReason  string
+	shells        map[int]context.CancelFunc
+	shellSeq      int
+	contextTried  bool // AGENTS.md was looked for (loadProjectContext)
+	stepMode      bool
+	approveAll    bool // ApproveAll: Options.Confirm asks no more
+	sourceClosers []io.Closer
+	pauseReq      bool
+	pending       *Action
+	openAction    string // id of the action published but not yet observed
+	decision      *decision
+	totals        totals
+	result        Result
 }
 
 type totals struct {
@@ -171,6 +176,7 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 	s.conv = []llm.Message{{Role: llm.RoleSystem, Content: s.systemPrompt()}}
 	s.result = Result{Status: StateIdle, SandboxID: sb.ID(), ConversationID: convID, RecordPath: opts.RecordPath}
 	s.bus.publish(Event{Kind: KindSandbox, Sandbox: &info})
+	s.addSourced(ctx, opts.ToolSources)
 	return s, nil
 }
 
@@ -193,11 +199,7 @@ func (s *Session) setTools(opts Options) {
 		if opts.Confirm == ConfirmRisky && def.Name != ToolFinish {
 			def = withRiskField(def)
 		}
-		if _, dup := s.tools[def.Name]; dup {
-			s.defs = slices.DeleteFunc(s.defs, func(d llm.Tool) bool { return d.Name == def.Name })
-		}
-		s.tools[def.Name] = t
-		s.defs = append(s.defs, def)
+		s.addTool(t, def)
 	}
 }
 
@@ -278,6 +280,9 @@ func (s *Session) Close() error {
 	s.baseCancel()
 	s.wake()
 	s.wg.Wait()
+	if err := s.closeSources(); err != nil {
+		s.logger.Warn("closing tool sources", "err", err)
+	}
 	s.bus.close()
 	defer close(s.closeDone)
 	if err := s.rec.close(); err != nil {

@@ -81,7 +81,7 @@ func TestShellThroughTerminalTool(t *testing.T) {
 	if got != `{"command":"pwd","timeout":3600}` { // the user's command gets the longest timeout
 		t.Errorf("terminal tool got %s", got)
 	}
-	if kinds(evs) != "sandbox action output observation " {
+	if kinds(evs) != "sandbox tools action output observation " {
 		t.Errorf("events = %s", kinds(evs))
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -83,6 +84,10 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 		if ev.Context != nil {
 			c := *ev.Context
 			a.sbx.context = &c
+		}
+	case session.KindTools:
+		if ev.Tools != nil {
+			a.sbx.sourced = slices.Clone(ev.Tools.Sourced)
 		}
 	case session.KindAction:
 		if ev.Action != nil && !ev.Action.Direct {

@@ -22,6 +22,7 @@ type sandboxView struct {
 	firstSeen time.Time
 	goneAt    time.Time            // when it reached destroyed/deleted: uptime stops
 	context   *session.ContextInfo // project instructions given to the agent
+	sourced   []string             // tools from MCP servers (session.ToolsInfo.Sourced)
 }
 
 const maxSandboxStates = 6
@@ -165,6 +166,9 @@ func (a *app) sandboxRows() [][2]string {
 	}
 	if in.Name != "" && in.Name != in.ID {
 		rows = slices.Insert(rows, 2, [2]string{"name", in.Name})
+	}
+	if len(a.sbx.sourced) > 0 {
+		rows = append(rows, [2]string{"mcp tools", strings.Join(a.sbx.sourced, ", ")})
 	}
 	first := true
 	user := sandbox.UserLabels(in.Labels) // not tether's bookkeeping for cleanup

@@ -84,6 +84,11 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	// takes its commands with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 
+	stdin, err := localStdin(cmd, req.Stdin)
+	if err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
+	}
+	defer stdin()
 	pipes, err := localOpenPipes(cmd, req.Stdout, req.Stderr)
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
@@ -316,4 +321,28 @@ func localPump(w io.Writer, r io.Reader) {
 			return
 		}
 	}
+}
+
+// localStdin connects r to the command's standard input through a pipe of
+// our own: os/exec would make Wait wait for its copy, which blocks in
+// r.Read for as long as r has nothing to say. Our copy ends when r does or
+// when the returned function closes the pipe (after the command is over);
+// a Read blocked in r until then returns into a closed pipe and stops.
+func localStdin(cmd *exec.Cmd, r io.Reader) (done func(), err error) {
+	if r == nil {
+		return func() {}, nil // os/exec connects it to /dev/null
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdin = pr
+	go func() {
+		_, _ = io.Copy(pw, r)
+		_ = pw.Close()
+	}()
+	return func() {
+		_ = pr.Close()
+		_ = pw.Close()
+	}, nil
 }
