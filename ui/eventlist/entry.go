@@ -275,11 +275,20 @@ func (m *Model) onState(ev session.Event) {
 	if n := len(m.entries); n > 0 && m.entries[n-1].kind == kindError && m.entries[n-1].text.String() == reason {
 		reason = "" // the error just above says it already
 	}
+	line := stateLine(s.From, s.To)
+	if line == "" {
+		return // the tool call above shows the answer to its approval
+	}
 	e := m.push(kindState)
-	e.text.WriteString(stateName(s.From) + " → " + stateName(s.To))
-	// "waiting for approval: terminal" would repeat the state's name.
-	if r := strings.TrimPrefix(reason, "waiting for approval: "); r != "" {
-		e.text.WriteString(": " + r)
+	// "waiting for approval: terminal" would repeat the state's name, and
+	// "cancelled: cancelled by user" its word.
+	switch r := strings.TrimPrefix(reason, "waiting for approval: "); {
+	case r == "":
+		e.text.WriteString(line)
+	case strings.HasPrefix(r, line):
+		e.text.WriteString(r)
+	default:
+		e.text.WriteString(line + ": " + r)
 	}
 	e.done = true
 }

@@ -91,7 +91,7 @@ func TestRunErrorIsSaidOnce(t *testing.T) {
 	st.State.Reason = msg
 	m.Append(st)
 	v := m.View()
-	mustContain(t, v, "· running → error")
+	mustContain(t, v, "· stopped")
 	if n := strings.Count(v, "refused"); n != 1 {
 		t.Errorf("the error is shown %d times:\n%s", n, v)
 	}

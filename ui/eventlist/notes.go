@@ -135,10 +135,34 @@ func rejectReason(content string) string {
 	return strings.TrimSpace(strings.TrimPrefix(c, "The user rejected this action. Reason: "))
 }
 
-// stateName is how a session state reads to a person.
-func stateName(s session.State) string {
-	if s == session.StateWaiting {
-		return "waiting for approval"
+// stateLine is a state change in the words a user would use ("working",
+// "done", "waiting for your approval"), not the engine's "finished →
+// running"; "" for a change not worth a line: leaving an approval, which
+// the tool call's own line shows (approved, rejected, edited).
+func stateLine(from, to session.State) string {
+	switch to {
+	case session.StateRunning:
+		switch from {
+		case session.StateWaiting:
+			return ""
+		case session.StatePaused:
+			return "resumed"
+		}
+		return "working"
+	case session.StateWaiting:
+		return "waiting for your approval"
+	case session.StatePaused:
+		return "paused"
+	case session.StateFinished:
+		return "done"
+	case session.StateCancelled:
+		return "cancelled"
+	case session.StateError:
+		return "stopped"
+	case session.StateStuck:
+		return "stopped: stuck"
+	case session.StateIdle:
+		return "idle"
 	}
-	return string(s)
+	return string(to)
 }

@@ -64,8 +64,9 @@ func TestEventKinds(t *testing.T) {
 	rej.Observation = &session.Observation{ToolCallID: "c3", Tool: "terminal", Rejected: true, Content: "too dangerous"}
 	m.Append(rej)
 	v = m.View()
-	mustContain(t, v, "$ rm -rf / ⊘ rejected", "reason: too dangerous", "· waiting for approval → running")
-	mustNotContain(t, v, "awaiting approval")
+	mustContain(t, v, "$ rm -rf / ⊘ rejected", "reason: too dangerous")
+	// One state line per approval: leaving it is shown by the call itself.
+	mustNotContain(t, v, "awaiting approval", "→ running", "· working")
 
 	ed := f.ev(session.KindAction)
 	ed.Action = &session.Action{ToolCallID: "c4", Tool: "file_editor", Summary: "edit /w/hello.py", Args: json.RawMessage(`{"command":"str_replace"}`)}
