@@ -24,9 +24,24 @@ type Config struct {
 	Session SessionConfig `toml:"session"`
 	Log     LogConfig     `toml:"log"`
 	UI      UIConfig      `toml:"ui"`
+	// MCP are Model Context Protocol servers whose tools the agent gets.
+	MCP []MCPServer `toml:"mcp"`
 
 	// Source is the file the settings were read from ("" when none).
 	Source string `toml:"-"`
+}
+
+// MCPServer is one [[mcp]] entry: a server whose tools the agent may call.
+// A stdio server runs inside the sandbox unless where says otherwise.
+type MCPServer struct {
+	Name         string            `toml:"name"`    // tools are called "<name>__<tool>"
+	Where        string            `toml:"where"`   // "sandbox" (default), "host" or "http"
+	Command      string            `toml:"command"` // stdio: in the sandbox a shell string; on the host the program
+	Args         []string          `toml:"args"`    // host: the program's arguments
+	Env          map[string]string `toml:"env"`     // extra environment for the server
+	URL          string            `toml:"url"`     // http: the streamable-HTTP endpoint
+	CallTimeout  Duration          `toml:"call_timeout"`
+	StartTimeout Duration          `toml:"start_timeout"`
 }
 
 // SandboxConfig chooses where agents run.
@@ -150,6 +165,22 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Sprintf("%s = %q: must be one of %s", key, v, strings.Join(allowed, ", ")))
 	}
 	oneOf("sandbox.provider", c.Sandbox.Provider, "local", "daytona")
+	seen := map[string]bool{}
+	for i, m := range c.MCP {
+		switch {
+		case m.Name == "":
+			errs = append(errs, fmt.Sprintf("mcp[%d]: set name (its tools are called <name>__<tool>)", i))
+		case seen[m.Name]:
+			errs = append(errs, fmt.Sprintf("mcp[%d]: name %q is used twice", i, m.Name))
+		}
+		seen[m.Name] = true
+		if m.Where != "" {
+			oneOf(fmt.Sprintf("mcp[%d].where", i), m.Where, "sandbox", "host", "http")
+		}
+		if m.Where == "http" && m.URL == "" || m.Where != "http" && m.Command == "" {
+			errs = append(errs, fmt.Sprintf("mcp[%d] (%s): set command (a stdio server) or where = \"http\" with url", i, m.Name))
+		}
+	}
 	oneOf("local.isolation", c.Local.Isolation, "auto", "bwrap", "none")
 	oneOf("local.network", c.Local.Network, "on", "off")
 	oneOf("daytona.on_close", c.Daytona.OnClose, "delete", "stop")

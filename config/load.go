@@ -75,7 +75,7 @@ func decode(file string, data []byte, cfg *Config) error {
 			continue
 		}
 		return fmt.Errorf("%s:%d: unknown setting %q; see config.toml.example for the valid settings",
-			file, tomlpos.New(data).Line(key.String()), key.String())
+			file, keyLine(data, key.String()), key.String())
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func isFreeForm(key toml.Key) bool {
 		return false
 	}
 	switch key[0] + "." + key[1] {
-	case "sandbox.labels", "sandbox.env":
+	case "sandbox.labels", "sandbox.env", "mcp.env":
 		return true
 	}
 	return false
@@ -144,4 +144,15 @@ func (c Config) Show() (string, error) {
 		return "", fmt.Errorf("rendering config: %w", err)
 	}
 	return b.String(), nil
+}
+
+// keyLine is the line of a key the decoder names without array indices
+// ("mcp.comand" for the second [[mcp]]'s typo): the first such key.
+func keyLine(data []byte, key string) int {
+	loc := tomlpos.New(data)
+	if n := loc.Line(key); n > 0 {
+		return n
+	}
+	_, n := loc.Find(key, "")
+	return n
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/llm"
+	"github.com/tether-dev/tether/mcp"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/local"
@@ -110,5 +111,21 @@ func Session(cfg config.Config, log *slog.Logger) session.Options {
 		MaxBudgetUSD:  cfg.Session.MaxBudgetUSD,
 		Secrets:       cfg.Secrets(),
 		Logger:        log,
+		ToolSources:   mcpSources(cfg, log),
 	}
+}
+
+// mcpSources is the [[mcp]] servers as one tool source (none: nil).
+func mcpSources(cfg config.Config, log *slog.Logger) []session.ToolSource {
+	if len(cfg.MCP) == 0 {
+		return nil
+	}
+	src := mcp.Source{Logger: log}
+	for _, m := range cfg.MCP {
+		src.Servers = append(src.Servers, mcp.Server{
+			Name: m.Name, Where: m.Where, Command: m.Command, Args: m.Args, Env: m.Env, URL: m.URL,
+			CallTimeout: m.CallTimeout.D(), StartTimeout: m.StartTimeout.D(),
+		})
+	}
+	return []session.ToolSource{src}
 }
