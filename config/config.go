@@ -88,15 +88,22 @@ type DaytonaConfig struct {
 
 // LLMConfig configures the chat model endpoint.
 type LLMConfig struct {
-	BaseURL     string           `toml:"base_url"`
-	APIKey      Secret           `toml:"api_key"`
-	Model       string           `toml:"model"`
-	Timeout     Duration         `toml:"timeout"`
-	IdleTimeout Duration         `toml:"idle_timeout"` // silence allowed once a reply streams
-	MaxRetries  int              `toml:"max_retries"`
-	Temperature *float32         `toml:"temperature"`
-	MaxTokens   int              `toml:"max_tokens"`
-	Prices      map[string]Price `toml:"prices"`
+	BaseURL     string   `toml:"base_url"`
+	APIKey      Secret   `toml:"api_key"`
+	Model       string   `toml:"model"`
+	Timeout     Duration `toml:"timeout"`
+	IdleTimeout Duration `toml:"idle_timeout"` // silence allowed once a reply streams
+	MaxRetries  int      `toml:"max_retries"`
+	Temperature *float32 `toml:"temperature"`
+	MaxTokens   int      `toml:"max_tokens"`
+	// MaxTokensParam: "max_tokens", "max_completion_tokens", or "" (by model name).
+	MaxTokensParam string `toml:"max_tokens_param"`
+	// API: "chat", "responses", or "" (by model name).
+	API string `toml:"api"`
+	// MaxReplyBytes and MaxReplyDuration cut a runaway reply; 0 = defaults (8 MiB, 20m).
+	MaxReplyBytes    int              `toml:"max_reply_bytes"`
+	MaxReplyDuration Duration         `toml:"max_reply_duration"`
+	Prices           map[string]Price `toml:"prices"`
 }
 
 // Price overrides the built-in price table for one model, in USD per
@@ -104,6 +111,10 @@ type LLMConfig struct {
 type Price struct {
 	Input  float64 `toml:"input"`
 	Output float64 `toml:"output"`
+	// CachedInput is the rate for prompt tokens read from the cache and
+	// CacheWrite for those written to it; 0 = the input rate.
+	CachedInput float64 `toml:"cached_input"`
+	CacheWrite  float64 `toml:"cache_write"`
 }
 
 // SessionConfig tunes the agent loop.
