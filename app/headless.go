@@ -157,6 +157,13 @@ func ProgressLine(ev session.Event) string {
 		return ""
 	case session.KindError:
 		return "error: " + safe(ev.Error.Message)
+	case session.KindRetry:
+		return RetryLine(ev.Retry, ev.Retry.Wait)
+	case session.KindReasoning:
+		if strings.TrimSpace(ev.Message.Text) == "" {
+			return ""
+		}
+		return "thinking: " + safe(oneLine(ev.Message.Text, 200))
 	case session.KindState:
 		line := "[" + string(ev.State.To) + "]"
 		if ev.State.Reason != "" {
@@ -170,6 +177,17 @@ func ProgressLine(ev session.Event) string {
 		return "[sandbox " + ev.Sandbox.ID + " " + ev.Sandbox.State + "]"
 	}
 	return ""
+}
+
+// RetryLine says why an LLM call is retried and when:
+// "rate limited · retry 2/5 in 41 s".
+func RetryLine(r *session.Retry, left time.Duration) string {
+	secs := int((left + time.Second - 1) / time.Second)
+	line := fmt.Sprintf("%s · retry %d/%d in %d s", termsafe.SanitizeLine(r.Reason), r.Attempt, r.Max, max(secs, 0))
+	if r.Discard {
+		line += " (the partial reply is discarded)"
+	}
+	return line
 }
 
 func oneLine(s string, max int) string {

@@ -233,7 +233,7 @@ func (c *Client) Stream(ctx context.Context, req Request, onDelta func(Delta)) (
 			c.log.Info("llm: server asked for the other max tokens field; switching", "max_completion_tokens", c.completionTokens.Load())
 			continue
 		}
-		if a.delivered {
+		if a.delivered && !errors.Is(f.kind, ErrReplyLimit) {
 			if !errors.Is(f.kind, ErrTimeout) {
 				f.also = append(f.also, f.kind)
 				f.kind = ErrInterrupted

@@ -24,6 +24,9 @@ const (
 	KindSandbox          Kind = "sandbox"           // Sandbox: the sandbox's description changed
 	KindContext          Kind = "context"           // Context: project instructions (AGENTS.md) given to the agent
 	KindTools            Kind = "tools"             // Tools: the tools the model is offered (once, at start)
+	KindReasoningDelta   Kind = "reasoning_delta"   // Message: a fragment of the model's streamed reasoning
+	KindReasoning        Kind = "reasoning"         // Message: the model's complete reasoning for one LLM call
+	KindRetry            Kind = "retry"             // Retry: an LLM call failed and is retried after a wait
 )
 
 // State is where a session is in its life.
@@ -72,6 +75,20 @@ type Event struct {
 	Sandbox     *SandboxInfo `json:"sandbox,omitempty"`
 	Context     *ContextInfo `json:"context,omitempty"`
 	Tools       *ToolsInfo   `json:"tools,omitempty"`
+	Retry       *Retry       `json:"retry,omitempty"`
+}
+
+// Retry reports a failed LLM call that is retried after Wait.
+type Retry struct {
+	// Reason is short and human: "rate limited", "server error (HTTP 503)".
+	Reason string `json:"reason"`
+	// Attempt is the retry about to be made (1 = the first); Max the limit.
+	Attempt int           `json:"attempt"`
+	Max     int           `json:"max"`
+	Wait    time.Duration `json:"wait_ns"`
+	// Discard is set when the text streamed so far belonged to the failed
+	// attempt: the reply starts over.
+	Discard bool `json:"discard,omitempty"`
 }
 
 // ContextInfo says which project instructions file the agent was given.
@@ -162,4 +179,8 @@ type Usage struct {
 	// CostKnown is false when the model has no known price: cost fields
 	// are then zero and must be shown as unknown, not as $0.
 	CostKnown bool `json:"cost_known"`
+	// CachedPromptTokens and ReasoningTokens are parts of the last call's
+	// prompt and completion tokens, as the server reported them.
+	CachedPromptTokens int `json:"cached_prompt_tokens,omitempty"`
+	ReasoningTokens    int `json:"reasoning_tokens,omitempty"`
 }

@@ -135,7 +135,7 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 				return s.end(StateError, fmt.Sprintf("budget of $%.4f reached ($%.4f spent); raise --budget (config session.max_budget_usd) to continue", b, spent), "")
 			}
 		}
-		msg, err := s.callModel(ctx)
+		msg, truncated, err := s.callModel(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return s.endCancelled()
@@ -154,6 +154,13 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 		s.mu.Lock()
 		s.conv = append(s.conv, msg)
 		s.mu.Unlock()
+		if truncated && len(msg.ToolCalls) > 0 {
+			// Arguments cut at the token limit must not run: tell the
+			// model so, and let it try again in smaller pieces.
+			s.publish(Event{Kind: KindError, Error: &ErrorInfo{Message: "the reply hit the output token limit; its tool calls were cut off and not run (raise [llm] max_tokens, or the model retries in smaller steps)"}})
+			s.closeDangling("Not run: your reply hit the output token limit and this call's arguments were cut off. Make smaller calls (e.g. write a large file in several edits).")
+			continue
+		}
 		if len(msg.ToolCalls) == 0 {
 			return s.end(StateFinished, "", msg.Content)
 		}
@@ -178,27 +185,36 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 
 // callModel streams one completion, publishing deltas, the assistant's
 // text and usage. The returned message is ready to append.
-func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
+func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 	s.mu.Lock()
 	req := llm.Request{Messages: slices.Clone(s.conv), Tools: s.defs}
 	s.mu.Unlock()
 	red := streamRedactor{r: s.bus.redact}
-	delta := func(text string) {
+	redR := streamRedactor{r: s.bus.redact}
+	delta := func(kind Kind, text string) {
 		if text != "" {
-			s.publish(Event{Kind: KindAssistantDelta, Message: &Message{Text: text}})
+			s.publish(Event{Kind: kind, Message: &Message{Text: text}})
 		}
 	}
 	var mu sync.Mutex // in case a client calls onDelta from several goroutines
 	resp, err := safeStream(ctx, s.model, req, func(d llm.Delta) {
 		mu.Lock()
 		defer mu.Unlock()
-		delta(red.write(d.Content))
+		if r := d.Retry; r != nil {
+			delta(KindReasoningDelta, redR.flush())
+			delta(KindAssistantDelta, red.flush())
+			s.publish(Event{Kind: KindRetry, Retry: &Retry{Reason: r.Reason, Attempt: r.Attempt, Max: r.Max, Wait: r.Wait, Discard: r.Discard}})
+			return
+		}
+		delta(KindReasoningDelta, redR.write(d.Reasoning))
+		delta(KindAssistantDelta, red.write(d.Content))
 	})
 	mu.Lock()
-	delta(red.flush())
+	delta(KindReasoningDelta, redR.flush())
+	delta(KindAssistantDelta, red.flush())
 	mu.Unlock()
 	if err != nil {
-		return llm.Message{}, err
+		return llm.Message{}, false, err
 	}
 	msg := resp.Message
 	msg.Role = llm.RoleAssistant
@@ -218,7 +234,9 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
 	ev := Usage{
 		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
 		TotalPromptTokens: t.prompt, TotalCompletionTokens: t.completion,
-		CostKnown: u.CostKnown,
+		CostKnown:          u.CostKnown,
+		CachedPromptTokens: u.CachedPromptTokens,
+		ReasoningTokens:    u.ReasoningTokens,
 	}
 	if u.CostKnown {
 		t.knownCalls++
@@ -227,11 +245,14 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, error) {
 	}
 	ev.TotalCostUSD = t.cost
 	s.mu.Unlock()
+	if msg.Reasoning != "" {
+		s.publish(Event{Kind: KindReasoning, Message: &Message{Text: msg.Reasoning}})
+	}
 	if msg.Content != "" {
 		s.publish(Event{Kind: KindAssistantMessage, Message: &Message{Text: msg.Content}})
 	}
 	s.publish(Event{Kind: KindUsage, Usage: &ev})
-	return msg, nil
+	return msg, resp.Truncated, nil
 }
 
 // safeStream calls the model, turning a panic in the client into an
