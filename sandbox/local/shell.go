@@ -1,0 +1,190 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// localShell is an interactive bash on a pseudo-terminal, confined like
+// Exec's commands (same bwrap command line, seccomp program, environment
+// and CPU pinning).
+type localShell struct {
+	s    *localSandbox
+	ptmx *os.File
+	cmd  *exec.Cmd
+	pr   *localProc
+	tag  string // this shell's entry of localTagVar
+
+	out      sandbox.ShellOutput
+	done     chan struct{}
+	code     int
+	closeOne sync.Once
+}
+
+// OpenShell implements sandbox.Terminal.
+func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (sandbox.Shell, error) {
+	if err := localCheckEnv(spec.Env); err != nil {
+		return nil, fmt.Errorf("local sandbox: shell env: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	n, err := s.begin()
+	if err != nil {
+		return nil, err
+	}
+	defer s.execs.Done()
+	cwd, err := s.resolveDir(spec.Cwd)
+	if err != nil {
+		return nil, err
+	}
+	argv := []string{s.p.bash, "--noprofile", "--norc", "-i"}
+	if s.iso.bwrap {
+		// bwrap starts its child in a new session without a controlling
+		// terminal (so nothing inside can reach tether's); setsid -c makes
+		// this PTY the shell's own, so Ctrl+C and job control work.
+		argv = append([]string{"setsid", "-w", "-c"}, argv...)
+	}
+	cmd, err := s.command(cwd, argv...)
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox %s: shell: %w", s.info.ID, err)
+	}
+	defer localCloseExtra(cmd)
+	tag := localSandboxTag(s.info.ID) + "sh" + strconv.FormatUint(n, 10)
+	cmd.Env = s.buildEnv(spec.Env, tag)
+
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox: open a pseudo-terminal: %w", err)
+	}
+	defer tty.Close()
+	cols, rows := shellSize(spec)
+	_ = pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
+	// Under bwrap the PTY is nobody's controlling terminal until setsid -c
+	// inside claims it; unconfined, the shell takes it at once.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: !s.iso.bwrap, Pdeathsig: syscall.SIGKILL}
+	if err := localStartPinned(cmd, localAffinity(s.limits.CPU)); err != nil {
+		ptmx.Close()
+		return nil, fmt.Errorf("local sandbox %s: start shell: %w", s.info.ID, err)
+	}
+	sh := &localShell{s: s, ptmx: ptmx, cmd: cmd, pr: &localProc{pgid: cmd.Process.Pid}, tag: tag, done: make(chan struct{}), code: -1}
+	if !s.track(sh.pr) {
+		sh.pr.kill(localKillClosed)
+	}
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				_, _ = sh.out.Write(buf[:n])
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		sh.code = cmd.ProcessState.ExitCode()
+		// What the shell left behind ends with it, as under bwrap when
+		// its PID namespace goes; then nothing holds the PTY any more.
+		sh.killAll()
+		select {
+		case <-read:
+		case <-time.After(localPipeGrace):
+		}
+		_ = ptmx.Close()
+		<-read
+		s.untrack(sh.pr)
+		sh.out.CloseWrite()
+		close(sh.done)
+	}()
+	return sh, nil
+}
+
+func shellSize(spec sandbox.ShellSpec) (cols, rows int) {
+	cols, rows = spec.Cols, spec.Rows
+	if cols <= 0 || cols > 1000 {
+		cols = sandbox.DefaultShellCols
+	}
+	if rows <= 0 || rows > 1000 {
+		rows = sandbox.DefaultShellRows
+	}
+	return cols, rows
+}
+
+func (sh *localShell) killAll() {
+	_ = syscall.Kill(-sh.pr.pgid, syscall.SIGKILL)
+	localKillTagged(sh.tag + "\x00")
+}
+
+func (sh *localShell) Read(p []byte) (int, error) { return sh.out.Read(p) }
+
+func (sh *localShell) Send(ctx context.Context, p []byte) error {
+	select {
+	case <-sh.done:
+		return errors.New("local shell: the shell has ended")
+	default:
+	}
+	dl, ok := ctx.Deadline()
+	if !ok {
+		dl = time.Now().Add(time.Minute)
+	}
+	_ = sh.ptmx.SetWriteDeadline(dl)
+	for len(p) > 0 {
+		n, err := sh.ptmx.Write(p)
+		p = p[n:]
+		if err != nil {
+			return fmt.Errorf("local shell: type into the terminal: %w", err)
+		}
+		if err := ctx.Err(); err != nil && len(p) > 0 {
+			return err
+		}
+	}
+	return nil
+}
+
+func (sh *localShell) Resize(ctx context.Context, cols, rows int) error {
+	cols, rows = shellSize(sandbox.ShellSpec{Cols: cols, Rows: rows})
+	return pty.Setsize(sh.ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+}
+
+func (sh *localShell) KillTagged(ctx context.Context, env string) error {
+	localKillTagged(env + "\x00")
+	return nil
+}
+
+func (sh *localShell) Done() <-chan struct{} { return sh.done }
+
+func (sh *localShell) ExitCode() int {
+	select {
+	case <-sh.done:
+		return sh.code
+	default:
+		return -1
+	}
+}
+
+func (sh *localShell) Close(ctx context.Context) error {
+	sh.closeOne.Do(sh.killAll)
+	select {
+	case <-sh.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("local shell: close: %w", ctx.Err())
+	}
+}
