@@ -94,6 +94,19 @@ type CloneRequest struct {
 }
 
 // Spec describes a sandbox to create. Zero values mean the provider's default.
+//
+// Rules the providers apply:
+//   - Daytona: CPU, MemoryGB and DiskGB take effect only with Image (a
+//     snapshot brings its own resources; the SDK sends them only with an
+//     image); Snapshot wins over Image when both are set; Ephemeral forces
+//     auto-delete at stop.
+//   - local: Image, Snapshot and Target are ignored; the limits come from
+//     the provider's options ([local] cpu, memory_gb, pids, disk_gb). Every
+//     sandbox has a private /tmp and HOME beside its workspace, so a path
+//     under /tmp written by one command is seen by the next in the same
+//     sandbox but not by the host or another sandbox.
+//   - Labels are merged with tether's own (see TetherLabels); Env names
+//     must be non-empty and contain no "=".
 type Spec struct {
 	Name     string
 	Image    string // container image (Daytona)
