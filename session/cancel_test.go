@@ -130,9 +130,10 @@ func TestCancelWhileWaitingForApproval(t *testing.T) {
 	if s.Pending() != nil {
 		t.Error("still pending after cancel")
 	}
-	// The action the user saw gets an observation.
+	// The action the user saw gets an observation that says it never ran.
 	c.waitFor(t, "observation for a", func(ev Event) bool {
-		return ev.Kind == KindObservation && ev.Observation.ToolCallID == "a" && strings.Contains(ev.Observation.Content, "Cancelled")
+		return ev.Kind == KindObservation && ev.Observation.ToolCallID == "a" && strings.Contains(ev.Observation.Content, "Cancelled") &&
+			ev.Observation.NotRun
 	})
 	c.finish(t, s)
 }

@@ -137,6 +137,9 @@ type Observation struct {
 	IsError  bool          `json:"is_error,omitempty"`
 	// Rejected is true when the user rejected the action; Content holds the reason.
 	Rejected bool `json:"rejected,omitempty"`
+	// NotRun is true for a call that never ran because the run was
+	// cancelled or ended first (Esc while it waited for approval, say).
+	NotRun bool `json:"not_run,omitempty"`
 	// Diff is a unified diff for file edits.
 	Diff string `json:"diff,omitempty"`
 	// FullOutputPath, when set, is where the untruncated output is kept

@@ -329,7 +329,7 @@ func (s *Session) closeDangling(content string) {
 		s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: content})
 		if s.openAction == c.ID {
 			s.publish(Event{Kind: KindObservation, Observation: &Observation{
-				ToolCallID: c.ID, Tool: c.Name, Content: content, IsError: true,
+				ToolCallID: c.ID, Tool: c.Name, Content: content, IsError: true, NotRun: true,
 			}})
 			s.openAction = ""
 		}

@@ -298,6 +298,8 @@ func (m *Model) toolStatus(e *entry) (string, paint) {
 		return "· no result", st.Dim
 	case o.Rejected:
 		return "⊘ rejected", st.Rejected
+	case o.NotRun:
+		return "⊘ cancelled, not run", st.Rejected
 	case o.TimedOut:
 		return "✗ timed out · " + fmtDuration(o.Duration), st.Fail
 	case o.Interrupted && o.ExitCode != nil:

@@ -305,3 +305,24 @@ func TestReusedToolCallIDs(t *testing.T) {
 	v := m.View()
 	mustContain(t, v, "$ echo one ✓", "│ one", "$ echo two ✓", "│ two", "$ ls ✓", "│ a\n", "│ b")
 }
+
+// Esc while a call waits for approval: the call reads as cancelled, never
+// as a failure.
+func TestCancelledApprovalIsNotAFailure(t *testing.T) {
+	m := plain(t)
+	m.SetSize(80, 20)
+	var f feed
+	a := f.action("c1", "rm -rf build")
+	a.Action.NeedsApproval = true
+	m.Append(a)
+	o := f.ev(session.KindObservation)
+	o.Observation = &session.Observation{ToolCallID: "c1", Tool: "terminal", IsError: true, NotRun: true,
+		Content: "Cancelled by user: this tool call was not run (or was stopped)."}
+	m.Append(o)
+	st := f.state(session.StateWaiting, session.StateCancelled)
+	st.State.Reason = "cancelled by user"
+	m.Append(st)
+	v := m.View()
+	mustContain(t, v, "$ rm -rf build ⊘ cancelled, not run", "· cancelled by user")
+	mustNotContain(t, v, "failed", "awaiting approval")
+}
