@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/internal/teapace"
 	"github.com/tether-dev/tether/suite"
 	"github.com/tether-dev/tether/ui"
 	"github.com/tether-dev/tether/ui/fleet"
@@ -43,7 +44,7 @@ func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngin
 		return err
 	}
 	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk})
-	final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	final, runErr := teapace.Run(model, tea.WithContext(ctx))
 	if m, ok := final.(fleet.Model); ok {
 		defer m.Close() // removes the streams' spill files
 	}
@@ -103,7 +104,7 @@ func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noC
 	// Removes the streams' spill files; deferred, so it runs once suite.Run
 	// has returned and the program is long gone.
 	defer model.Close()
-	_, uiErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+	_, uiErr := teapace.Run(model, tea.WithContext(ctx))
 	var r result
 	select {
 	case r = <-done:

@@ -22,6 +22,7 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/internal/history"
+	"github.com/tether-dev/tether/internal/teapace"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
@@ -103,7 +104,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	return app.Guard(reg, log, os.Stderr, func() error {
 		engine := startEngine(sopts)
 		model := ui.New(engine, uiOpts)
-		final, runErr := tea.NewProgram(model, tea.WithContext(ctx)).Run()
+		final, runErr := teapace.Run(model, tea.WithContext(ctx))
 		if m, ok := final.(ui.Model); ok {
 			defer m.Close() // removes the stream's spill files
 		}
@@ -150,7 +151,7 @@ func replay(ctx context.Context, path string, noColor bool) error {
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
 	}
-	final, err := tea.NewProgram(ui.NewReplay(events, ui.Options{NoColor: noColor}), tea.WithContext(ctx)).Run()
+	final, err := teapace.Run(ui.NewReplay(events, ui.Options{NoColor: noColor}), tea.WithContext(ctx))
 	if m, ok := final.(ui.Model); ok {
 		defer m.Close()
 	}

@@ -1,0 +1,100 @@
+package teapace
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/vt"
+)
+
+type counter struct{ n int }
+
+type inc struct{}
+
+func (c counter) Init() tea.Cmd { return nil }
+func (c counter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg.(type) {
+	case inc:
+		c.n++
+	case tea.KeyPressMsg:
+		return c, tea.Quit
+	}
+	return c, nil
+}
+func (c counter) View() tea.View { return tea.NewView(fmt.Sprintf("count %d", c.n)) }
+
+// screen is a terminal emulator fed the program's output: the renderer
+// writes only the cells that change, so the screen is what to check.
+type screen struct {
+	mu  sync.Mutex
+	emu *vt.Emulator
+}
+
+func newScreen() *screen {
+	s := &screen{emu: vt.NewEmulator(40, 5)}
+	go func() { _, _ = io.Copy(io.Discard, s.emu) }() // its answers to queries
+	return s
+}
+
+func (s *screen) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.emu.Write(p)
+}
+
+func (s *screen) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.emu.String()
+}
+
+// eventually polls cond for up to 10 s (a bound for a loaded machine, not
+// a timing assertion).
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("never: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// An idle program's frame ticker stops, and a change after that still
+// reaches the screen: pacing saves the idle wake-ups and loses no frame.
+func TestIdleTickerStopsAndWakesForChanges(t *testing.T) {
+	out := newScreen()
+	p, w := Wrap(counter{})
+	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(40, 5), tea.WithoutSignalHandler())
+	p.Attach(prog)
+	done := make(chan tea.Model, 1)
+	go func() {
+		final, err := prog.Run()
+		if err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		done <- final
+	}()
+	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "count 0") })
+	if !p.Paced() {
+		t.Fatal("the Bubble Tea program's frame ticker was not found: this Bubble Tea version is not paced, so idle screens wake 60 times a second")
+	}
+	eventually(t, "the ticker sleeps once nothing changes", p.Sleeping)
+	for i := 1; i <= 3; i++ {
+		prog.Send(inc{})
+		want := fmt.Sprintf("count %d", i)
+		eventually(t, want+" is drawn after the ticker slept", func() bool { return strings.Contains(out.String(), want) })
+		eventually(t, "the ticker sleeps again", p.Sleeping)
+	}
+	prog.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	final := <-done
+	p.Close()
+	if c, ok := Unwrap(final).(counter); !ok || c.n != 3 {
+		t.Errorf("Unwrap(final) = %#v, want the counter at 3", Unwrap(final))
+	}
+}
