@@ -18,7 +18,8 @@ const (
 	kindState
 	kindUsage
 	kindSandbox
-	kindNote // a one-line note, e.g. project instructions loaded
+	kindNote      // a one-line note, e.g. project instructions loaded
+	kindReasoning // the model's reasoning: dim, one line once done, expandable
 )
 
 // entry is one item of the list: a message, a tool call with everything
@@ -69,8 +70,17 @@ func (m *Model) Append(ev session.Event) {
 			e.text.WriteString(ev.Message.Text)
 			e.done = true
 		}
+	case session.KindReasoningDelta, session.KindReasoning:
+		if ev.Message != nil {
+			m.onReasoning(ev)
+		}
+	case session.KindRetry:
+		if ev.Retry != nil {
+			m.onRetry(ev.Retry)
+		}
 	case session.KindAssistantDelta:
 		if ev.Message != nil {
+			m.closeReasoning()
 			e := m.openAssistant
 			if e == nil {
 				e = m.push(kindAssistant)
@@ -179,6 +189,7 @@ func (m *Model) push(k entryKind) *entry {
 // closeAssistant ends a streamed reply whose final message never came
 // (the run was cancelled mid-stream).
 func (m *Model) closeAssistant() {
+	m.closeReasoning()
 	if m.openAssistant != nil {
 		m.openAssistant.done = true
 		m.openAssistant.changed()

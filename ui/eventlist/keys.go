@@ -112,7 +112,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Follow):
 		m.Follow()
 	case key.Matches(msg, k.Toggle):
-		if e, i := m.selectedTool(); e != nil {
+		if e, _ := m.selectedReasoning(); e != nil {
+			e.expanded = !e.expanded
+			e.changed()
+		} else if e, i := m.selectedTool(); e != nil {
 			e.expanded = !e.expanded
 			if !m.follow {
 				m.ensureVisible(i)

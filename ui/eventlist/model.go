@@ -95,6 +95,7 @@ type Model struct {
 	calls         map[string]*entry // tool calls by ToolCallID (late output still finds its call)
 	pending       []*entry
 	openAssistant *entry
+	openReasoning *entry
 
 	width, height int
 	focused       bool

@@ -83,6 +83,8 @@ func (m *Model) render(e *entry, w int) []string {
 		return prefixed(wrap(termsafe.Sanitize(e.text.String()), w-2), "· ", "  ", st.Dim)
 	case kindTool:
 		return m.renderTool(e, w)
+	case kindReasoning:
+		return m.renderReasoning(e, w)
 	}
 	return nil
 }
