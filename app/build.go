@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/config"
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 )
@@ -65,5 +66,5 @@ func OpenLog(cfg config.Config) (*slog.Logger, io.Closer, error) {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.Log.Level)))
 	h := slog.NewTextHandler(f, &slog.HandlerOptions{Level: level})
-	return slog.New(redactHandler{Handler: h, secrets: cfg.Secrets()}), f, nil
+	return slog.New(redactHandler{Handler: h, secrets: redact.New(cfg.Secrets()...)}), f, nil
 }

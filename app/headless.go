@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/internal/jsonsafe"
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/local"
@@ -85,6 +86,9 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		},
 	})
 	res, err := ex.Execute(ctx, opts.Prompt)
+	// The error may quote a provider or the sandbox: it is printed and
+	// put in --json, so it is redacted like events.
+	err = redact.New(opts.Session.Secrets...).Error(err)
 	mu.Lock()
 	out := HeadlessResult{Result: res, Isolation: isolation, Warning: UnconfinedWarning(opts.Provider)}
 	mu.Unlock()

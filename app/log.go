@@ -11,10 +11,10 @@ import (
 // reach the log even if a library puts one in an error message.
 type redactHandler struct {
 	slog.Handler
-	secrets []string
+	secrets *redact.Set
 }
 
-func (h redactHandler) redact(s string) string { return redact.Text(s, h.secrets) }
+func (h redactHandler) redact(s string) string { return h.secrets.Text(s) }
 
 func (h redactHandler) attr(a slog.Attr) slog.Attr {
 	switch a.Value.Kind() {
@@ -36,7 +36,7 @@ func (h redactHandler) attr(a slog.Attr) slog.Attr {
 }
 
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {
-	if len(h.secrets) == 0 {
+	if h.secrets.Empty() {
 		return h.Handler.Handle(ctx, r)
 	}
 	out := slog.NewRecord(r.Time, r.Level, h.redact(r.Message), r.PC)

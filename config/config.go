@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tether-dev/tether/internal/redact"
 )
 
 // Config is every setting tether has. The TOML keys are documented in
@@ -213,16 +215,13 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// minSecretLen is the shortest value redacted from text: a placeholder key
-// such as "x" (local servers need none) would otherwise mask every x on
-// screen, and no real key is that short.
-const minSecretLen = 8
-
-// Secrets returns every secret value worth redacting from text.
+// Secrets returns every secret value worth redacting from text, by
+// redact's one rule (a placeholder key such as "x", which local servers
+// accept, would otherwise mask every x on screen).
 func (c *Config) Secrets() []string {
 	var out []string
 	for _, s := range []Secret{c.LLM.APIKey, c.Daytona.APIKey} {
-		if len(s) >= minSecretLen {
+		if redact.IsSecret(string(s)) {
 			out = append(out, string(s))
 		}
 	}

@@ -94,23 +94,14 @@ type failure struct {
 	html bool
 }
 
-// redactor removes secrets from text that may have come from the server
-// (error bodies sometimes echo the key) or from the transport (URLs).
-type redactor []string
+// redactor removes secrets, and long fragments of them, from text that
+// may have come from the server (error bodies sometimes echo the key) or
+// from the transport (URLs). What counts as a secret is redact's rule.
+type redactor struct{ set *redact.Set }
 
-func newRedactor(secrets ...string) redactor {
-	var r redactor
-	for _, s := range secrets {
-		// Very short strings would shred ordinary words; such "keys" are
-		// placeholders (Ollama ignores the key) rather than secrets.
-		if len(s) >= 4 {
-			r = append(r, s)
-		}
-	}
-	return r
-}
+func newRedactor(secrets ...string) redactor { return redactor{redact.New(secrets...)} }
 
-func (r redactor) clean(s string) string { return redact.Text(s, r) }
+func (r redactor) clean(s string) string { return r.set.Text(s) }
 
 // shorten keeps server messages to one readable line.
 func shorten(s string) string {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tether-dev/tether/internal/redact"
 )
 
 func TestLookupPrice(t *testing.T) {
@@ -204,9 +206,10 @@ func TestAssemblerServerQuirks(t *testing.T) {
 }
 
 func TestRedactor(t *testing.T) {
-	r := newRedactor("sk-abcdef123456", "", "ab")
-	got := r.clean("key sk-abcdef123456 and ab")
-	if strings.Contains(got, "sk-abcdef123456") || !strings.Contains(got, "and ab") {
-		t.Fatalf("clean = %q", got)
+	const key = "sk-abcdef123456"
+	r := newRedactor(key, "", "ab")
+	got := r.clean("key " + key + " and ab, echoed: " + key[:len(key)-1] + "!")
+	if strings.Contains(got, key[:12]) || !strings.Contains(got, "and ab") || strings.Count(got, redact.Marker) != 2 {
+		t.Fatalf("clean = %q: want the key and its 14-character echo masked, the placeholder kept", got)
 	}
 }

@@ -189,8 +189,8 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 	s.mu.Lock()
 	req := llm.Request{Messages: slices.Clone(s.conv), Tools: s.defs}
 	s.mu.Unlock()
-	red := streamRedactor{r: s.bus.redact}
-	redR := streamRedactor{r: s.bus.redact}
+	red := s.bus.redact.stream()
+	redR := s.bus.redact.stream()
 	delta := func(kind Kind, text string) {
 		if text != "" {
 			s.publish(Event{Kind: kind, Message: &Message{Text: text}})
@@ -201,17 +201,17 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if r := d.Retry; r != nil {
-			delta(KindReasoningDelta, redR.flush())
-			delta(KindAssistantDelta, red.flush())
+			delta(KindReasoningDelta, redR.Flush())
+			delta(KindAssistantDelta, red.Flush())
 			s.publish(Event{Kind: KindRetry, Retry: &Retry{Reason: r.Reason, Attempt: r.Attempt, Max: r.Max, Wait: r.Wait, Discard: r.Discard}})
 			return
 		}
-		delta(KindReasoningDelta, redR.write(d.Reasoning))
-		delta(KindAssistantDelta, red.write(d.Content))
+		delta(KindReasoningDelta, redR.Write(d.Reasoning))
+		delta(KindAssistantDelta, red.Write(d.Content))
 	})
 	mu.Lock()
-	delta(KindReasoningDelta, redR.flush())
-	delta(KindAssistantDelta, red.flush())
+	delta(KindReasoningDelta, redR.Flush())
+	delta(KindAssistantDelta, red.Flush())
 	mu.Unlock()
 	if err != nil {
 		return llm.Message{}, false, err

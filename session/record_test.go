@@ -155,39 +155,42 @@ type errSecret string
 func (e errSecret) Error() string { return "auth failed for key " + string(e) }
 
 func TestRedactorLeavesOthersAlone(t *testing.T) {
-	r := newRedactor([]string{"abc"})
-	ev := Event{Kind: KindAction, Action: &Action{Args: nil, Command: "xabcx"}}
+	const key = "abc-secret-0123456789"
+	r := newRedactor([]string{key, "abc"}) // "abc" is too short to be a secret
+	ev := Event{Kind: KindAction, Action: &Action{Args: nil, Command: "xabc " + key + " x"}}
 	orig := ev.Action
 	r.event(&ev)
-	if ev.Action.Command != "x[REDACTED]x" || orig.Command != "xabcx" || ev.Action.Args != nil {
+	if ev.Action.Command != "xabc [REDACTED] x" || orig.Command != "xabc "+key+" x" || ev.Action.Args != nil {
 		t.Errorf("redact: %+v (orig %+v)", ev.Action, orig)
 	}
 	var nilR *redactor
-	ev2 := Event{Kind: KindUserMessage, Message: &Message{Text: "abc"}}
+	ev2 := Event{Kind: KindUserMessage, Message: &Message{Text: key}}
 	nilR.event(&ev2)
-	if !reflect.DeepEqual(ev2.Message, &Message{Text: "abc"}) {
+	if !reflect.DeepEqual(ev2.Message, &Message{Text: key}) {
 		t.Error("nil redactor changed event")
 	}
 }
 
-func TestStreamRedactorSplitSecrets(t *testing.T) {
-	r := newRedactor([]string{"SECRET", "tok"})
-	for _, chunks := range [][]string{
-		{"a SEC", "RET b"},
-		{"S", "E", "C", "R", "E", "T"},
-		{"xSECRE", "Ty to", "k"},
-		{"SECRE"}, // never completed: flushed as is
-	} {
-		sr := streamRedactor{r: r}
-		var out strings.Builder
-		for _, c := range chunks {
-			out.WriteString(sr.write(c))
+// TestOutputRedactsSecretsSplitAcrossWrites writes a key, and a 20-byte
+// echo of it, to a tool's output in pieces: no event may carry a fragment.
+func TestOutputRedactsSecretsSplitAcrossWrites(t *testing.T) {
+	const key = "sk-test-SECRET-1234567890abcdef"
+	m := &fakeModel{replies: []fakeReply{{text: "done"}}}
+	s, _ := newTestSession(t, m, func(o *Options) { o.Secrets = []string{key} })
+	c := collect(s)
+	w := s.newOutWriter("call1", "stdout")
+	for _, p := range []string{"key=sk-t", "est-SEC", "RET-1234567890a", "bcdef\necho ", key[5:25], "\n"} {
+		_, _ = w.Write([]byte(p))
+	}
+	w.flush()
+	s.Run(context.Background(), "hi")
+	var out strings.Builder
+	for _, ev := range c.finish(t, s) {
+		if ev.Kind == KindOutput {
+			out.WriteString(ev.Output.Data)
 		}
-		out.WriteString(sr.flush())
-		joined := strings.Join(chunks, "")
-		want := strings.ReplaceAll(strings.ReplaceAll(joined, "SECRET", redact.Marker), "tok", redact.Marker)
-		if out.String() != want {
-			t.Errorf("%q -> %q, want %q", chunks, out.String(), want)
-		}
+	}
+	if got := out.String(); got != "key=[REDACTED]\necho [REDACTED]\n" {
+		t.Errorf("output events joined: %q", got)
 	}
 }

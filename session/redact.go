@@ -1,33 +1,38 @@
 package session
 
 import (
-	"strings"
-
 	"github.com/tether-dev/tether/internal/redact"
 )
 
-// redactor replaces configured secrets in every text an event carries.
-type redactor struct{ secrets []string }
+// redactor replaces configured secrets, and any long fragment of one, in
+// every text an event carries (internal/redact holds the rule).
+type redactor struct{ set *redact.Set }
 
-func newRedactor(secrets []string) *redactor {
-	r := &redactor{}
-	for _, s := range secrets {
-		if s != "" {
-			r.secrets = append(r.secrets, s)
-		}
-	}
-	return r
-}
+func newRedactor(secrets []string) *redactor { return &redactor{set: redact.New(secrets...)} }
 
 func (r *redactor) text(s string) string {
 	if r == nil {
 		return s
 	}
-	return redact.Text(s, r.secrets)
+	return r.set.Text(s)
+}
+
+// stream redacts one stream of chunks (tool output, streamed text),
+// catching a secret split across chunks.
+func (r *redactor) stream() *redact.Stream {
+	if r == nil {
+		return (*redact.Set)(nil).Stream()
+	}
+	return r.set.Stream()
 }
 
 func (r *redactor) event(ev *Event) {
-	if r == nil || len(r.secrets) == 0 {
+	if r == nil || r.set.Empty() {
+		return
+	}
+	if ev.Kind == KindOutput || ev.Kind == KindAssistantDelta || ev.Kind == KindReasoningDelta {
+		// Chunks come redacted by their stream (which also catches a
+		// secret split between two chunks): a second pass would only cost.
 		return
 	}
 	if m := ev.Message; m != nil {
@@ -38,7 +43,7 @@ func (r *redactor) event(ev *Event) {
 		if len(a.Args) > 0 {
 			c.Args = []byte(r.text(string(a.Args)))
 		}
-		c.Command, c.Summary = r.text(a.Command), r.text(a.Summary)
+		c.Tool, c.Command, c.Summary = r.text(a.Tool), r.text(a.Command), r.text(a.Summary)
 		ev.Action = &c
 	}
 	if o := ev.Output; o != nil {
@@ -54,41 +59,14 @@ func (r *redactor) event(ev *Event) {
 	if e := ev.Error; e != nil {
 		ev.Error = &ErrorInfo{Message: r.text(e.Message), Fatal: e.Fatal}
 	}
+	if rt := ev.Retry; rt != nil {
+		c := *rt
+		c.Reason = r.text(rt.Reason)
+		ev.Retry = &c
+	}
 	if st := ev.State; st != nil {
 		c := *st
 		c.Reason = r.text(st.Reason)
 		ev.State = &c
 	}
-}
-
-// streamRedactor redacts a stream of chunks (tool output, streamed text),
-// catching a secret split across chunks by holding back any tail that
-// could be the start of one until the next chunk or flush.
-type streamRedactor struct {
-	r     *redactor
-	carry string
-}
-
-func (sr *streamRedactor) write(chunk string) string {
-	if sr.r == nil || len(sr.r.secrets) == 0 {
-		return chunk
-	}
-	s := sr.r.text(sr.carry + chunk)
-	hold := 0
-	for _, sec := range sr.r.secrets {
-		for k := min(len(sec)-1, len(s)); k > hold; k-- {
-			if strings.HasSuffix(s, sec[:k]) {
-				hold = k
-				break
-			}
-		}
-	}
-	sr.carry = s[len(s)-hold:]
-	return s[:len(s)-hold]
-}
-
-func (sr *streamRedactor) flush() string {
-	c := sr.carry
-	sr.carry = ""
-	return c
 }

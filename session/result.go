@@ -32,7 +32,7 @@ func (s *Session) resultLocked(st State, reason, final string, d time.Duration) 
 	t := s.totals
 	return Result{
 		Status:           st,
-		Reason:           reason,
+		Reason:           s.bus.redact.text(reason),
 		EventCount:       s.bus.count(),
 		CostUSD:          t.cost,
 		CostKnown:        t.calls > 0 && t.knownCalls == t.calls,
@@ -41,7 +41,7 @@ func (s *Session) resultLocked(st State, reason, final string, d time.Duration) 
 		SandboxID:        s.sb.ID(),
 		ConversationID:   s.convID,
 		Duration:         d,
-		FinalMessage:     final,
+		FinalMessage:     s.bus.redact.text(final), // printed, put in reports
 		RecordPath:       s.opts.RecordPath,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/llm"
 )
 
@@ -250,11 +251,11 @@ type outWriter struct {
 	id     string
 	stream string
 	carry  []byte // incomplete UTF-8 sequence
-	red    streamRedactor
+	red    *redact.Stream
 }
 
 func (s *Session) newOutWriter(id, stream string) *outWriter {
-	return &outWriter{s: s, id: id, stream: stream, red: streamRedactor{r: s.bus.redact}}
+	return &outWriter{s: s, id: id, stream: stream, red: s.bus.redact.stream()}
 }
 
 func (w *outWriter) emit(data string) {
@@ -285,7 +286,7 @@ func (w *outWriter) Write(p []byte) (int, error) {
 		p = p[:cut]
 	}
 	if len(p) > 0 {
-		w.emit(w.red.write(string(p)))
+		w.emit(w.red.Write(string(p)))
 	}
 	return n, nil
 }
@@ -293,6 +294,6 @@ func (w *outWriter) Write(p []byte) (int, error) {
 func (w *outWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.emit(w.red.write(string(w.carry)) + w.red.flush())
+	w.emit(w.red.Write(string(w.carry)) + w.red.Flush())
 	w.carry = nil
 }

@@ -25,6 +25,7 @@ func (r *runner) runCase(ctx context.Context, c Case, tr *tracker) (res CaseResu
 	res = CaseResult{ID: c.ID, Case: c.Name, Variant: c.Variant, Model: r.modelName(c), Run: c.Run, Started: start}
 	defer func() {
 		res.Duration = time.Since(start)
+		r.redactResult(&res)
 		final := res
 		tr.update(func(st *CaseStatus) {
 			st.State, st.Detail, st.Result = final.Status, oneLine(final.Reason, 200), &final
@@ -259,4 +260,17 @@ func (k *keepable) Close(ctx context.Context) error {
 		return nil
 	}
 	return k.Sandbox.Close(ctx)
+}
+
+// redactResult masks secrets in every text of res that may quote the
+// agent, the sandbox or a provider: reasons, the final message, check
+// output.
+func (r *runner) redactResult(res *CaseResult) {
+	if r.redact.Empty() {
+		return
+	}
+	r.redact.Strings(&res.Reason, &res.AgentReason, &res.FinalMessage)
+	for i := range res.Checks {
+		r.redact.Strings(&res.Checks[i].Message)
+	}
 }

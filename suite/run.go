@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
 )
@@ -59,8 +60,9 @@ type RunOptions struct {
 	Registry *sandbox.Registry
 	// Logger receives progress and clean-up problems; nil discards.
 	Logger *slog.Logger
-	// Secrets (API keys, tokens) are replaced by "[REDACTED]" in every
-	// event and recording, as session.Options.Secrets.
+	// Secrets (API keys, tokens), and any long fragment of one, are
+	// replaced by "[REDACTED]" in every event, recording and case result
+	// (check and setup output included), as session.Options.Secrets.
 	Secrets []string
 
 	// Tests shorten the rate-limit back-off.
@@ -112,7 +114,7 @@ func Run(ctx context.Context, s *Suite, opts RunOptions) (*Report, error) {
 	}
 	start := time.Now()
 	r := &runner{
-		suite: s, opts: opts, log: log, gate: newGate(conc),
+		suite: s, opts: opts, log: log, gate: newGate(conc), redact: redact.New(opts.Secrets...),
 		providers: map[string]*lazy[sandbox.Provider]{},
 		models:    map[string]*lazy[session.Model]{},
 	}
@@ -163,6 +165,7 @@ type runner struct {
 	log       *slog.Logger
 	gate      *gate
 	recordDir string
+	redact    *redact.Set // opts.Secrets
 
 	mu        sync.Mutex
 	providers map[string]*lazy[sandbox.Provider]
