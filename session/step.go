@@ -111,7 +111,7 @@ type obsResult struct {
 func (s *Session) execute(ctx context.Context, tool Tool, id string, args json.RawMessage) obsResult {
 	start := time.Now()
 	stdout, stderr := s.newOutWriter(id, "stdout"), s.newOutWriter(id, "stderr")
-	res, err := safeRun(ctx, tool, ToolCall{ID: id, Args: args, Sandbox: s.sb, Stdout: stdout, Stderr: stderr})
+	res, err := safeRun(ctx, tool, ToolCall{ID: id, Args: args, Sandbox: s.sb, Stdout: stdout, Stderr: stderr, Cwd: s.shellCwd()})
 	stdout.flush()
 	stderr.flush()
 	o := obsResult{Observation: Observation{
@@ -296,4 +296,13 @@ func (w *outWriter) flush() {
 	defer w.mu.Unlock()
 	w.emit(w.red.Write(string(w.carry)) + w.red.Flush())
 	w.carry = nil
+}
+
+// shellCwd is the terminal tool's working directory, "" when it has none
+// (or no command has moved it).
+func (s *Session) shellCwd() string {
+	if t, ok := s.tools[ToolTerminal].(interface{ Cwd() string }); ok {
+		return t.Cwd()
+	}
+	return ""
 }

@@ -35,6 +35,10 @@ type ToolCall struct {
 	Sandbox sandbox.Sandbox
 	Stdout  io.Writer
 	Stderr  io.Writer
+	// Cwd is the terminal's working directory as of its last command
+	// ("" = the sandbox's work dir): relative paths mean the same to
+	// every tool as to the shell the model just used.
+	Cwd string
 }
 
 // ToolResult is what a tool call produced.

@@ -61,7 +61,7 @@ Before using this tool:
 When making edits:
 - Ensure the edit results in idiomatic, correct code.
 - Do not leave the code in a broken state.
-- Always use absolute file paths (starting with /).
+- Prefer absolute file paths (starting with /); a relative path is taken from the terminal's current directory.
 
 CRITICAL REQUIREMENTS FOR USING THIS TOOL:
 1. EXACT MATCHING: The ` + "`old_str`" + ` parameter must match EXACTLY one or more consecutive lines from the file, including all whitespace and indentation.
@@ -145,7 +145,11 @@ func (t *FileEditorTool) Run(ctx context.Context, call ToolCall) (ToolResult, er
 	default:
 		return ToolResult{}, fmt.Errorf("file_editor: unknown command %q: use one of view, create, str_replace, insert, undo_edit", a.Command)
 	}
-	p, err := checkPath(a.Path, call.Sandbox.WorkDir())
+	base := call.Cwd
+	if base == "" {
+		base = call.Sandbox.WorkDir()
+	}
+	p, err := checkPath(a.Path, base)
 	if err != nil {
 		return ToolResult{}, err
 	}
@@ -164,13 +168,17 @@ func (t *FileEditorTool) Run(ctx context.Context, call ToolCall) (ToolResult, er
 	}
 }
 
-// checkPath requires an absolute path, suggesting one under workDir.
-func checkPath(p, workDir string) (string, error) {
+// checkPath cleans the path, resolving a relative one against dir (the
+// shell's working directory), as the shell would.
+func checkPath(p, dir string) (string, error) {
 	if strings.TrimSpace(p) == "" {
-		return "", errors.New(`file_editor: "path" is required: give an absolute path such as ` + path.Join(workDir, "main.py"))
+		return "", errors.New(`file_editor: "path" is required: give a path such as ` + path.Join(dir, "main.py"))
 	}
 	if !path.IsAbs(p) {
-		return "", fmt.Errorf("file_editor: the path %q is not an absolute path, it should start with `/`; maybe you meant %s", p, path.Join(workDir, p))
+		if dir == "" {
+			return "", fmt.Errorf("file_editor: the path %q is relative and the sandbox has no working directory: give an absolute path (starting with /)", p)
+		}
+		p = path.Join(dir, p)
 	}
 	return path.Clean(p), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -127,8 +128,28 @@ func TestEditorViewRefusals(t *testing.T) {
 	if len(res.Content) > 200+len(clipNote)+1 {
 		t.Fatalf("clipped view is %d bytes", len(res.Content))
 	}
-	_, err = ttEdit(t, tool, sb, map[string]any{"command": "view", "path": "long"})
-	ttErrContains(t, err, "not an absolute path", w+"/long")
+	// A relative path is the work dir's, as in a fresh shell.
+	res = ttMust(t, tool, sb, map[string]any{"command": "view", "path": "long"})
+	ttContains(t, res.Content, "<response clipped>")
+}
+
+// A relative path means what it means to the shell the model just used:
+// after `cd sub`, "x.txt" is sub/x.txt.
+func TestEditorRelativePathFollowsTheShell(t *testing.T) {
+	sb := ttSandbox(t)
+	w := sb.WorkDir()
+	if err := os.MkdirAll(filepath.Join(w, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	args, _ := json.Marshal(map[string]any{"command": "create", "path": "x.txt", "file_text": "hi\n"})
+	_, err := NewFileEditorTool().Run(context.Background(), ToolCall{ID: "e", Args: args, Sandbox: sb,
+		Stdout: io.Discard, Stderr: io.Discard, Cwd: w + "/sub"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(w, "sub", "x.txt")); err != nil || string(b) != "hi\n" {
+		t.Fatalf("sub/x.txt: %q, %v; want the file created in the shell's directory", b, err)
+	}
 }
 
 func TestEditorCreate(t *testing.T) {
