@@ -31,14 +31,34 @@ func (s *Session) Send(prompt string) error {
 		s.queue = append(s.queue, prompt)
 		return nil
 	}
+	if pending := s.pendingCalls; len(pending) > 0 {
+		// A fork at a tool call: it runs first, then the prompt.
+		s.pendingCalls = nil
+		s.queue = append(s.queue, prompt)
+		s.startLocked(runItem{pending: pending})
+		return nil
+	}
+	s.ended = false
+	s.startLocked(runItem{prompt: prompt})
+	return nil
+}
+
+// runItem is what one run starts from: a prompt, or tool calls of the
+// last assistant message still to run (a fork at a tool call).
+type runItem struct {
+	prompt  string
+	pending []llm.ToolCall
+}
+
+// startLocked starts the run loop. s.mu held; no run active.
+func (s *Session) startLocked(it runItem) {
 	s.active = true
 	s.idle = make(chan struct{})
 	ctx, cancel := context.WithCancel(s.base)
 	s.runCancel = cancel
 	s.cancelReason = ""
 	s.wg.Add(1)
-	go s.runLoop(ctx, cancel, prompt)
-	return nil
+	go s.runLoop(ctx, cancel, it)
 }
 
 // Run sends prompt and waits for the run (and any prompts queued behind
@@ -78,11 +98,11 @@ func (s *Session) Wait(ctx context.Context) (Result, error) {
 	}
 }
 
-func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, prompt string) {
+func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, it runItem) {
 	defer s.wg.Done()
 	for {
 		start := time.Now()
-		st, reason, final := s.runOnce(ctx, prompt)
+		st, reason, final := s.runOnce(ctx, it)
 		s.logger.Info("run ended", "status", st, "reason", reason)
 		s.mu.Lock()
 		s.result = s.resultLocked(st, reason, final, time.Since(start))
@@ -94,7 +114,7 @@ func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, prompt
 			cancel()
 			return
 		}
-		prompt, s.queue = s.queue[0], s.queue[1:]
+		it, s.queue = runItem{prompt: s.queue[0]}, s.queue[1:]
 		if ctx.Err() != nil {
 			// Cancel drops the queue, so this prompt came after it: it
 			// gets a fresh run.
@@ -108,21 +128,26 @@ func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, prompt
 
 // runOnce runs one prompt to a terminal state: the model is called until
 // it answers without tools, calls finish, or a guard, error or cancel ends it.
-func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, string) {
+func (s *Session) runOnce(ctx context.Context, it runItem) (State, string, string) {
 	s.mu.Lock()
 	s.loadProjectContext(ctx)
-	text := prompt
-	if len(s.notes) > 0 {
-		text = strings.Join(s.notes, "\n\n") + "\n\n" + prompt
-		s.notes = nil
+	if prompt := it.prompt; prompt != "" {
+		text := prompt
+		if len(s.notes) > 0 {
+			text = strings.Join(s.notes, "\n\n") + "\n\n" + prompt
+			s.notes = nil
+		}
+		s.conv = append(s.conv, llm.Message{Role: llm.RoleUser, Content: text})
+		s.publish(Event{Kind: KindUserMessage, Message: &Message{Text: prompt}})
 	}
-	s.conv = append(s.conv, llm.Message{Role: llm.RoleUser, Content: text})
-	s.publish(Event{Kind: KindUserMessage, Message: &Message{Text: prompt}})
 	s.setStateLocked(StateRunning, "")
 	s.mu.Unlock()
 
 	maxIter := orDefault(s.opts.MaxIterations, DefaultMaxIterations)
 	stuck := newStuckDetector()
+	if done, st, reason, final := s.runCalls(ctx, it.pending, stuck); done {
+		return st, reason, final
+	}
 	for iter := 0; ; iter++ {
 		if err := s.boundary(ctx); err != nil {
 			return s.endCancelled()
@@ -165,22 +190,35 @@ func (s *Session) runOnce(ctx context.Context, prompt string) (State, string, st
 			return s.end(StateFinished, "", msg.Content)
 		}
 		stuck.acted()
-		for _, call := range msg.ToolCalls {
-			if err := s.boundary(ctx); err != nil {
-				return s.endCancelled()
-			}
-			out := s.runCall(ctx, call)
-			if out.cancelled {
-				return s.endCancelled()
-			}
-			if why := stuck.observe(out.key, out.obs); why != "" {
-				return s.end(StateStuck, why, "")
-			}
-			if out.finish {
-				return s.end(StateFinished, "", out.finishMsg)
-			}
+		if done, st, reason, final := s.runCalls(ctx, msg.ToolCalls, stuck); done {
+			return st, reason, final
 		}
 	}
+}
+
+// runCalls runs the tool calls of one assistant message; done says the
+// run ended (cancelled, stuck or finished) with that state.
+func (s *Session) runCalls(ctx context.Context, calls []llm.ToolCall, stuck *stuckDetector) (done bool, st State, reason, final string) {
+	for _, call := range calls {
+		if err := s.boundary(ctx); err != nil {
+			st, reason, final = s.endCancelled()
+			return true, st, reason, final
+		}
+		out := s.runCall(ctx, call)
+		if out.cancelled {
+			st, reason, final = s.endCancelled()
+			return true, st, reason, final
+		}
+		if why := stuck.observe(out.key, out.obs); why != "" {
+			st, reason, final = s.end(StateStuck, why, "")
+			return true, st, reason, final
+		}
+		if out.finish {
+			st, reason, final = s.end(StateFinished, "", out.finishMsg)
+			return true, st, reason, final
+		}
+	}
+	return false, "", "", ""
 }
 
 // callModel streams one completion, publishing deltas, the assistant's

@@ -33,7 +33,20 @@ type RecordHeader struct {
 	Sandbox        *SandboxInfo `json:"sandbox,omitempty"`
 	TetherVersion  string       `json:"tether_version"`
 	Start          time.Time    `json:"start"`
+	// Parent is the recording this session was forked or resumed from,
+	// ForkAt the event (its seq there) it branched after (0 = its end).
+	Parent             string `json:"parent,omitempty"`
+	ParentConversation string `json:"parent_conversation,omitempty"`
+	ForkAt             int64  `json:"fork_at,omitempty"`
 }
+
+// RecordFormatVersion is the recording format this tether writes. Files
+// without a header (or version) are read as version 1; a newer version is
+// refused with an error saying to upgrade, not misread.
+const RecordFormatVersion = 1
+
+// ErrNewerRecording marks a recording written by a newer tether.
+var ErrNewerRecording = errors.New("recording is from a newer tether")
 
 // recorder appends one JSON object per line to a file. Each line is written
 // with a single unbuffered write, so a process killed at any point leaves a
@@ -66,7 +79,7 @@ func openRecorder(path string, hdr RecordHeader, logger *slog.Logger) (*recorder
 	r := &recorder{f: f, path: path, logger: logger}
 	r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 	r.enc.SetEscapeHTML(false)
-	hdr.Type, hdr.FormatVersion = RecordingType, 1
+	hdr.Type, hdr.FormatVersion = RecordingType, RecordFormatVersion
 	r.write(hdr)
 	if r.err != nil {
 		f.Close()
@@ -188,6 +201,9 @@ func ReadRecordingFile(path string) (RecordHeader, []Event, error) {
 		last := rerr != nil // no newline: the final, possibly truncated line
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			if perr := d.line(t, lineNo); perr != nil {
+				if errors.Is(perr, ErrNewerRecording) {
+					return done(fmt.Errorf("read recording %s: %w", path, perr))
+				}
 				if last {
 					return done(nil)
 				}
@@ -234,7 +250,13 @@ func (d *lineDecoder) line(line []byte, lineNo int) error {
 		if lineNo != 1 {
 			return errors.New("header line in the middle of the recording")
 		}
-		return json.Unmarshal(line, &d.hdr)
+		if err := json.Unmarshal(line, &d.hdr); err != nil {
+			return err
+		}
+		if d.hdr.FormatVersion > RecordFormatVersion {
+			return fmt.Errorf("%w: format version %d, this tether reads up to %d (upgrade tether to read it)", ErrNewerRecording, d.hdr.FormatVersion, RecordFormatVersion)
+		}
+		return nil
 	}
 	var ev Event
 	if err := json.Unmarshal(line, &ev); err != nil {

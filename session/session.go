@@ -69,6 +69,8 @@ type Options struct {
 	// Events() reader; beyond it output is elided from the live view (not
 	// from the recording). 0 = 1 MiB.
 	LiveBufferBytes int64
+
+	parent *parent // set by Fork and Resume
 }
 
 // Session owns one conversation with one sandbox. All methods are safe to
@@ -113,6 +115,8 @@ type Session struct {
 	decision      *decision
 	totals        totals
 	result        Result
+	pendingCalls  []llm.ToolCall // a fork's tool calls still to run
+	ended         bool           // the rebuilt run had ended: Continue needs a prompt
 }
 
 type totals struct {
@@ -164,10 +168,14 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 		shells:    map[int]context.CancelFunc{},
 	}
 	s.setTools(opts)
-	s.rec, err = openRecorder(opts.RecordPath, RecordHeader{
+	hdr := RecordHeader{
 		ConversationID: convID, Model: opts.ModelName, Sandbox: &info,
 		TetherVersion: Version, Start: s.created,
-	}, s.logger)
+	}
+	if p := opts.parent; p != nil {
+		hdr.Parent, hdr.ParentConversation, hdr.ForkAt = p.path, p.conv, p.at
+	}
+	s.rec, err = openRecorder(opts.RecordPath, hdr, s.logger)
 	if err != nil {
 		return nil, err
 	}

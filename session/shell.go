@@ -68,6 +68,15 @@ func (s *Session) Shell(command string) error {
 	obs.ToolCallID, obs.Tool = id, ToolTerminal
 	s.publish(Event{Kind: KindObservation, Observation: &obs})
 
+	s.mu.Lock()
+	s.notes = append(s.notes, s.bus.redact.text(shellNote(command, obs))) // as tool results are
+	s.mu.Unlock()
+	return nil
+}
+
+// shellNote is what the model is told of a command the user ran (also
+// when a recording is rebuilt for a fork).
+func shellNote(command string, obs Observation) string {
 	exit := "no exit code"
 	if obs.ExitCode != nil {
 		exit = fmt.Sprintf("exit code %d", *obs.ExitCode)
@@ -76,11 +85,7 @@ func (s *Session) Shell(command string) error {
 	if len(out) > maxShellNote {
 		out = string(trimRuneEnd([]byte(out[:maxShellNote]))) + "\n[... truncated]" // whole characters only
 	}
-	s.mu.Lock()
-	note := fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out)
-	s.notes = append(s.notes, s.bus.redact.text(note)) // as tool results are
-	s.mu.Unlock()
-	return nil
+	return fmt.Sprintf("[The user ran this command in the sandbox themselves: `%s` (%s). Output:]\n%s", command, exit, out)
 }
 
 // execDirect runs a command with sandbox Exec when there is no terminal
