@@ -11,8 +11,11 @@ import (
 type Reply struct {
 	// Text is streamed in pieces of ChunkSize runes.
 	Text string
-	// Reasoning is streamed first, as delta.reasoning_content.
-	Reasoning string
+	// Reasoning is streamed first, as delta.reasoning_content (DeepSeek,
+	// vLLM, llama-server), or as delta.reasoning with a matching
+	// reasoning_details entry when ReasoningDetails is set (OpenRouter).
+	Reasoning        string
+	ReasoningDetails bool
 	// ToolCalls are streamed after Text; each call's Args in several
 	// fragments, the id, type and name only on the first (as OpenAI does).
 	ToolCalls []ToolCallReply
@@ -58,6 +61,9 @@ type ToolCallReply struct {
 	ID   string // "" = generated, unique per server
 	Name string
 	Args string // raw arguments text, sent verbatim (may be malformed on purpose)
+	// ThoughtSignature, when set, is sent as Gemini 3 does, in the call's
+	// extra_content.google.thought_signature.
+	ThoughtSignature string
 }
 
 // TextReply is a reply of plain assistant text.

@@ -83,11 +83,14 @@ type wireRequest struct {
 }
 
 type wireMessage struct {
-	Role       string          `json:"role"`
-	Content    json.RawMessage `json:"content"`
-	ToolCalls  []wireCall      `json:"tool_calls"`
-	ToolCallID string          `json:"tool_call_id"`
-	Name       string          `json:"name"`
+	Role             string          `json:"role"`
+	ReasoningContent string          `json:"reasoning_content"`
+	Reasoning        string          `json:"reasoning"`
+	ReasoningDetails json.RawMessage `json:"reasoning_details"`
+	Content          json.RawMessage `json:"content"`
+	ToolCalls        []wireCall      `json:"tool_calls"`
+	ToolCallID       string          `json:"tool_call_id"`
+	Name             string          `json:"name"`
 }
 
 // wireCall is a tool call in a message: read from requests, written in
@@ -99,6 +102,7 @@ type wireCall struct {
 		Name      string `json:"name"`
 		Arguments string `json:"arguments"`
 	} `json:"function"`
+	ExtraContent json.RawMessage `json:"extra_content,omitempty"`
 }
 
 func decodeRequest(body []byte, authz string) (ChatRequest, error) {
@@ -125,9 +129,15 @@ func decodeRequest(body []byte, authz string) (ChatRequest, error) {
 		if err != nil {
 			return ChatRequest{}, fmt.Errorf("messages[%d].content: %v", i, err)
 		}
-		msg := llm.Message{Role: m.Role, Content: content, ToolCallID: m.ToolCallID, Name: m.Name}
+		msg := llm.Message{Role: m.Role, Content: content, ToolCallID: m.ToolCallID, Name: m.Name, ReasoningDetails: m.ReasoningDetails}
+		switch {
+		case m.ReasoningContent != "":
+			msg.Reasoning, msg.ReasoningField = m.ReasoningContent, "reasoning_content"
+		case m.Reasoning != "":
+			msg.Reasoning, msg.ReasoningField = m.Reasoning, "reasoning"
+		}
 		for _, tc := range m.ToolCalls {
-			msg.ToolCalls = append(msg.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+			msg.ToolCalls = append(msg.ToolCalls, llm.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments, ExtraContent: string(tc.ExtraContent)})
 		}
 		r.Messages = append(r.Messages, msg)
 	}

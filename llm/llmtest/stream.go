@@ -29,6 +29,8 @@ type chunkDelta struct {
 	Role             string          `json:"role,omitempty"`
 	Content          *string         `json:"content,omitempty"`
 	ReasoningContent string          `json:"reasoning_content,omitempty"`
+	Reasoning        string          `json:"reasoning,omitempty"`
+	ReasoningDetails []any           `json:"reasoning_details,omitempty"`
 	ToolCalls        []chunkToolCall `json:"tool_calls,omitempty"`
 }
 
@@ -37,6 +39,7 @@ type chunkToolCall struct {
 	ID       string        `json:"id,omitempty"`
 	Type     string        `json:"type,omitempty"`
 	Function chunkFunction `json:"function"`
+	Extra    any           `json:"extra_content,omitempty"`
 }
 
 type chunkFunction struct {
@@ -69,7 +72,15 @@ func (s *Server) events(req ChatRequest, reply Reply) [][]byte {
 	add(chunkDelta{Role: "assistant", Content: &empty}, nil)
 	n := reply.chunkSize()
 	if reply.Reasoning != "" {
-		for _, p := range split(reply.Reasoning, n) {
+		for i, p := range split(reply.Reasoning, n) {
+			if reply.ReasoningDetails {
+				d := map[string]any{"type": "reasoning.text", "text": p, "format": "anthropic-claude-v1", "index": 0}
+				if i == len(split(reply.Reasoning, n))-1 {
+					d["signature"] = "sig-llmtest"
+				}
+				add(chunkDelta{Reasoning: p, ReasoningDetails: []any{d}}, nil)
+				continue
+			}
 			add(chunkDelta{ReasoningContent: p}, nil)
 		}
 	}
@@ -83,10 +94,11 @@ func (s *Server) events(req ChatRequest, reply Reply) [][]byte {
 		if reply.OmitToolIndex {
 			idx = nil
 		}
-		add(chunkDelta{ToolCalls: []chunkToolCall{{
-			Index: idx, ID: tc.ID, Type: "function",
-			Function: chunkFunction{Name: tc.Name},
-		}}}, nil)
+		first := chunkToolCall{Index: idx, ID: tc.ID, Type: "function", Function: chunkFunction{Name: tc.Name}}
+		if tc.ThoughtSignature != "" {
+			first.Extra = map[string]any{"google": map[string]any{"thought_signature": tc.ThoughtSignature}}
+		}
+		add(chunkDelta{ToolCalls: []chunkToolCall{first}}, nil)
 		if tc.Args != "" {
 			for _, p := range split(tc.Args, n) {
 				add(chunkDelta{ToolCalls: []chunkToolCall{{Index: idx, Function: chunkFunction{Arguments: p}}}}, nil)
