@@ -20,14 +20,15 @@ type probe struct{ reply chan probeReply }
 
 type probeReply struct {
 	screen   string
-	appended int // events the screen has taken in
+	raw      string // the screen with its styles
+	appended int    // events the screen has taken in
 }
 
 type probed struct{ Model }
 
 func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if pr, ok := msg.(probe); ok {
-		pr.reply <- probeReply{screen(p.Model), p.m.appended}
+		pr.reply <- probeReply{screen(p.Model), p.Model.View().Content, p.m.appended}
 		return p, nil
 	}
 	_, cmd := p.Model.Update(msg)
@@ -37,6 +38,11 @@ func (p probed) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // waitScreen polls the live program until it has taken in events events
 // and its screen contains want.
 func waitScreen(t *testing.T, tm *teatest.TestModel, events int, want string) string {
+	t.Helper()
+	return waitReply(t, tm, events, want).screen
+}
+
+func waitReply(t *testing.T, tm *teatest.TestModel, events int, want string) probeReply {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	var last probeReply
@@ -49,12 +55,12 @@ func waitScreen(t *testing.T, tm *teatest.TestModel, events int, want string) st
 			continue
 		}
 		if last.appended >= events && strings.Contains(last.screen, want) {
-			return last.screen
+			return last
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("screen never showed %q after %d events (has %d); last screen:\n%s", want, events, last.appended, last.screen)
-	return ""
+	return last
 }
 
 var goldenSizes = [][2]int{{80, 24}, {160, 48}}
@@ -62,6 +68,18 @@ var goldenSizes = [][2]int{{80, 24}, {160, 48}}
 // runGolden starts the real program over a fake engine, lets script drive
 // it, waits for marker and compares the screen with testdata/<name>_WxH.golden.
 func runGolden(t *testing.T, name string, newModel func(eng *fakeEngine) Model, script func(tm *teatest.TestModel, eng *fakeEngine), marker string) {
+	t.Helper()
+	runGoldenAs(t, false, newModel, script, marker)
+}
+
+// runGoldenStyled is runGolden comparing the screen with its escape
+// sequences (the golden shows them quoted), for what only styles show.
+func runGoldenStyled(t *testing.T, newModel func(eng *fakeEngine) Model, script func(tm *teatest.TestModel, eng *fakeEngine), marker string) {
+	t.Helper()
+	runGoldenAs(t, true, newModel, script, marker)
+}
+
+func runGoldenAs(t *testing.T, styled bool, newModel func(eng *fakeEngine) Model, script func(tm *teatest.TestModel, eng *fakeEngine), marker string) {
 	for _, sz := range goldenSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			eng := newFakeEngine()
@@ -73,8 +91,12 @@ func runGolden(t *testing.T, name string, newModel func(eng *fakeEngine) Model, 
 			if m.m.replay != nil {
 				events = len(m.m.replay.events)
 			}
-			got := waitScreen(t, tm, events, marker)
-			golden.RequireEqual(t, got)
+			got := waitReply(t, tm, events, marker)
+			if styled {
+				golden.RequireEqual(t, got.raw)
+			} else {
+				golden.RequireEqual(t, got.screen)
+			}
 			if err := tm.Quit(); err != nil {
 				t.Fatal(err)
 			}

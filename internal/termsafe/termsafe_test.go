@@ -89,7 +89,7 @@ func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{
 		"", "hello\n", "\x1b[31mred\x1b[0m", "\x1b]52;c;AAAA\x07", "\x1b[2J\x1b[H",
 		"a\r\nb\rc", "\t\tx\ty", "\u009b\x9b\xff", "\x1bP1$r\x1b\\", "世\t界\x1b[",
-		"\u202e\u2066", "\x00\x01\x7f",
+		"\u202e\u2066", "\x00\x01\x7f", "\x1b[38;5;300;1mx\r\x1b[48;2;1;2;3my", "10%\r\x1b[32m100%", "\x1b[38:2::1:2:3m\x1b[5;8mz",
 	} {
 		f.Add(s)
 	}
@@ -104,6 +104,12 @@ func FuzzSanitize(f *testing.F) {
 		if again := SanitizeLine(line); again != line {
 			t.Fatalf("line not stable: %q -> %q -> %q", s, line, again)
 		}
+		if strings.Contains(s, "\n") {
+			return
+		}
+		text, spans := Line(s)
+		assertSafe(t, text, false)
+		assertSpans(t, text, spans)
 	})
 }
 

@@ -48,6 +48,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // DefaultMaxOutputRAM is the per-tool-call output kept in memory when
@@ -84,12 +86,14 @@ type Options struct {
 // Model is the event list. Use New; all methods must be called from the
 // Bubble Tea goroutine.
 type Model struct {
-	opts   Options
-	st     Styles
-	pal    palette
-	keys   KeyMap
-	log    *slog.Logger
-	maxRAM int64
+	opts Options
+	st   Styles
+	pal  palette
+	// spanPaints caches the paints of command output colours.
+	spanPaints map[termsafe.Style]paint
+	keys       KeyMap
+	log        *slog.Logger
+	maxRAM     int64
 
 	entries       []*entry
 	calls         map[string]*entry // tool calls by ToolCallID (late output still finds its call)
@@ -189,6 +193,7 @@ func (m *Model) SetSize(width, height int) {
 func (m *Model) SetStyles(st Styles) {
 	m.st = st
 	m.pal = newPalette(st)
+	m.spanPaints = nil
 	m.gutterOut = m.pal.Gutter.on("│") + " "
 	m.plainOut = m.pal.Output.on("x") == "x"
 	m.selGutter = m.pal.Selected.on(st.SelectMarker) + " "

@@ -32,9 +32,15 @@ type outStore struct {
 	rawBytes   int64 // bytes received
 	lastStream string
 
-	partial     []byte // raw bytes of the line still being written
-	partialSafe string
-	partialOK   bool // partialSafe is current
+	partial      []byte // raw bytes of the line still being written
+	partialSafe  string
+	partialSpans []termsafe.Span
+	partialOK    bool // partialSafe is current
+
+	// spans holds the colours of the in-memory lines that had any, by
+	// line index (the text itself stays plain, for search and the spill
+	// file).
+	spans map[int][]termsafe.Span
 
 	spill    *spillFile
 	spillErr error
@@ -100,11 +106,27 @@ func (o *outStore) addRaw(raw string) {
 	o.addLine(raw)
 }
 
+// appendLine appends the sanitized line to dst: the fast path for plain
+// text, the terminal-line one (colours, CR overwrites) otherwise.
+func (o *outStore) appendLine(dst []byte, raw string) []byte {
+	if strings.IndexByte(raw, 0x1b) < 0 && strings.IndexByte(raw, '\r') < 0 {
+		return termsafe.AppendLine(dst, raw)
+	}
+	text, spans := termsafe.Line(raw)
+	if spans != nil {
+		if o.spans == nil {
+			o.spans = make(map[int][]termsafe.Span)
+		}
+		o.spans[o.n-1] = spans
+	}
+	return append(dst, text...)
+}
+
 func (o *outStore) addLine(raw string) {
 	o.n++
 	if !o.headFull {
 		o.head.begin()
-		o.head.buf = termsafe.AppendLine(o.head.buf, raw)
+		o.head.buf = o.appendLine(o.head.buf, raw)
 		o.head.end()
 		if o.head.cost() >= o.ramCap/2 {
 			o.headFull = true
@@ -112,7 +134,7 @@ func (o *outStore) addLine(raw string) {
 		return
 	}
 	o.tail.begin()
-	o.tail.buf = termsafe.AppendLine(o.tail.buf, raw)
+	o.tail.buf = o.appendLine(o.tail.buf, raw)
 	o.tail.end()
 	if o.spill != nil {
 		if err := o.spill.writeLines(o.tail.last(), 1); err != nil {
@@ -123,6 +145,7 @@ func (o *outStore) addLine(raw string) {
 		if o.spill == nil && o.spillErr == nil {
 			o.startSpill()
 		}
+		delete(o.spans, o.tailStart())
 		o.tail.dropFront()
 	}
 }
@@ -201,10 +224,19 @@ func (o *outStore) tailStart() int { return o.n - o.tail.len() }
 
 func (o *outStore) partialLine() string {
 	if !o.partialOK {
-		o.partialSafe = termsafe.SanitizeLine(strings.TrimSuffix(string(o.partial), "\r"))
+		o.partialSafe, o.partialSpans = termsafe.Line(string(o.partial))
 		o.partialOK = true
 	}
 	return o.partialSafe
+}
+
+// lineSpans returns the colours of in-memory line i (nil for most lines).
+func (o *outStore) lineSpans(i int) []termsafe.Span {
+	if i >= o.n {
+		o.partialLine()
+		return o.partialSpans
+	}
+	return o.spans[i]
 }
 
 // inRAM reports whether line i can be read without touching the disk.

@@ -179,7 +179,7 @@ func (m *Model) renderOutput(out []string, e *entry, w int) []string {
 	o := e.out
 	total := o.lines()
 	line := func(i int) {
-		out = append(out, m.outLine(o.ramLine(i), w))
+		out = append(out, m.outLine(o.ramLine(i), o.lineSpans(i), w))
 	}
 	more := func(n int, hint string) {
 		out = append(out, m.gutterOut+m.pal.Dim.on(fit(fmt.Sprintf("… %d more lines (%s)", n, hint), w-2)))
@@ -235,8 +235,11 @@ func (m *Model) renderOutput(out []string, e *entry, w int) []string {
 // place, the better way to read an output.
 const hugeOutputLines = 500
 
-func (m *Model) outLine(s string, w int) string {
-	s = fit(progressView(s), w-2)
+func (m *Model) outLine(s string, spans []termsafe.Span, w int) string {
+	if len(spans) > 0 && m.st.OutputColors != OutputPlain {
+		return m.gutterOut + fit(m.styled(s, spans), w-2)
+	}
+	s = fit(s, w-2)
 	if !m.plainOut {
 		s = m.pal.Output.on(s)
 	}
@@ -366,21 +369,4 @@ func fit(s string, w int) string {
 func splitSanitized(s string) []string {
 	s = strings.TrimRight(termsafe.Sanitize(s), "\n")
 	return strings.Split(s, "\n")
-}
-
-// progressView shows a progress-bar line (one redrawn with bare CRs, which
-// the sanitizer turned into "␍") as its latest state, marked with a
-// leading "␍" so it is clear that earlier states exist; the full-output
-// view shows the whole line.
-func progressView(s string) string {
-	if !strings.Contains(s, "␍") {
-		return s
-	}
-	segs := strings.Split(s, "␍")
-	for k := len(segs) - 1; k >= 0; k-- {
-		if segs[k] != "" {
-			return "␍" + segs[k]
-		}
-	}
-	return s
 }

@@ -34,7 +34,7 @@ func TestHostileOutputIsInert(t *testing.T) {
 			t.Fatalf("view contains control %U:\n%q", r, v)
 		}
 	}
-	mustContain(t, v, "␛[2J␛[H", "␛]52;c;cm0gLXJmIH4=␇", "␍over␈write", `\x9b31m`, `\xff`, `\u202eabcred`, "│ ␛[1A partial␛", "$ cat evil␛[2J")
+	mustContain(t, v, "␛[2J␛[H", "␛]52;c;cm0gLXJmIH4=␇", "│ over␈write", `\x9b31m`, `\xff`, `\u202eabcred`, "│ ␛[1A partial␛", "$ cat evil␛[2J")
 
 	press(m, "k", "enter", "end")
 	fv := m.View()

@@ -34,6 +34,8 @@ type Styles struct {
 
 	// SelectMarker is drawn in the left margin of the selected entry.
 	SelectMarker string
+	// OutputColors is how much of a command's own colouring is shown.
+	OutputColors OutputColors
 }
 
 // DefaultStyles returns the palette. The basic ANSI colours are used so the
@@ -65,6 +67,7 @@ func DefaultStyles(noColor, light bool) Styles {
 			LineNo:       s().Faint(true),
 			Footer:       s().Faint(true),
 			SelectMarker: "▌",
+			OutputColors: OutputAttrs,
 		}
 	}
 	grey := lipgloss.Color("8")
@@ -95,6 +98,7 @@ func DefaultStyles(noColor, light bool) Styles {
 		Header:       s().Reverse(true),
 		LineNo:       s().Foreground(grey),
 		Footer:       s().Foreground(grey),
+		OutputColors: OutputFull,
 		SelectMarker: "▌",
 	}
 }
