@@ -44,7 +44,7 @@ func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngin
 		return err
 	}
 	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk})
-	final, runErr := teapace.Run(model, tea.WithContext(ctx))
+	final, runErr := teapace.Run(model, programOptions(ctx)...)
 	if m, ok := final.(fleet.Model); ok {
 		defer m.Close() // removes the streams' spill files
 	}
@@ -104,7 +104,7 @@ func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noC
 	// Removes the streams' spill files; deferred, so it runs once suite.Run
 	// has returned and the program is long gone.
 	defer model.Close()
-	_, uiErr := teapace.Run(model, tea.WithContext(ctx))
+	_, uiErr := teapace.Run(model, programOptions(ctx)...)
 	var r result
 	select {
 	case r = <-done:

@@ -17,6 +17,7 @@ import (
 	"github.com/tether-dev/tether/setup"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
@@ -104,7 +105,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	return app.Guard(reg, log, os.Stderr, func() error {
 		engine := startEngine(sopts)
 		model := ui.New(engine, uiOpts)
-		final, runErr := teapace.Run(model, tea.WithContext(ctx))
+		final, runErr := teapace.Run(model, programOptions(ctx)...)
 		if m, ok := final.(ui.Model); ok {
 			defer m.Close() // removes the stream's spill files
 		}
@@ -151,7 +152,7 @@ func replay(ctx context.Context, path string, noColor bool) error {
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
 	}
-	final, err := teapace.Run(ui.NewReplay(events, ui.Options{NoColor: noColor}), tea.WithContext(ctx))
+	final, err := teapace.Run(ui.NewReplay(events, ui.Options{NoColor: noColor}), programOptions(ctx)...)
 	if m, ok := final.(ui.Model); ok {
 		defer m.Close()
 	}
@@ -261,4 +262,12 @@ func promptHistory(cfg config.Config, log *slog.Logger) ([]string, func(string))
 			log.Warn("prompt history", "err", err)
 		}
 	}
+}
+
+// programOptions are every full-screen program's options. The colour
+// profile is the one lipgloss detected for stdout when it loaded (under
+// tmux that detection runs `tmux info`): Bubble Tea would otherwise detect
+// it again, for the same terminal, before the first frame.
+func programOptions(ctx context.Context) []tea.ProgramOption {
+	return []tea.ProgramOption{tea.WithContext(ctx), tea.WithColorProfile(lipgloss.Writer.Profile)}
 }
