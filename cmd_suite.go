@@ -122,6 +122,7 @@ func runSuite(ctx context.Context, c *common, f suiteRunFlags, file string) erro
 			Registry:     reg,
 			Logger:       log,
 			Secrets:      cfg.Secrets(),
+			ToolSources:  setup.Session(cfg, log).ToolSources, // [[mcp]] servers, in each case's sandbox
 		})
 		return err
 	})

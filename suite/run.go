@@ -55,6 +55,9 @@ type RunOptions struct {
 	// every event has been delivered. Setup and checks run outside the
 	// session and produce no events; their progress is in OnUpdate.
 	OnEvent func(caseID string, ev session.Event)
+	// ToolSources add tools to every case's agent once its sandbox exists
+	// (the config's [[mcp]] servers, started in each case's own sandbox).
+	ToolSources []session.ToolSource
 	// Registry, when set, tracks every sandbox while its case runs, so a
 	// signal handler's CloseAll can tear them down.
 	Registry *sandbox.Registry
