@@ -60,6 +60,9 @@ Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
 
 // runHeadless runs prompt to its end and prints the result.
 func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) error {
+	if f.timeout < 0 {
+		return usageError{fmt.Errorf("--timeout %s: must not be negative (0 = session.timeout from the config)", f.timeout)}
+	}
 	cfg, err := c.load()
 	if err != nil {
 		return err

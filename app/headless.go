@@ -143,9 +143,9 @@ func ProgressLine(ev session.Event) string {
 			if sum == ev.Action.Tool || strings.HasPrefix(sum, ev.Action.Tool+":") {
 				return "* " + safe(sum)
 			}
-			return "* " + ev.Action.Tool + ": " + safe(sum)
+			return "* " + safe(ev.Action.Tool) + ": " + safe(sum)
 		}
-		return "* " + ev.Action.Tool + " " + safe(oneLine(string(ev.Action.Args), 200))
+		return "* " + safe(ev.Action.Tool) + " " + safe(oneLine(string(ev.Action.Args), 200))
 	case session.KindOutput:
 		return strings.TrimRight(safe(ev.Output.Data), "\n")
 	case session.KindObservation:

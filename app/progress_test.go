@@ -42,3 +42,18 @@ func TestProgressLineNamesTheToolOnce(t *testing.T) {
 		}
 	}
 }
+
+// A tool name comes from the model: escapes in it must not reach the
+// terminal (OSC 2 would retitle the window).
+func TestProgressLineSanitizesToolNames(t *testing.T) {
+	tool := "evil\x1b]2;pwned\x07\u202e"
+	for _, a := range []session.Action{
+		{Tool: tool, Summary: "did things"},
+		{Tool: tool, Args: []byte(`{"x":1}`)},
+	} {
+		got := ProgressLine(session.Event{Kind: session.KindAction, Action: &a})
+		if strings.ContainsAny(got, "\x1b\x07") || !strings.Contains(got, "evil") {
+			t.Errorf("progress line %q: the tool name must be shown inert", got)
+		}
+	}
+}

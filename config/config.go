@@ -7,6 +7,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,8 +203,20 @@ func (c *Config) Validate() error {
 	if c.Session.MaxIterations < 0 {
 		errs = append(errs, "session.max_iterations must not be negative")
 	}
-	if c.Session.MaxBudgetUSD < 0 {
-		errs = append(errs, "session.max_budget_usd must not be negative")
+	if b := c.Session.MaxBudgetUSD; b < 0 || math.IsNaN(b) || math.IsInf(b, 0) {
+		errs = append(errs, fmt.Sprintf("session.max_budget_usd must be a number of USD, 0 or more (0 = no limit), not %v", b))
+	}
+	for name, d := range map[string]Duration{
+		"session.timeout": c.Session.Timeout, "llm.timeout": c.LLM.Timeout, "llm.idle_timeout": c.LLM.IdleTimeout,
+	} {
+		if d < 0 {
+			errs = append(errs, fmt.Sprintf("%s must not be negative (got %s)", name, time.Duration(d)))
+		}
+	}
+	for k := range c.Sandbox.Env {
+		if !validEnvName(k) {
+			errs = append(errs, fmt.Sprintf("sandbox.env: %q is not a variable name (no \"=\", not empty)", k))
+		}
 	}
 	if len(errs) > 0 {
 		src := "settings"

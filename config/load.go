@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/tether-dev/tether/internal/safefile"
 	"github.com/tether-dev/tether/internal/tomlpos"
 )
 
@@ -25,7 +30,7 @@ func Load(path string, getenv func(string) string) (Config, error) {
 		file = findFile()
 	}
 	if file != "" {
-		data, err := os.ReadFile(file)
+		data, err := safefile.Read(file, safefile.DefaultMax) // not a FIFO, not /dev/zero
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !explicit:
 			// no file: defaults and environment only
@@ -77,8 +82,38 @@ func decode(file string, data []byte, cfg *Config) error {
 		return fmt.Errorf("%s:%d: unknown setting %q; see config.toml.example for the valid settings",
 			file, keyLine(data, key.String()), key.String())
 	}
+	return checkValues(file, data, cfg)
+}
+
+// checkValues points at the line of a value the decoder accepts but
+// tether cannot use (Validate says the same for flags and environment).
+func checkValues(file string, data []byte, cfg *Config) error {
+	at := func(key string) int {
+		if n := keyLine(data, key); n > 0 {
+			return n
+		}
+		return keyLine(data, parentKey(key))
+	}
+	if b := cfg.Session.MaxBudgetUSD; b < 0 || math.IsNaN(b) || math.IsInf(b, 0) {
+		return fmt.Errorf("%s:%d: session.max_budget_usd must be a number of USD, 0 or more (0 = no limit), not %v", file, at("session.max_budget_usd"), b)
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.Sandbox.Env)) {
+		if !validEnvName(k) {
+			return fmt.Errorf("%s:%d: sandbox.env: %q is not a variable name (not empty, no \"=\")", file, at("sandbox.env."+k), k)
+		}
+	}
 	return nil
 }
+
+func parentKey(k string) string {
+	if i := strings.LastIndexByte(k, '.'); i > 0 {
+		return k[:i]
+	}
+	return k
+}
+
+// validEnvName reports whether k can name an environment variable.
+func validEnvName(k string) bool { return k != "" && !strings.ContainsAny(k, "=\x00") }
 
 // tomlLine matches the decoder's type errors, which carry the line in text.
 var tomlLine = regexp.MustCompile(`^toml: line (\d+) (.*)$`)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/tether-dev/tether/internal/safefile"
 	"github.com/tether-dev/tether/internal/tomlpos"
 )
 
@@ -23,7 +24,7 @@ const seeExample = "see examples/suite.toml for every valid key"
 // an unknown key, a bad value, a prompt_file that cannot be read) is an
 // error naming the file, the line and the key.
 func Load(path string) (*Suite, error) {
-	data, err := os.ReadFile(path)
+	data, err := safefile.Read(path, safefile.DefaultMax) // not a FIFO, not /dev/zero
 	if err != nil {
 		return nil, fmt.Errorf("read suite: %w (give the path of a suite .toml file)", err)
 	}
