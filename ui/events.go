@@ -69,13 +69,28 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 	switch ev.Kind {
 	case session.KindState:
 		if ev.State != nil {
+			if ev.State.To.Terminal() {
+				a.sess.retry = nil
+			}
 			cmd = a.onState(ev)
 		}
 	case session.KindUsage:
+		a.sess.retry = nil
 		if ev.Usage != nil {
 			u := *ev.Usage
 			a.sess.usage = &u
 		}
+	case session.KindRetry:
+		if ev.Retry != nil {
+			r := *ev.Retry
+			at := ev.Time
+			if at.IsZero() {
+				at = a.now()
+			}
+			a.sess.retry, a.sess.retryAt = &r, at.Add(r.Wait)
+		}
+	case session.KindAssistantDelta, session.KindReasoningDelta:
+		a.sess.retry = nil
 	case session.KindSandbox:
 		if ev.Sandbox != nil {
 			a.onSandbox(ev)
@@ -90,6 +105,7 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 			a.sbx.sourced = slices.Clone(ev.Tools.Sourced)
 		}
 	case session.KindAction:
+		a.sess.retry = nil
 		if ev.Action != nil && !ev.Action.Direct {
 			a.steps++
 		}

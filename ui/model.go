@@ -68,9 +68,12 @@ type app struct {
 
 // sessionView is what the shell tracks about the session from its events.
 type sessionView struct {
-	state    session.State
-	reason   string
-	usage    *session.Usage
+	state  session.State
+	reason string
+	usage  *session.Usage
+	// retry is the LLM retry being waited out, until retryAt.
+	retry    *session.Retry
+	retryAt  time.Time
 	runStart time.Time
 	runEnd   time.Time
 	stepMode bool

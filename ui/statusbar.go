@@ -10,6 +10,7 @@ import (
 
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/eventlist"
 )
 
 func itoa(n int) string { return strconv.Itoa(n) }
@@ -82,6 +83,9 @@ func (a *app) statusLine() string {
 		state = "◌ " + st.stateAs(string(session.StateIdle), "starting sandbox…")
 	}
 	parts := []part{{state, 9}}
+	if r := a.sess.retry; r != nil && a.runActive() {
+		parts = append(parts, part{st.faint.Render(eventlist.RetryText(r, max(a.sess.retryAt.Sub(a.now()), 0))), 8})
+	}
 	// The reason goes first when space is short: the event stream has it
 	// too. "cancelled (cancelled by user)" says nothing twice.
 	if r := termsafe.SanitizeLine(a.sess.reason); a.sess.state.Terminal() && r != "" && r != "cancelled by user" {
