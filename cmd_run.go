@@ -26,6 +26,8 @@ type runFlags struct {
 	asJSON, events, quiet bool
 	timeout               time.Duration
 	promptFile            string
+	resume                string
+	at                    int64
 }
 
 // newRunCmd is `tether run PROMPT`: one prompt in, a result out, nothing
@@ -39,7 +41,9 @@ func newRunCmd() *cobra.Command {
 Flags may come before or after the prompt; -- ends the flags (tether run -- --not-a-flag).
 Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
 		Example: `  tether run --json "write fizzbuzz.py and run it"
-  tether run -f prompt.md --budget 0.50 --timeout 10m`,
+  tether run -f prompt.md --budget 0.50 --timeout 10m
+  tether run --resume ~/.local/share/tether/sessions/X.jsonl "now add tests"
+  tether run --resume X.jsonl --at 12 --model gpt-4o   # fork after event 12, another model`,
 	}
 	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
 	fs := cmd.Flags()
@@ -48,9 +52,14 @@ Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress on stderr")
 	fs.DurationVar(&f.timeout, "timeout", 0, "longest the run may take (default from config session.timeout, 30m)")
 	fs.StringVarP(&f.promptFile, "file", "f", "", "read the prompt from this file (- for stdin)")
+	fs.StringVar(&f.resume, "resume", "", "continue this recording (PROMPT optional when its run had not ended)")
+	fs.Int64Var(&f.at, "at", 0, "with --resume: fork after this event (the seq the TUI shows); at a prompt, PROMPT replaces it")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if f.at != 0 && f.resume == "" {
+			return usageError{errors.New("--at needs --resume RECORDING")}
+		}
 		prompt, err := readPrompt(f.promptFile, args)
-		if err != nil {
+		if err != nil && (f.resume == "" || f.promptFile != "" || len(args) > 0) {
 			return usageError{err}
 		}
 		return runHeadless(cmd.Context(), c, f, prompt)
@@ -87,6 +96,10 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	sopts := setup.Session(cfg, log)
 	sopts.Model = withFault(model)
 	sopts.RecordPath = record
+	from, prompt, err := branchFrom(f, prompt)
+	if err != nil {
+		return err
+	}
 	if f.timeout == 0 {
 		f.timeout = cfg.Session.Timeout.D()
 	}
@@ -111,6 +124,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 			Timeout:  f.timeout,
 			Events:   eventsOut,
 			Progress: progress,
+			From:     from,
 		})
 		return err
 	})
@@ -140,6 +154,9 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 			}
 			fmt.Fprintln(os.Stderr)
 		}
+	}
+	if res.Unrestored != "" && !f.quiet {
+		fmt.Fprintln(os.Stderr, "tether run: not restored:", res.Unrestored)
 	}
 	if runErr != nil && !f.asJSON && !app.IsExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
@@ -190,4 +207,27 @@ func readPrompt(file string, args []string) (string, error) {
 		return "", errors.New("no prompt: give it as an argument, or with -f FILE (- for stdin)")
 	}
 	return prompt, nil
+}
+
+// branchFrom turns --resume/--at into where the run goes on from. At a
+// user_message, the prompt given replaces that event's prompt.
+func branchFrom(f runFlags, prompt string) (*session.Branch, string, error) {
+	if f.resume == "" {
+		return nil, prompt, nil
+	}
+	b := &session.Branch{Recording: f.resume, At: f.at}
+	if f.at == 0 {
+		return b, prompt, nil
+	}
+	_, evs, err := session.ReadRecordingFile(f.resume)
+	if err != nil {
+		return nil, "", fmt.Errorf("--resume: %w", err)
+	}
+	for _, ev := range evs {
+		if ev.Seq == f.at && ev.Kind == session.KindUserMessage && prompt != "" {
+			b.Edit.Prompt = prompt
+			return b, "", nil
+		}
+	}
+	return b, prompt, nil
 }

@@ -30,6 +30,8 @@ type HeadlessOptions struct {
 	// Progress, when set, receives a readable line per event, with
 	// sandbox output made inert (it may be a terminal).
 	Progress io.Writer
+	// From, when set, continues or forks a recording (Prompt may be "").
+	From *session.Branch
 }
 
 // HeadlessResult is what `tether run --json` prints.
@@ -40,7 +42,16 @@ type HeadlessResult struct {
 	Isolation string `json:"isolation,omitempty"`
 	Warning   string `json:"warning,omitempty"`
 	Error     string `json:"error,omitempty"`
+	// Parent and ForkAt name the recording and event a --resume run went
+	// on from; Unrestored says what of the sandbox it could not restore.
+	Parent     string `json:"parent,omitempty"`
+	ForkAt     int64  `json:"fork_at,omitempty"`
+	Unrestored string `json:"unrestored,omitempty"`
 }
+
+// NotRestored is what a branch in a fresh sandbox lacks until workspace
+// snapshots are recorded: the files the recorded session made.
+const NotRestored = "the workspace: the branch runs in a fresh sandbox without the files the recorded session made (workspace snapshots are not recorded yet)"
 
 // unconfinedProvider is a provider that may run commands without isolation.
 type unconfinedProvider interface {
@@ -71,6 +82,7 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 		Provider: Tracking(opts.Provider, opts.Registry),
 		Spec:     opts.Spec,
 		Timeout:  opts.Timeout,
+		From:     opts.From,
 		OnEvent: func(ev session.Event) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -92,6 +104,12 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 	mu.Lock()
 	out := HeadlessResult{Result: res, Isolation: isolation, Warning: UnconfinedWarning(opts.Provider)}
 	mu.Unlock()
+	if b := opts.From; b != nil {
+		out.Parent, out.ForkAt = b.Recording, b.At
+		if opts.Session.Sandbox == nil {
+			out.Unrestored = NotRestored
+		}
+	}
 	if err != nil {
 		out.Error = err.Error()
 	}

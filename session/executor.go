@@ -34,6 +34,9 @@ type ExecutorOptions struct {
 	// or an Options.Confirm policy); it is required when either is set,
 	// since nobody else can answer. It is called from the event goroutine.
 	Approve func(ctx context.Context, a Action) Decision
+	// From, when set, continues or forks a recorded session (see Fork,
+	// Resume); Execute's prompt may then be "" to go on with its run.
+	From *Branch
 }
 
 // DecisionKind is what an approver decided.
@@ -173,7 +176,7 @@ func (e *Executor) Execute(ctx context.Context, prompt string, opts ...ExecuteOp
 			answer(run.Session, o.Approve(ctx, *ev.Action))
 		}
 	}
-	run, err = Start(ctx, Launch{Provider: o.Provider, Spec: o.Spec, Sandbox: o.Sandbox, OnEvent: onEvent}, sopts)
+	run, err = Start(ctx, Launch{Provider: o.Provider, Spec: o.Spec, Sandbox: o.Sandbox, OnEvent: onEvent, From: o.From}, sopts)
 	close(ready)
 	if err != nil {
 		return Result{}, err
@@ -187,7 +190,11 @@ func (e *Executor) Execute(ctx context.Context, prompt string, opts ...ExecuteOp
 			err = cerr
 		}
 	}()
-	res, err = run.Session.Run(ctx, prompt)
+	if o.From != nil {
+		res, err = run.Session.ContinueRun(ctx, prompt)
+	} else {
+		res, err = run.Session.Run(ctx, prompt)
+	}
 	if err != nil {
 		return res, fmt.Errorf("run did not finish: %w", err)
 	}

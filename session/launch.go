@@ -32,6 +32,26 @@ type Launch struct {
 	// once with state "destroying" before, then with state "destroyed" or
 	// the error after.
 	OnTeardown func(info sandbox.Info, err error)
+	// From, when set, starts the session from a recording (Fork, or
+	// Resume when At is 0 and there is no edit) instead of afresh.
+	From *Branch
+}
+
+// Branch names a point of a recorded session to go on from.
+type Branch struct {
+	Recording string
+	At        int64 // event seq; 0 = the end
+	Edit      Edit
+}
+
+func spawnBranch(ctx context.Context, sb sandbox.Sandbox, b *Branch, opts Options) (*Session, error) {
+	switch {
+	case b == nil:
+		return Spawn(ctx, sb, opts)
+	case b.At == 0 && b.Edit.IsZero():
+		return Resume(ctx, sb, b.Recording, opts)
+	}
+	return Fork(ctx, sb, b.Recording, b.At, b.Edit, opts)
 }
 
 // ErrSandboxCreate marks (errors.Is) a Start that failed creating the
@@ -73,7 +93,7 @@ func Start(ctx context.Context, l Launch, opts Options) (*Running, error) {
 			sb = l.Track(sb)
 		}
 	}
-	sess, err := Spawn(ctx, sb, opts)
+	sess, err := spawnBranch(ctx, sb, l.From, opts)
 	if err != nil {
 		if owned {
 			closeSandbox(ctx, sb)

@@ -68,6 +68,23 @@ func (s *Session) Run(ctx context.Context, prompt string) (Result, error) {
 	if err := s.Send(prompt); err != nil {
 		return s.Result(), err
 	}
+	return s.waitRun(ctx)
+}
+
+// ContinueRun is Run for a forked or resumed session: with a prompt it is
+// Run; without one it Continues the rebuilt run and waits for it.
+func (s *Session) ContinueRun(ctx context.Context, prompt string) (Result, error) {
+	if prompt != "" {
+		return s.Run(ctx, prompt)
+	}
+	if err := s.Continue(); err != nil {
+		return s.Result(), err
+	}
+	return s.waitRun(ctx)
+}
+
+// waitRun waits for the run, cancelling it when ctx ends.
+func (s *Session) waitRun(ctx context.Context) (Result, error) {
 	res, err := s.Wait(ctx)
 	if err != nil {
 		reason := "cancelled: " + context.Cause(ctx).Error() // names the signal when there was one

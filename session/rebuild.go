@@ -92,7 +92,7 @@ func Rebuild(evs []Event, at int64, edit Edit) (Checkpoint, error) {
 			ev = applyEdit(ev, edit)
 		}
 		r.event(ev)
-		if ev.Kind != KindSandbox && ev.Kind != KindState {
+		if ev.Kind != KindSandbox && ev.Kind != KindState && ev.Kind != KindTools { // the branch publishes its own
 			cp.Events = append(cp.Events, ev)
 		}
 	}
