@@ -191,6 +191,7 @@ func listRecordings(configPath string) error {
 		mod    time.Time
 		size   int64
 		prompt string
+		resume string
 	}
 	rows := make([]row, 0, len(paths))
 	for _, p := range paths {
@@ -198,13 +199,13 @@ func listRecordings(configPath string) error {
 		if err != nil {
 			continue
 		}
-		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p)})
+		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p), orDash(session.ResumeState(p))})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].mod.After(rows[j].mod) })
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tSIZE\tFIRST PROMPT\tFILE")
+	fmt.Fprintln(tw, "WHEN\tSIZE\tRESUME\tFIRST PROMPT\tFILE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.prompt, r.path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.resume, r.prompt, r.path)
 	}
 	return tw.Flush()
 }
@@ -229,6 +230,13 @@ func firstPrompt(path string) string {
 		}
 	}
 	return ""
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func humanBytes(n int64) string {

@@ -72,6 +72,24 @@ func Resumable(path string) bool {
 	return err == nil && len(evs) > 0
 }
 
+// ResumeState says how a recording can be resumed: "interrupted" when its
+// run was cut short (Continue goes on with it), "resumable" when it ended
+// (a new prompt continues it), "" when it cannot be read or is empty.
+func ResumeState(path string) string {
+	_, evs, err := ReadRecordingFile(path)
+	if err != nil || len(evs) == 0 {
+		return ""
+	}
+	cp, err := Rebuild(evs, 0, Edit{})
+	switch {
+	case err != nil:
+		return ""
+	case len(cp.Pending) > 0 || (!cp.Ended && len(cp.Conv) > 0):
+		return "interrupted"
+	}
+	return "resumable"
+}
+
 type parent struct {
 	path, conv string
 	at         int64

@@ -42,9 +42,12 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestResumeAfterACutDuringAToolCallAnswersItAndGoesOn(t *testing.T) {
 	rec, parentReqs, sb := recordThreeSteps(t)
 	_, evs, _ := ReadRecordingFile(rec)
+	if st := ResumeState(rec); st != "resumable" {
+		t.Fatalf("a finished recording is %q, want resumable", st)
+	}
 	cutAfter(t, rec, seqOf(t, evs, KindAction, 1)) // killed while the second call ran
-	if !Resumable(rec) {
-		t.Fatal("a cut-short recording is not resumable")
+	if !Resumable(rec) || ResumeState(rec) != "interrupted" {
+		t.Fatalf("a cut-short recording is %q, want interrupted", ResumeState(rec))
 	}
 	srv := llmtest.NewServer(t)
 	srv.Enqueue(llmtest.TextReply("carried on"))
