@@ -151,6 +151,11 @@ type Info struct {
 	// Isolation says how commands are confined, e.g. "bwrap" or
 	// "none (bubblewrap not installed)". Local provider only.
 	Isolation string `json:"isolation,omitempty"`
+	// Limits says how CPU, memory, processes and disk are bounded and by
+	// what mechanism. Mounts lists extra host paths the sandbox sees
+	// ("/src at /dst (ro)"). Local provider only.
+	Limits string   `json:"limits,omitempty"`
+	Mounts []string `json:"mounts,omitempty"`
 }
 
 // Labels every sandbox tether creates carries, so `tether cleanup` can find

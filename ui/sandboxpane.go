@@ -88,6 +88,10 @@ func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
 	in.Target = pick(old.Target, in.Target)
 	in.WorkDir = pick(old.WorkDir, in.WorkDir)
 	in.Isolation = pick(old.Isolation, in.Isolation)
+	in.Limits = pick(old.Limits, in.Limits)
+	if in.Mounts == nil {
+		in.Mounts = old.Mounts
+	}
 	in.CPU = pickI(old.CPU, in.CPU)
 	in.MemoryGB = pickI(old.MemoryGB, in.MemoryGB)
 	in.DiskGB = pickI(old.DiskGB, in.DiskGB)
@@ -159,8 +163,16 @@ func (a *app) sandboxRows() [][2]string {
 		{"resources", resources(in)},
 		{"workdir", in.WorkDir},
 		{"isolation", in.Isolation},
-		{"uptime", a.uptimeText()},
+		{"limits", in.Limits},
 	}
+	for i, m := range in.Mounts {
+		label := ""
+		if i == 0 {
+			label = "mounts"
+		}
+		rows = append(rows, [2]string{label, m})
+	}
+	rows = append(rows, [2]string{"uptime", a.uptimeText()})
 	if c := a.sbx.context; c != nil {
 		rows = append(rows, [2]string{"context", strings.TrimSuffix(strings.TrimPrefix(eventlist.ContextText(c), "project instructions: "), " given to the agent")})
 	}

@@ -21,3 +21,20 @@ func TestUnconfinedSandboxShowsBanner(t *testing.T) {
 		}
 	}
 }
+
+// The sandbox pane shows the local sandbox's limits and extra mounts.
+func TestSandboxPaneShowsLimitsAndMounts(t *testing.T) {
+	eng := newFakeEngine()
+	m := newTestModel(t, eng, 160, 40)
+	ev := evSandbox("started")
+	ev.Sandbox.Limits = "2 CPU (affinity)"
+	ev.Sandbox.Mounts = []string{"/src/pip at /c (ro)"}
+	eng.emit(ev)
+	pump(m, eng)
+	s := screen(m)
+	for _, want := range []string{"limits", "2 CPU (affinity)", "mounts", "/src/pip at /c (ro)"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("sandbox pane lacks %q:\n%s", want, s)
+		}
+	}
+}

@@ -1,7 +1,12 @@
 // Package local is tether's embedded sandbox provider: each sandbox is a
 // workspace directory on this machine whose commands run under bubblewrap
-// (read-only system, private /tmp and HOME, own PID namespace, optional
-// network off), or as plain process groups when isolation "none" is chosen.
+// (bwrapArgs: own user, PID, IPC, UTS and cgroup namespaces, no
+// capabilities even as root, a seccomp filter, a minimal read-only system
+// view with only the workspace, a private HOME and /tmp writable, optional
+// network off; limits by pids cgroup, rlimits and CPU affinity), or as
+// plain process groups when isolation "none" is explicitly chosen. The file
+// tools resolve paths inside the sandbox (openat2 RESOLVE_IN_ROOT, or cat
+// run inside it), never through the host's view.
 //
 // It implements sandbox.Provider and sandbox.Sandbox and knows nothing of
 // the LLM, the agent loop or the UI: it must not import llm, session, ui or

@@ -60,7 +60,7 @@ func TestExtraMounts(t *testing.T) {
 		t.Fatal("the host directory changed")
 	}
 	info, _ := sb.Info(context.Background())
-	if !strings.Contains(info.Isolation, "mounts: "+src+" at /cache (ro)") {
-		t.Fatalf("Info.Isolation does not list the mount: %q", info.Isolation)
+	if len(info.Mounts) != 1 || info.Mounts[0] != src+" at /cache (ro)" {
+		t.Fatalf("Info.Mounts = %q", info.Mounts)
 	}
 }

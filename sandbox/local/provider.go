@@ -218,17 +218,15 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		isolation += ", network off"
 	}
 	cgroup := localMakeCgroup(id, limits.PIDs)
-	isolation += "; limits: " + limits.describe(cgroup != "")
-	if iso.bwrap && len(p.mounts) > 0 {
-		parts := make([]string, len(p.mounts))
-		for i, m := range p.mounts {
+	var mounts []string
+	if iso.bwrap {
+		for _, m := range p.mounts {
 			mode := "ro"
 			if m.Writable {
 				mode = "rw"
 			}
-			parts[i] = m.Source + " at " + m.Target + " (" + mode + ")"
+			mounts = append(mounts, m.Source+" at "+m.Target+" ("+mode+")")
 		}
-		isolation += "; mounts: " + strings.Join(parts, ", ")
 	}
 	info := sandbox.Info{
 		ID:        id,
@@ -242,6 +240,8 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		WorkDir:   filepath.Join(dir, localWorkDir),
 		Isolation: isolation,
+		Limits:    limits.describe(cgroup != ""),
+		Mounts:    mounts,
 	}
 	err = localWriteMeta(dir, info)
 	for _, sub := range []string{localWorkDir, localTmpDir, localHomeDir} {

@@ -68,7 +68,7 @@ func TestLocalCreateInfoLabels(t *testing.T) {
 			t.Fatal(err)
 		}
 		if info.ID != sb.ID() || info.Provider != "local" || info.State != sandbox.StateStarted || info.Name != "demo" ||
-			info.WorkDir != sb.WorkDir() || info.CPU < 1 || info.CreatedAt.IsZero() || !strings.HasPrefix(info.Isolation, p.Isolation()) {
+			info.WorkDir != sb.WorkDir() || info.CPU < 1 || info.CreatedAt.IsZero() || info.Isolation != p.Isolation() || !strings.Contains(info.Limits, "processes") {
 			t.Fatalf("info = %+v", info)
 		}
 		want := map[string]string{
