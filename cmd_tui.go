@@ -205,7 +205,7 @@ func listRecordings(configPath string) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN\tSIZE\tRESUME\tFIRST PROMPT\tFILE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.resume, r.prompt, r.path)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.resume, r.prompt, termsafe.SanitizeLine(r.path)) // a file name can hold escapes
 	}
 	return tw.Flush()
 }

@@ -28,6 +28,7 @@
 package termsafe
 
 import (
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -137,6 +138,10 @@ func appendSafe(dst []byte, s string, multiline bool) []byte {
 				continue
 			case r >= 0x80 && r <= 0x9f:
 				dst = append(dst, '\\', 'x', hexDigits[r>>4], hexDigits[r&0xf])
+			case isInvisibleFormat(r) && r > 0xffff:
+				dst = append(dst, '\\', 'U', '0', '0', '0',
+					hexDigits[(r>>16)&0xf], hexDigits[(r>>12)&0xf], hexDigits[(r>>8)&0xf],
+					hexDigits[(r>>4)&0xf], hexDigits[r&0xf])
 			case isInvisibleFormat(r):
 				dst = append(dst, '\\', 'u',
 					hexDigits[(r>>12)&0xf], hexDigits[(r>>8)&0xf],
@@ -184,8 +189,12 @@ func isInvisibleFormat(r rune) bool {
 		return true
 	case r == 0x2028, r == 0x2029:
 		return true
+	case r == 0x200d:
+		return false // zero-width joiner: emoji sequences (👩‍💻) need it
 	}
-	return false
+	// Every other format character is invisible (zero-width space, word
+	// joiner, BOM, soft hyphen, tag characters that smuggle text): shown.
+	return r >= 0x80 && unicode.Is(unicode.Cf, r)
 }
 
 // width is the display width of already-sanitized text, without the cost
