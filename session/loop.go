@@ -282,6 +282,12 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 		}
 	}
 	u := resp.Usage
+	// A server's usage is not trusted: a negative count would lower the
+	// totals (and a cost limit could never be reached).
+	u.PromptTokens, u.CompletionTokens = max(0, u.PromptTokens), max(0, u.CompletionTokens)
+	if u.CostUSD < 0 || u.CostUSD != u.CostUSD {
+		u.CostUSD, u.CostKnown = 0, false
+	}
 	t := &s.totals
 	t.calls++
 	t.prompt += u.PromptTokens

@@ -37,3 +37,16 @@ func TestResultRedactsFinalMessage(t *testing.T) {
 		})
 	}
 }
+
+// TestNegativeUsageIsIgnored: a server reporting negative tokens or cost
+// must not lower the totals.
+func TestNegativeUsageIsIgnored(t *testing.T) {
+	m := &fakeModel{replies: []fakeReply{{text: "done", usage: llm.Usage{PromptTokens: -500, CompletionTokens: -7, CostUSD: -1, CostKnown: true}}}}
+	s, _ := newTestSession(t, m, func(*Options) {})
+	c := collect(s)
+	res, _ := s.Run(context.Background(), "hi")
+	c.finish(t, s)
+	if res.PromptTokens < 0 || res.CompletionTokens < 0 || res.CostUSD < 0 {
+		t.Errorf("negative usage reached the result: %+v", res)
+	}
+}
