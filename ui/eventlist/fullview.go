@@ -29,8 +29,12 @@ type fullView struct {
 		input  textinput.Model
 		typing bool
 		query  string
+		// hits counts the query's matching lines for "3/17"; see count.
+		hits hitCount
 	}
-	note string
+	// goingTo is set while the line-number prompt is open.
+	goingTo bool
+	note    string
 }
 
 func (m *Model) openFull(e *entry) {
@@ -92,6 +96,9 @@ func (f *fullView) wheel(m *Model, b tea.MouseButton) {
 }
 
 func (f *fullView) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	if f.goingTo {
+		return f.updateGoto(m, msg)
+	}
 	if f.search.typing {
 		switch msg.String() {
 		case "esc":
@@ -145,6 +152,8 @@ func (f *fullView) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		f.search.input.SetValue(f.search.query)
 		f.search.input.CursorEnd()
 		return f.search.input.Focus()
+	case msg.String() == ":":
+		return f.openGoto()
 	case key.Matches(msg, k.NextMatch):
 		f.find(m, f.matchFrom(m), 1)
 	case key.Matches(msg, k.PrevMatch):
@@ -231,7 +240,7 @@ func (f *fullView) find(m *Model, from, dir int) {
 	f.follow = false
 	f.top = found - f.bodyHeight(m)/2
 	f.clamp(m)
-	f.note = fmt.Sprintf("/%s: line %d", f.search.query, found+1)
+	f.note = fmt.Sprintf("/%s: %s · line %d", f.search.query, f.count(q, found), found+1)
 	// Bring the match into view sideways too.
 	if lines, err := o.window(found, 1); err == nil && len(lines) == 1 {
 		c := ansi.StringWidth(lines[0][:min(col, len(lines[0]))])
@@ -286,12 +295,12 @@ func (f *fullView) view(m *Model) string {
 	}
 	if m.height >= 3 {
 		switch {
-		case f.search.typing:
+		case f.search.typing || f.goingTo:
 			rows = append(rows, f.search.input.View())
 		case f.note != "":
 			rows = append(rows, st.Footer.on(termsafe.SanitizeLine(f.note)))
 		default:
-			rows = append(rows, st.Footer.on("esc close · ↑/↓ pgup/pgdn g/G · ←/→ · / search, n/N"))
+			rows = append(rows, st.Footer.on("esc close · ↑/↓ pgup/pgdn g/G · ←/→ · / search, n/N · : go to line"))
 		}
 	}
 	return finish(rows, w, m.height)

@@ -86,20 +86,20 @@ func TestFullView200kLines(t *testing.T) {
 		press(m, "/", "ctrl+u")
 		typeText(m, fmt.Sprintf("line %d", k))
 		press(m, "enter")
-		mustContain(t, m.View(), fmt.Sprintf("%6d │ line %d\n", k, k), fmt.Sprintf(": line %d", k))
+		mustContain(t, m.View(), fmt.Sprintf("%6d │ line %d\n", k, k), fmt.Sprintf("· line %d", k))
 	}
 	// Forward from 100000, "line 150" first matches 150000; n and N step.
 	press(m, "/", "ctrl+u")
 	typeText(m, "line 150")
 	press(m, "enter")
-	mustContain(t, m.View(), "150000 │ line 150000\n", ": line 150000")
+	mustContain(t, m.View(), "150000 │ line 150000\n", "· line 150000")
 	press(m, "n")
-	mustContain(t, m.View(), ": line 150001")
+	mustContain(t, m.View(), "· line 150001")
 	press(m, "N", "N")
-	mustContain(t, m.View(), ": line 15099", "15099 │ line 15099\n")
+	mustContain(t, m.View(), "· line 15099", "15099 │ line 15099\n")
 	// Wrapping: from the top, backwards finds the last match.
 	press(m, "home", "N")
-	mustContain(t, m.View(), ": line 150999")
+	mustContain(t, m.View(), "· line 150999")
 
 	press(m, "esc")
 	if m.FullOutputOpen() {
