@@ -54,3 +54,14 @@ func UserLabels(labels map[string]string) map[string]string {
 	}
 	return out
 }
+
+// SnapshotID names one snapshot of a sandbox's workspace.
+type SnapshotID string
+
+// Snapshotter is a Sandbox that can save its workspace's files and put
+// them back exactly (contents, modes, symlinks; files made since are
+// removed), for forking a session at an earlier step.
+type Snapshotter interface {
+	Snapshot(ctx context.Context) (SnapshotID, error)
+	Restore(ctx context.Context, id SnapshotID) error
+}

@@ -28,6 +28,9 @@ type localSandbox struct {
 	running map[*localProc]struct{}
 	execs   sync.WaitGroup // Exec calls in flight, so Close can wait them out
 	nextID  uint64
+
+	nextSnap int                // snapshots made (their ids are 1, 2, ...)
+	lastSnap sandbox.SnapshotID // the latest, whose unchanged files the next links
 }
 
 func (s *localSandbox) ID() string      { return s.info.ID }
