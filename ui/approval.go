@@ -36,7 +36,7 @@ type approvalPanel struct {
 	scroll      int
 }
 
-// approvalAnswer is what the user decided; the app forwards it to the engine.
+// approvalAnswer is what the user decided; the model forwards it to the engine.
 type approvalAnswer struct {
 	kind   string // "approve", "approve_all", "reject", "edit"
 	reason string

@@ -10,7 +10,7 @@ import (
 )
 
 // approvalBody is the panel's content for width w (without the frame).
-func (a *app) approvalBody(w int) []string {
+func (a *model) approvalBody(w int) []string {
 	p := &a.approval
 	act := p.action
 	st := a.st
@@ -67,7 +67,7 @@ func (a *app) approvalBody(w int) []string {
 	return out
 }
 
-func (a *app) approvalFooter() string {
+func (a *model) approvalFooter() string {
 	st := a.st
 	if a.focus != focusApproval {
 		return st.approvalTitle.Render("ctrl+a") + " (or tab) to review · typing in the prompt never answers it"
@@ -80,11 +80,11 @@ func (a *app) approvalFooter() string {
 }
 
 // approvalWant is the height the panel would like, frame included.
-func (a *app) approvalWant(w int) int {
+func (a *model) approvalWant(w int) int {
 	return len(a.approvalBody(max(w-3, 1))) + 3
 }
 
-func (a *app) approvalView(w, h int) []string {
+func (a *model) approvalView(w, h int) []string {
 	body := a.approvalBody(max(w-3, 1))
 	for i := range body {
 		body[i] = " " + body[i]

@@ -24,7 +24,7 @@ type clockState struct {
 
 // nextClockChange is when a clock on screen next shows a different text
 // (zero: none will).
-func (a *app) nextClockChange(now time.Time) time.Time {
+func (a *model) nextClockChange(now time.Time) time.Time {
 	if a.replay != nil {
 		// The replay's clock runs at its own speed; its ticks redraw too.
 		return now.Add(time.Second)
@@ -55,7 +55,7 @@ func (a *app) nextClockChange(now time.Time) time.Time {
 // armClock schedules a wake-up for the next clock change unless one at
 // least as early is pending. Update calls it after every message, so a
 // run or a sandbox that starts gets its clock going at once.
-func (a *app) armClock() tea.Cmd {
+func (a *model) armClock() tea.Cmd {
 	if a.opts.NoAnimation {
 		return nil
 	}
@@ -80,14 +80,14 @@ func (a *app) armClock() tea.Cmd {
 
 // onClock takes a wake-up: the frame that follows redraws the clocks, and
 // Update arms the next one.
-func (a *app) onClock(msg clockMsg) tea.Cmd {
+func (a *model) onClock(msg clockMsg) tea.Cmd {
 	if msg.gen == a.clock.gen {
 		a.clock.at = time.Time{}
 	}
 	return nil
 }
 
-func (a *app) uptimeStart() time.Time {
+func (a *model) uptimeStart() time.Time {
 	s := a.sbx
 	if s.info == nil {
 		return time.Time{}

@@ -46,7 +46,7 @@ func waitEvents(ch <-chan session.Event) tea.Cmd {
 	}
 }
 
-func (a *app) onEvents(msg eventsMsg) tea.Cmd {
+func (a *model) onEvents(msg eventsMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	for _, ev := range msg.events {
 		cmds = append(cmds, a.apply(ev))
@@ -62,7 +62,7 @@ func (a *app) onEvents(msg eventsMsg) tea.Cmd {
 
 // apply folds one event into the screen: the stream shows it, and the shell
 // keeps what the status bar, sandbox pane and approval panel need.
-func (a *app) apply(ev session.Event) tea.Cmd {
+func (a *model) apply(ev session.Event) tea.Cmd {
 	a.stream.Append(ev)
 	a.appended++
 	var cmd tea.Cmd
@@ -142,7 +142,7 @@ func (a *app) apply(ev session.Event) tea.Cmd {
 	return cmd
 }
 
-func (a *app) onState(ev session.Event) tea.Cmd {
+func (a *model) onState(ev session.Event) tea.Cmd {
 	sc := ev.State
 	prev := a.sess.state
 	a.sess.state, a.sess.reason = sc.To, sc.Reason
@@ -175,7 +175,7 @@ func (a *app) onState(ev session.Event) tea.Cmd {
 	return a.startSpinner()
 }
 
-func (a *app) startSpinner() tea.Cmd {
+func (a *model) startSpinner() tea.Cmd {
 	if a.busy() && !a.spinning && !a.opts.NoAnimation {
 		a.spinning = true
 		return a.spin.Tick
@@ -183,14 +183,14 @@ func (a *app) startSpinner() tea.Cmd {
 	return nil
 }
 
-func (a *app) clearApproval() {
+func (a *model) clearApproval() {
 	a.approval.clear()
 	if a.focus == focusApproval {
 		a.setFocus(focusPrompt)
 	}
 }
 
-func (a *app) onEventsClosed() tea.Cmd {
+func (a *model) onEventsClosed() tea.Cmd {
 	if a.quit.active {
 		a.quit.add("session closed")
 		if a.quit.shutdownReturned {

@@ -12,7 +12,7 @@ import (
 // onKey routes one key press. Order matters: modal screens first, then the
 // keys that work everywhere, then the focused component. Approval keys are
 // only ever read by the approval panel while it has focus.
-func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
+func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	km := a.keys
 	if !key.Matches(k, km.Interrupt) {
 		a.quitArmed = false
@@ -113,7 +113,7 @@ func (a *app) onKey(k tea.KeyPressMsg) tea.Cmd {
 	return a.prompt.update(k)
 }
 
-func (a *app) answer(ans approvalAnswer) {
+func (a *model) answer(ans approvalAnswer) {
 	switch ans.kind {
 	case "approve":
 		a.eng.Approve()
@@ -134,7 +134,7 @@ func (a *app) answer(ans approvalAnswer) {
 
 // submit sends the prompt box's text: `!cmd` to the shell, the rest to the
 // agent. Nothing typed is lost on error: the text stays in the box.
-func (a *app) submit() tea.Cmd {
+func (a *model) submit() tea.Cmd {
 	text := strings.TrimSpace(a.prompt.value())
 	if text == "" {
 		return nil
@@ -181,7 +181,7 @@ func (a *app) submit() tea.Cmd {
 
 // remember puts a sent prompt in the history, and in the history file
 // through a command (file I/O stays off the UI goroutine).
-func (a *app) remember(text string) tea.Cmd {
+func (a *model) remember(text string) tea.Cmd {
 	if !a.prompt.remember(text) || a.opts.SaveHistory == nil {
 		return nil
 	}
@@ -195,14 +195,14 @@ type shellDoneMsg struct {
 	err error
 }
 
-func (a *app) onShellDone(msg shellDoneMsg) tea.Cmd {
+func (a *model) onShellDone(msg shellDoneMsg) tea.Cmd {
 	if msg.err != nil {
 		a.setNotice("could not run `"+msg.cmd+"`: "+msg.err.Error(), true)
 	}
 	return nil
 }
 
-func (a *app) noModelText() string {
+func (a *model) noModelText() string {
 	hint := a.info.NoModelHint
 	if hint == "" {
 		hint = "set LLM_API_KEY and LLM_MODEL"
@@ -213,7 +213,7 @@ func (a *app) noModelText() string {
 	return "no model configured: " + hint
 }
 
-func (a *app) cancelRun() tea.Cmd {
+func (a *model) cancelRun() tea.Cmd {
 	if !a.busy() {
 		return nil
 	}
@@ -222,7 +222,7 @@ func (a *app) cancelRun() tea.Cmd {
 	return nil
 }
 
-func (a *app) togglePause() tea.Cmd {
+func (a *model) togglePause() tea.Cmd {
 	switch {
 	case a.sess.state == session.StatePaused:
 		a.eng.Resume()
@@ -238,7 +238,7 @@ func (a *app) togglePause() tea.Cmd {
 
 // interrupt is ctrl+c: cancel a run; when idle, clear the prompt, and a
 // second press in a row quits.
-func (a *app) interrupt() tea.Cmd {
+func (a *model) interrupt() tea.Cmd {
 	if a.busy() {
 		a.quitArmed = false
 		return a.cancelRun()

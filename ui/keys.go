@@ -74,7 +74,7 @@ func newKeyMap() keyMap {
 	}
 }
 
-func (m *app) shortHelp() []key.Binding {
+func (m *model) shortHelp() []key.Binding {
 	k := m.keys
 	hint := func(keys, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
@@ -127,7 +127,7 @@ func (m *app) shortHelp() []key.Binding {
 	return append(out, k.Step, hf, withHelp(k.Quit, "ctrl+q", "quit"))
 }
 
-func (m *app) fullHelp() [][]key.Binding {
+func (m *model) fullHelp() [][]key.Binding {
 	k := m.keys
 	if m.replay != nil {
 		groups := [][]key.Binding{{k.Play, k.Speed, k.StepEv, k.Jump, k.Sandbox, k.Help, k.ReplayQuit}}

@@ -21,11 +21,11 @@ const (
 
 // Model is the whole screen; it implements tea.Model. It wraps a pointer so
 // that the copies Bubble Tea passes around all share one state.
-type Model struct{ m *app }
+type Model struct{ m *model }
 
 var _ tea.Model = Model{}
 
-type app struct {
+type model struct {
 	eng   Engine
 	info  EngineInfo
 	opts  Options
@@ -96,8 +96,8 @@ func New(e Engine, opts Options) Model {
 	return Model{a}
 }
 
-func newApp(opts Options) *app {
-	a := &app{opts: opts, dark: !opts.Light, keys: newKeyMap()}
+func newApp(opts Options) *model {
+	a := &model{opts: opts, dark: !opts.Light, keys: newKeyMap()}
 	a.st = newStyles(a.dark, opts.NoColor)
 	a.stream = newStream(opts, !a.dark)
 	a.help = help.New()
@@ -151,7 +151,7 @@ func (v Model) TeardownLog() []string { return append([]string(nil), v.m.quit.lo
 // the program has exited.
 func (v Model) Close() error { return v.m.stream.Close() }
 
-func (a *app) now() time.Time {
+func (a *model) now() time.Time {
 	if a.replay != nil {
 		return a.replay.clock()
 	}
@@ -160,9 +160,9 @@ func (a *app) now() time.Time {
 
 // busy is runActive or one of the user's own commands still running:
 // cancel, the spinner and the quit confirmation all care about both.
-func (a *app) busy() bool { return a.runActive() || len(a.direct) > 0 }
+func (a *model) busy() bool { return a.runActive() || len(a.direct) > 0 }
 
-func (a *app) runActive() bool {
+func (a *model) runActive() bool {
 	switch a.sess.state {
 	case session.StateRunning, session.StatePaused, session.StateWaiting:
 		return true
@@ -170,7 +170,7 @@ func (a *app) runActive() bool {
 	return false
 }
 
-func (a *app) update(msg tea.Msg) tea.Cmd {
+func (a *model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		a.w, a.h = max(msg.Width, 0), max(msg.Height, 0)
@@ -234,7 +234,7 @@ func (a *app) update(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (a *app) onPaste(msg tea.PasteMsg) tea.Cmd {
+func (a *model) onPaste(msg tea.PasteMsg) tea.Cmd {
 	switch {
 	case a.quit.confirm || a.quit.active || a.showHelp:
 		return nil
@@ -248,20 +248,20 @@ func (a *app) onPaste(msg tea.PasteMsg) tea.Cmd {
 
 // setNotice shows one line of feedback; it may quote engine errors, so it
 // is made terminal-safe.
-func (a *app) setNotice(s string, isErr bool) {
+func (a *model) setNotice(s string, isErr bool) {
 	a.notice, a.noticeErr, a.noticeUntil = termsafe.SanitizeLine(s), isErr, false
 }
 
 // setPending shows "cancelling…"-like feedback that would be stale once
 // the session's state changes (the status bar then says what happened).
-func (a *app) setPending(s string) {
+func (a *model) setPending(s string) {
 	a.setNotice(s, false)
 	a.noticeUntil = true
 }
 
 // setFocus moves keyboard focus, keeping the components' own focus flags in
 // step so only one of them ever reacts to typing.
-func (a *app) setFocus(f focusArea) tea.Cmd {
+func (a *model) setFocus(f focusArea) tea.Cmd {
 	if f == focusApproval && !a.approval.active() {
 		f = focusPrompt
 	}
@@ -288,7 +288,7 @@ func (a *app) setFocus(f focusArea) tea.Cmd {
 	return cmd
 }
 
-func (a *app) cycleFocus(dir int) tea.Cmd {
+func (a *model) cycleFocus(dir int) tea.Cmd {
 	order := []focusArea{focusPrompt, focusStream}
 	if a.replay != nil {
 		order = []focusArea{focusStream}

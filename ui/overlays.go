@@ -7,7 +7,7 @@ import (
 )
 
 // boxLines frames lines in a small centred dialog no larger than the screen.
-func (a *app) boxLines(title string, body []string, w, h int) []string {
+func (a *model) boxLines(title string, body []string, w, h int) []string {
 	bw := 0
 	for _, l := range body {
 		bw = max(bw, lipgloss.Width(l))
@@ -21,7 +21,7 @@ func (a *app) boxLines(title string, body []string, w, h int) []string {
 	return a.frame(title, padded, bw, bh, true)
 }
 
-func (a *app) confirmBox(w, h int) []string {
+func (a *model) confirmBox(w, h int) []string {
 	body := []string{
 		"A run is still going.",
 		"Quit anyway? It is cancelled and the sandbox deleted.",
@@ -31,7 +31,7 @@ func (a *app) confirmBox(w, h int) []string {
 	return a.boxLines("quit?", body, w, h)
 }
 
-func (a *app) teardownBox(w, h int) []string {
+func (a *model) teardownBox(w, h int) []string {
 	body := make([]string, 0, len(a.quit.log)+1)
 	for i, l := range a.quit.log {
 		prefix := "  "
@@ -52,7 +52,7 @@ func (a *app) teardownBox(w, h int) []string {
 
 // helpBox is the full help: bubbles' full view, with the key groups packed
 // into as many rows as the width needs so that no group is dropped.
-func (a *app) helpBox(w, h int) []string {
+func (a *model) helpBox(w, h int) []string {
 	hm := a.help
 	hm.ShowAll = true
 	hm.SetWidth(0)

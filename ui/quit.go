@@ -37,7 +37,7 @@ type quitNowMsg struct{}
 // teardownGraceMsg ends the wait for the last events after Shutdown returned.
 type teardownGraceMsg struct{}
 
-func (a *app) requestQuit() tea.Cmd {
+func (a *model) requestQuit() tea.Cmd {
 	if a.replay != nil {
 		return tea.Quit
 	}
@@ -51,7 +51,7 @@ func (a *app) requestQuit() tea.Cmd {
 	return a.startTeardown()
 }
 
-func (a *app) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
+func (a *model) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, a.keys.ConfirmYes):
 		a.quit.confirm = false
@@ -64,7 +64,7 @@ func (a *app) onConfirmKey(k tea.KeyPressMsg) tea.Cmd {
 
 // startTeardown calls Shutdown off the UI goroutine; the engine's state and
 // sandbox events keep flowing into the teardown log while it works.
-func (a *app) startTeardown() tea.Cmd {
+func (a *model) startTeardown() tea.Cmd {
 	a.quit.active = true
 	if a.busy() {
 		a.quit.add("cancelling run…")
@@ -98,7 +98,7 @@ func (a *app) startTeardown() tea.Cmd {
 
 // onShutdownDone waits for the event channel to close too, so the last
 // sandbox events are listed before "done".
-func (a *app) onShutdownDone(msg shutdownDoneMsg) tea.Cmd {
+func (a *model) onShutdownDone(msg shutdownDoneMsg) tea.Cmd {
 	a.quit.shutdownReturned = true
 	a.quit.err = msg.err
 	if a.eventsClosed || msg.err != nil {
@@ -107,7 +107,7 @@ func (a *app) onShutdownDone(msg shutdownDoneMsg) tea.Cmd {
 	return tea.Tick(2*time.Second, func(time.Time) tea.Msg { return teardownGraceMsg{} })
 }
 
-func (a *app) finishTeardown() tea.Cmd {
+func (a *model) finishTeardown() tea.Cmd {
 	if a.quit.finished {
 		return nil
 	}
@@ -125,7 +125,7 @@ func (a *app) finishTeardown() tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return quitNowMsg{} })
 }
 
-func (a *app) onTeardownKey(k tea.KeyPressMsg) tea.Cmd {
+func (a *model) onTeardownKey(k tea.KeyPressMsg) tea.Cmd {
 	if a.quit.finished {
 		return tea.Quit
 	}

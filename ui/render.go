@@ -58,12 +58,12 @@ func fitLines(lines []string, w, h int) []string {
 
 // frame draws a titled box of exactly w×h around body. Focus shows as a
 // heavy border, so it is visible without colour too.
-func (a *app) frame(title string, body []string, w, h int, focused bool) []string {
+func (a *model) frame(title string, body []string, w, h int, focused bool) []string {
 	return a.frameWith(title, body, w, h, focused, false)
 }
 
 // frameWith is frame, in the warning colour when warn is set.
-func (a *app) frameWith(title string, body []string, w, h int, focused, warn bool) []string {
+func (a *model) frameWith(title string, body []string, w, h int, focused, warn bool) []string {
 	if w < 4 || h < 3 {
 		return fitLines(body, w, h)
 	}

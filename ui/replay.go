@@ -77,7 +77,7 @@ func (r *replayState) gap(i int) time.Duration {
 	return time.Duration(float64(d) / s)
 }
 
-func (a *app) replayStart() tea.Cmd {
+func (a *model) replayStart() tea.Cmd {
 	r := a.replay
 	if !r.playing {
 		return nil
@@ -86,7 +86,7 @@ func (a *app) replayStart() tea.Cmd {
 	return a.replayTickAfter(r.gap(r.pos))
 }
 
-func (a *app) replayTickAfter(d time.Duration) tea.Cmd {
+func (a *model) replayTickAfter(d time.Duration) tea.Cmd {
 	gen := a.replay.gen
 	d = max(d, replayFrame/4)
 	return tea.Tick(d, func(time.Time) tea.Msg { return replayTickMsg{gen: gen} })
@@ -94,7 +94,7 @@ func (a *app) replayTickAfter(d time.Duration) tea.Cmd {
 
 // onReplayTick applies the due event and every following one that is due
 // within a frame, so fast speeds don't need a tick per event.
-func (a *app) onReplayTick(msg replayTickMsg) tea.Cmd {
+func (a *model) onReplayTick(msg replayTickMsg) tea.Cmd {
 	r := a.replay
 	if r == nil || msg.gen != r.gen || !r.playing {
 		return nil
@@ -122,7 +122,7 @@ func (a *app) onReplayTick(msg replayTickMsg) tea.Cmd {
 
 // seek rebuilds the screen as it was after the first `to` events. The event
 // list cannot remove entries, so going back starts a fresh one.
-func (a *app) seek(to int) {
+func (a *model) seek(to int) {
 	r := a.replay
 	to = min(max(to, 0), len(r.events))
 	if to < r.pos {
@@ -147,7 +147,7 @@ func (a *app) seek(to int) {
 	r.gen++
 }
 
-func (a *app) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
+func (a *model) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
 	r := a.replay
 	km := a.keys
 	if a.stream.CapturingInput() && !key.Matches(k, km.Interrupt) {
@@ -200,7 +200,7 @@ func (a *app) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
 	return a.stream.Update(k)
 }
 
-func (a *app) replayRestart() tea.Cmd {
+func (a *model) replayRestart() tea.Cmd {
 	if !a.replay.playing {
 		return nil
 	}
@@ -208,7 +208,7 @@ func (a *app) replayRestart() tea.Cmd {
 }
 
 // replayBar is the control line shown instead of the prompt box.
-func (a *app) replayBar(w int) string {
+func (a *model) replayBar(w int) string {
 	r := a.replay
 	icon := "⏸ paused"
 	if r.playing {

@@ -27,7 +27,7 @@ type sandboxView struct {
 
 const maxSandboxStates = 6
 
-func (a *app) onSandbox(ev session.Event) {
+func (a *model) onSandbox(ev session.Event) {
 	in := *ev.Sandbox
 	s := &a.sbx
 	prevState := ""
@@ -62,7 +62,7 @@ func gone(state string) bool {
 
 // failed reports a sandbox that never came up: it has no uptime, and
 // nothing can run until tether is started again.
-func (a *app) sandboxFailed() bool {
+func (a *model) sandboxFailed() bool {
 	in := a.sbx.info
 	return in != nil && in.State == "error" && in.ID == ""
 }
@@ -104,7 +104,7 @@ func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
 	return in
 }
 
-func (a *app) uptime() time.Duration {
+func (a *model) uptime() time.Duration {
 	s := a.sbx
 	start := a.uptimeStart()
 	end := a.now()
@@ -117,7 +117,7 @@ func (a *app) uptime() time.Duration {
 	return end.Sub(start)
 }
 
-func (a *app) uptimeText() string {
+func (a *model) uptimeText() string {
 	if a.sandboxFailed() {
 		return ""
 	}
@@ -139,7 +139,7 @@ func resources(in *session.SandboxInfo) string {
 }
 
 // sandboxRows is the sandbox pane's content as label/value rows.
-func (a *app) sandboxRows() [][2]string {
+func (a *model) sandboxRows() [][2]string {
 	in := a.sbx.info
 	if in == nil {
 		return [][2]string{{"state", "waiting for sandbox…"}}
@@ -201,7 +201,7 @@ func (a *app) sandboxRows() [][2]string {
 }
 
 // sandboxSide renders the side pane body: exactly h lines of width w.
-func (a *app) sandboxSide(w, h int) []string {
+func (a *model) sandboxSide(w, h int) []string {
 	// Long values wrap under themselves rather than being cut.
 	const labelW = 11
 	rows := a.sandboxRows()
@@ -227,7 +227,7 @@ func (a *app) sandboxSide(w, h int) []string {
 }
 
 // sandboxStrip is the compact one-line form for narrow screens.
-func (a *app) sandboxStrip(w int) string {
+func (a *model) sandboxStrip(w int) string {
 	in := a.sbx.info
 	if in == nil {
 		return ansi.Truncate(a.st.faint.Render("sandbox: waiting…"), w, "…")

@@ -55,7 +55,7 @@ func stateIcon(s session.State) string {
 
 // statusLine: state (spinning while running), model, tokens, cost, elapsed,
 // step mode, follow. When it does not fit, the least important parts go.
-func (a *app) statusLine() string {
+func (a *model) statusLine() string {
 	st := a.st
 	type part struct {
 		text string

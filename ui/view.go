@@ -32,7 +32,7 @@ const (
 	minStreamH = 3
 )
 
-func (a *app) layout() layout {
+func (a *model) layout() layout {
 	l := layout{w: a.w, h: a.h}
 	rest := a.h
 	take := func(n int) bool {
@@ -106,7 +106,7 @@ func (a *app) layout() layout {
 }
 
 // relayout pushes sizes to the components after every Update.
-func (a *app) relayout() {
+func (a *model) relayout() {
 	l := a.layout()
 	if l.streamW != a.lastStreamW || l.streamH != a.lastStreamH {
 		a.stream.SetSize(l.streamW, l.streamH)
@@ -127,7 +127,7 @@ func (a *app) relayout() {
 	}
 }
 
-func (a *app) view() tea.View {
+func (a *model) view() tea.View {
 	v := tea.View{AltScreen: true, MouseMode: tea.MouseModeCellMotion}
 	v.WindowTitle = "tether · " + string(a.sess.state)
 	if a.replay != nil {
@@ -175,7 +175,7 @@ func (a *app) view() tea.View {
 
 // promptCursor is where the terminal's cursor goes: in the prompt box
 // while it has the keyboard and nothing covers it; nil hides it.
-func (a *app) promptCursor(l layout) *tea.Cursor {
+func (a *model) promptCursor(l layout) *tea.Cursor {
 	if a.focus != focusPrompt || a.inactive || a.replay != nil || a.quit.active || a.quit.confirm || a.showHelp {
 		return nil
 	}
@@ -200,7 +200,7 @@ func (a *app) promptCursor(l layout) *tea.Cursor {
 
 // middle is the stream (with the approval panel under it) and, on wide
 // screens, the sandbox side pane: exactly streamAreaH lines.
-func (a *app) middle(l layout) []string {
+func (a *model) middle(l layout) []string {
 	var left []string
 	title := "events"
 	switch {
@@ -235,7 +235,7 @@ func (a *app) middle(l layout) []string {
 	return left
 }
 
-func (a *app) bottom(l layout) []string {
+func (a *model) bottom(l layout) []string {
 	if a.replay != nil {
 		return fitLines([]string{a.replayBar(l.w)}, l.w, l.bottomH)
 	}
@@ -250,14 +250,14 @@ func (a *app) bottom(l layout) []string {
 	return a.frame(title, body, l.w, l.bottomH, a.focus == focusPrompt && !a.inactive)
 }
 
-func (a *app) noticeView() string {
+func (a *model) noticeView() string {
 	if a.noticeErr {
 		return a.st.errorText.Render(a.notice)
 	}
 	return a.st.notice.Render(a.notice)
 }
 
-func (a *app) hintLine(l layout) string {
+func (a *model) hintLine(l layout) string {
 	if a.inactive {
 		// The parent has the keyboard and shows its own keys: these
 		// would not work until the session is focused again.
@@ -273,7 +273,7 @@ func (a *app) hintLine(l layout) string {
 
 // onClick focuses the pane under a left click (never answers an approval:
 // clicking the panel only focuses it).
-func (a *app) onClick(msg tea.MouseClickMsg) tea.Cmd {
+func (a *model) onClick(msg tea.MouseClickMsg) tea.Cmd {
 	if msg.Button != tea.MouseLeft || a.quit.active || a.quit.confirm || a.showHelp {
 		return nil
 	}
@@ -307,12 +307,12 @@ const unconfinedBanner = "not isolated: the agent's commands run as you, with yo
 
 // unconfined reports whether the sandbox runs commands without isolation
 // (the local provider's isolation "none").
-func (a *app) unconfined() bool {
+func (a *model) unconfined() bool {
 	return a.sbx.info != nil && strings.HasPrefix(a.sbx.info.Isolation, "none")
 }
 
 // bannerLines is the no-model (or not-isolated) banner wrapped to w (at least one line).
-func (a *app) bannerLines(w int) []string {
+func (a *model) bannerLines(w int) []string {
 	text := unconfinedBanner
 	switch {
 	case !a.info.HasModel && a.unconfined():

@@ -105,7 +105,7 @@ type borderParts struct {
 // so an old entry is only ever dropped, never wrong.
 const maxCachedBorders = 64
 
-func (a *app) borders(title string, w int, focused, warn bool) borderParts {
+func (a *model) borders(title string, w int, focused, warn bool) borderParts {
 	k := borderKey{title, w, focused, warn, a.dark, a.st.noColor}
 	if p, ok := a.vc.borders[k]; ok {
 		return p
@@ -145,7 +145,7 @@ func (a *app) borders(title string, w int, focused, warn bool) borderParts {
 
 // shortHelpView is a.help.ShortHelpView(bindings), reused while the
 // bindings, width and palette are the same.
-func (a *app) shortHelpView(bindings []key.Binding) string {
+func (a *model) shortHelpView(bindings []key.Binding) string {
 	var sb strings.Builder
 	sb.WriteString(itoa(a.help.Width()))
 	if a.dark {
