@@ -83,19 +83,24 @@ func Model(cfg config.Config, log *slog.Logger) (*llm.Client, error) {
 	}
 	prices := make(map[string]llm.Price, len(cfg.LLM.Prices))
 	for name, p := range cfg.LLM.Prices {
-		prices[name] = llm.Price{InputPerMTok: p.Input, OutputPerMTok: p.Output}
+		prices[name] = llm.Price{InputPerMTok: p.Input, OutputPerMTok: p.Output,
+			CachedInputPerMTok: p.CachedInput, CacheWritePerMTok: p.CacheWrite}
 	}
 	return llm.New(llm.Config{
-		BaseURL:     cfg.LLM.BaseURL,
-		APIKey:      string(cfg.LLM.APIKey),
-		Model:       cfg.LLM.Model,
-		Timeout:     cfg.LLM.Timeout.D(),
-		IdleTimeout: cfg.LLM.IdleTimeout.D(),
-		MaxRetries:  cfg.LLM.MaxRetries,
-		Prices:      prices,
-		Temperature: cfg.LLM.Temperature,
-		MaxTokens:   cfg.LLM.MaxTokens,
-		Logger:      log,
+		BaseURL:          cfg.LLM.BaseURL,
+		APIKey:           string(cfg.LLM.APIKey),
+		Model:            cfg.LLM.Model,
+		API:              cfg.LLM.API,
+		Timeout:          cfg.LLM.Timeout.D(),
+		IdleTimeout:      cfg.LLM.IdleTimeout.D(),
+		MaxReplyBytes:    cfg.LLM.MaxReplyBytes,
+		MaxReplyDuration: cfg.LLM.MaxReplyDuration.D(),
+		MaxRetries:       cfg.LLM.MaxRetries,
+		Prices:           prices,
+		Temperature:      cfg.LLM.Temperature,
+		MaxTokens:        cfg.LLM.MaxTokens,
+		MaxTokensParam:   cfg.LLM.MaxTokensParam,
+		Logger:           log,
 	})
 }
 
