@@ -182,7 +182,7 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 		Model: model, ModelName: name, PlanningMode: c.Planning,
 		MaxIterations: c.Limits.MaxIterations, MaxBudgetUSD: c.Limits.BudgetUSD,
 		RecordPath: recPath, Logger: r.log.With("case", c.ID), Secrets: r.opts.Secrets,
-		ToolSources: r.opts.ToolSources,
+		ToolSources: r.caseToolSources(c),
 		// A suite reads only what a fleet view shows: keep little live text.
 		LiveBufferBytes: 64 << 10,
 	})

@@ -40,6 +40,7 @@ func (s *Suite) Expand() []Case {
 						Limits:    def.Limits,
 						Setup:     v.setup,
 						Checks:    v.checks,
+						MCP:       def.MCP,
 						Line:      def.Line,
 					})
 				}

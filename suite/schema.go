@@ -33,6 +33,7 @@ type fileCommon struct {
 	Limits   fileLimits        `toml:"limits"`
 	Setup    fileSetup         `toml:"setup"`
 	Checks   []fileCheck       `toml:"checks"`
+	MCP      []fileMCP         `toml:"mcp"`
 }
 
 type fileCase struct {
@@ -97,6 +98,19 @@ type fileCheck struct {
 	Matches  string    `toml:"matches"`
 	Status   string    `toml:"status"`
 	Timeout  *duration `toml:"timeout"`
+}
+
+// fileMCP is a [[defaults.mcp]] or [[case.mcp]] entry: the config's
+// [[mcp]] keys, for one suite or one case.
+type fileMCP struct {
+	Name         string            `toml:"name"`
+	Where        string            `toml:"where"`
+	Command      string            `toml:"command"`
+	Args         []string          `toml:"args"`
+	Env          map[string]string `toml:"env"`
+	URL          string            `toml:"url"`
+	CallTimeout  *duration         `toml:"call_timeout"`
+	StartTimeout *duration         `toml:"start_timeout"`
 }
 
 // duration is a time.Duration written "90s", "5m", "1h30m" (or bare

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"github.com/tether-dev/tether/mcp"
 )
 
 // Suite is a loaded suite file: its cases with [defaults] already merged
@@ -34,6 +36,11 @@ type Case struct {
 	Limits  Limits
 	Setup   Setup
 	Checks  []Check
+	// MCP are the servers whose tools this case's agent gets on top of
+	// RunOptions.ToolSources ([defaults] ones first, then the case's; a
+	// case's server replaces a default one of the same name). In-sandbox
+	// ones start in the case's own sandbox.
+	MCP []mcp.Server
 
 	Line int // line of the [[case]] header in the suite file
 }
@@ -149,6 +156,7 @@ type caseDef struct {
 	Limits    Limits
 	Setup     Setup
 	Checks    []Check
+	MCP       []mcp.Server
 }
 
 type variantDef struct {

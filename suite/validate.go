@@ -66,7 +66,7 @@ func (p *parser) checkCommon(c fileCommon, at string) error {
 			return err
 		}
 	}
-	return nil
+	return p.checkMCP(c.MCP, at)
 }
 
 func (p *parser) checkCheck(ch fileCheck, at string) error {
@@ -170,6 +170,7 @@ func (p *parser) caseDef(fc fileCase, d fileCommon, m matrix, at string) (caseDe
 		return def, err
 	}
 	def.Checks = mergeChecks(convertChecks(d.Checks), convertChecks(fc.Checks))
+	def.MCP = mergeMCP(convertMCP(d.MCP), convertMCP(fc.MCP))
 	return def, nil
 }
 
