@@ -39,6 +39,7 @@ type entry struct {
 	pending   bool                 // awaiting approval
 	done      bool                 // the entry will not change any more (its render is frozen)
 	expanded  bool
+	mds       *mdStream // an open reply's finished blocks, rendered
 
 	// version counts changes; a render is reused while version, width and
 	// the expanded flag are what it was made with.

@@ -32,6 +32,11 @@
 // next/previous, ctrl+f shows only matching entries). In the full view:
 // esc/q close, ↑/↓/j/k pgup/pgdn/space g/G ←/→/h/l, / n N.
 //
+// The assistant's text is markdown rendered with glamour (code blocks
+// highlighted by chroma) from sanitized text, its output parsed back into
+// structured styles the list paints itself; a finished reply renders once,
+// an open one at most once a frame, past 1 KiB only its unfinished block.
+//
 // Output display: a line redrawn with bare CRs (a progress bar) shows its
 // newest state behind a "␍" marker in the list; the full view shows the
 // whole line with every CR as "␍". Lines longer than 8 KiB continue on the
@@ -91,6 +96,7 @@ type Model struct {
 	pal  palette
 	// spanPaints caches the paints of command output colours.
 	spanPaints map[termsafe.Style]paint
+	md         *markdown // made at first use, dropped with the styles
 	keys       KeyMap
 	log        *slog.Logger
 	maxRAM     int64
@@ -194,6 +200,7 @@ func (m *Model) SetStyles(st Styles) {
 	m.st = st
 	m.pal = newPalette(st)
 	m.spanPaints = nil
+	m.md = nil
 	m.gutterOut = m.pal.Gutter.on("│") + " "
 	m.plainOut = m.pal.Output.on("x") == "x"
 	m.selGutter = m.pal.Selected.on(st.SelectMarker) + " "

@@ -67,11 +67,7 @@ func (m *Model) render(e *entry, w int) []string {
 	case kindUser:
 		return append([]string{""}, prefixed(wrap(termsafe.Sanitize(strings.TrimSpace(e.text.String())), w-2), "› ", "  ", st.User)...)
 	case kindAssistant:
-		text := strings.TrimSpace(e.text.String())
-		if text == "" {
-			text = "…"
-		}
-		return prefixed(wrap(termsafe.Sanitize(text), w-2), "● ", "  ", st.Assistant)
+		return m.renderAssistant(e, w)
 	case kindError:
 		label := "✗ error: "
 		if e.fatal {
