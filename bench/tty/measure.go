@@ -126,6 +126,7 @@ func measureIdle(t *ptyterm.Term, d time.Duration) (idleStats, error) {
 // promptRun is one prompt's time from enter to its finish on screen, and
 // the CPU tether used meanwhile.
 type promptRun struct {
+	at        time.Time // enter pressed
 	wall, cpu time.Duration
 }
 
@@ -146,7 +147,7 @@ func runPrompt(t *ptyterm.Term, text string, n int, timeout time.Duration) (prom
 	at := t.Send("\r")
 	shown, err := e.Wait(timeout)
 	c1, _ := t.CPU()
-	return promptRun{wall: shown.Sub(at), cpu: c1 - c0}, err
+	return promptRun{at: at, wall: shown.Sub(at), cpu: c1 - c0}, err
 }
 
 // lineStats are tick lines' print→screen latencies.

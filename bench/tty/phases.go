@@ -164,7 +164,8 @@ func measureSession(c config, dir string, llm *fakeLLM, fl floorStats) error {
 				return fmt.Errorf("prompt %d: %w", i+1, err)
 			}
 			wall, cpu = append(wall, r.wall), append(cpu, r.cpu)
-			fmt.Fprintf(os.Stderr, "prompt %d: %s ms, cpu %s ms\n", i+1, ms(r.wall), ms(r.cpu))
+			// The wall-clock start lines a prompt up with a TETHER_TRACE.
+			fmt.Fprintf(os.Stderr, "prompt %d: %s ms, cpu %s ms, at %s\n", i+1, ms(r.wall), ms(r.cpu), r.at.UTC().Format("15:04:05.000000"))
 			time.Sleep(300 * time.Millisecond)
 		}
 		dist("prompt_done", wall, nil)

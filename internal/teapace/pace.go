@@ -1,13 +1,23 @@
-// Package teapace stops Bubble Tea's frame ticker while nothing changes.
+// Package teapace paces Bubble Tea's frame ticker: asleep while nothing
+// changes, and a frame at once (not up to a frame later) when the user
+// did something or the screen wakes.
 //
 // Bubble Tea v2 (charm.land/bubbletea/v2 v2.1.x) flushes frames from a
 // 60 fps time.Ticker that never stops: an idle program still wakes 60
-// times a second to find nothing to draw, about 1 % of a core on a small
-// VM. A new view can only come from View, which the program calls after
-// every message, so a Pacer watches View: after Quiet with no View call
-// it stops the ticker, and the next View restarts it with a first tick
-// within a millisecond (the new frame is drawn at once, not a frame
-// later) before the usual 60 fps resume.
+// times a second to find nothing to draw, and a key pressed just after a
+// tick waits up to 16.7 ms for the next one. A new view can only come
+// from View, which the program calls after every message, so a Pacer
+// watches Update and View:
+//
+//   - after Quiet with no View call it stops the ticker; the next View
+//     restarts it with a first tick within a millisecond, then the usual
+//     pace;
+//   - the first View, and a View after input (a key, a paste, a click or
+//     wheel, a resize), is drawn at once: the ticker is moved to tick now
+//     and keeps its period from there, unless a tick is due within Lead
+//     anyway. Output (session events) never moves it: a flood of output is
+//     coalesced into one frame per period, while the user's own keys are
+//     drawn ahead of that cadence.
 //
 // The ticker is an unexported field of tea.Program, reached by
 // reflection; if a Bubble Tea upgrade renames it, Attach reports false
@@ -25,26 +35,41 @@ import (
 )
 
 // Quiet is how long after the last View the ticker stops: long enough
-// for the renderer to flush that view many times over.
+// for the renderer to flush that view many times over (at least two
+// frame periods, for a program slower than 8 fps).
 const Quiet = 250 * time.Millisecond
 
-// frame is Bubble Tea's default frame interval (60 fps).
-const frame = time.Second / 60
+// Lead: a frame due within Lead is not brought forward.
+const Lead = 3 * time.Millisecond
+
+// kickTick is the one short tick that draws a view at once; the period
+// resumes kickTick later (a second short tick, if it comes, finds the
+// view drawn and writes nothing).
+const kickTick = time.Millisecond
+
+// defaultFrame is Bubble Tea's default frame interval (60 fps).
+const defaultFrame = time.Second / 60
 
 // Pacer wraps a model and paces its program's frame ticker.
 type Pacer struct {
 	mu       sync.Mutex
 	prog     *tea.Program
 	ticker   *time.Ticker
+	frame    time.Duration // the ticker's period
 	resolved bool
 	running  bool
+	closed   bool
+	viewed   bool      // a View has been drawn since Run
+	urgent   bool      // input arrived since the last View
+	kicking  bool      // a short tick is pending; the period resumes after it
+	phase    time.Time // the ticker's period began here: ticks at phase + k·frame
 	lastView time.Time
 	idle     *time.Timer
-	closed   bool
+	kicks    int
 }
 
-// Model wraps m so each View call reaches the Pacer; Run's final model is
-// a Model too: Unwrap it.
+// Model wraps m so each Update and View call reaches the Pacer; Run's
+// final model is a Model too: Unwrap it.
 type Model struct {
 	tea.Model
 	p *Pacer
@@ -53,7 +78,7 @@ type Model struct {
 // Wrap returns the Pacer and the model to give tea.NewProgram; call
 // Attach with the program before Run.
 func Wrap(m tea.Model) (*Pacer, Model) {
-	p := &Pacer{running: true}
+	p := &Pacer{running: true, frame: defaultFrame}
 	return p, Model{Model: m, p: p}
 }
 
@@ -67,15 +92,31 @@ func Unwrap(m tea.Model) tea.Model {
 
 // Update implements tea.Model.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if isInput(msg) {
+		m.p.mu.Lock()
+		m.p.urgent = true
+		m.p.mu.Unlock()
+	}
 	inner, cmd := m.Model.Update(msg)
 	m.Model = inner
 	return m, cmd
 }
 
+// isInput: messages from the user whose effect should be drawn at once.
+// Mouse motion and key releases are not: they come in streams and rarely
+// change the screen.
+func isInput(msg tea.Msg) bool {
+	switch msg.(type) {
+	case tea.KeyPressMsg, tea.PasteMsg, tea.MouseClickMsg, tea.MouseWheelMsg, tea.WindowSizeMsg:
+		return true
+	}
+	return false
+}
+
 // View implements tea.Model.
 func (m Model) View() tea.View {
 	v := m.Model.View()
-	m.p.viewed()
+	m.p.onView()
 	return v
 }
 
@@ -101,13 +142,21 @@ func (p *Pacer) Sleeping() bool {
 	return p.ticker != nil && !p.running
 }
 
+// Kicks counts the frames brought forward (input, first view, wake-ups).
+func (p *Pacer) Kicks() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.kicks
+}
+
 // resolve finds the program's ticker, once it exists (Run makes it
-// before the first View). Call with mu held.
+// before the first View), and its period. Call with mu held.
 func (p *Pacer) resolve() {
 	if p.resolved || p.prog == nil {
 		return
 	}
-	f := reflect.ValueOf(p.prog).Elem().FieldByName("ticker")
+	prog := reflect.ValueOf(p.prog).Elem()
+	f := prog.FieldByName("ticker")
 	if !f.IsValid() || f.Type() != reflect.TypeFor[*time.Ticker]() {
 		p.resolved = true // not this Bubble Tea: leave it alone
 		return
@@ -116,12 +165,18 @@ func (p *Pacer) resolve() {
 	if t == nil {
 		return // not started yet
 	}
+	if fps := prog.FieldByName("fps"); fps.IsValid() && fps.Kind() == reflect.Int && fps.Int() > 0 {
+		p.frame = time.Second / time.Duration(fps.Int())
+	}
 	p.ticker, p.resolved = t, true
+	p.phase = time.Now() // about when Run started it
 }
 
-func (p *Pacer) viewed() {
+func (p *Pacer) onView() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	urgent := p.urgent || !p.viewed
+	p.urgent, p.viewed = false, true
 	if p.closed {
 		return
 	}
@@ -129,22 +184,42 @@ func (p *Pacer) viewed() {
 	if p.ticker == nil {
 		return
 	}
-	p.lastView = time.Now()
-	if !p.running {
+	now := time.Now()
+	p.lastView = now
+	switch {
+	case !p.running:
 		p.running = true
-		p.ticker.Reset(time.Millisecond) // draw this view now…
-		t := p.ticker
-		time.AfterFunc(2*time.Millisecond, func() { // …then the usual pace
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			if p.running && !p.closed {
-				t.Reset(frame)
-			}
-		})
+		p.kick()
+	case urgent && !p.kicking && p.nextTick(now).Sub(now) > Lead:
+		p.kick()
 	}
 	if p.idle == nil {
 		p.idle = time.AfterFunc(Quiet, p.checkIdle)
 	}
+}
+
+// nextTick is when the running ticker fires next.
+func (p *Pacer) nextTick(now time.Time) time.Time {
+	n := now.Sub(p.phase) / p.frame
+	return p.phase.Add((n + 1) * p.frame)
+}
+
+// kick makes the ticker fire within kickTick, then resumes its period
+// from there. Call with mu held.
+func (p *Pacer) kick() {
+	p.kicks++
+	p.kicking = true
+	p.ticker.Reset(kickTick) // draw this view now…
+	t := p.ticker
+	time.AfterFunc(2*kickTick, func() { // …then the usual pace
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.kicking = false
+		if p.running && !p.closed {
+			t.Reset(p.frame)
+			p.phase = time.Now()
+		}
+	})
 }
 
 // checkIdle stops the ticker once Quiet has passed since the last View.
@@ -155,8 +230,8 @@ func (p *Pacer) checkIdle() {
 	if p.closed || !p.running {
 		return
 	}
-	if since := time.Since(p.lastView); since < Quiet {
-		p.idle = time.AfterFunc(Quiet-since, p.checkIdle)
+	if since, quiet := time.Since(p.lastView), max(Quiet, 2*p.frame); since < quiet {
+		p.idle = time.AfterFunc(quiet-since, p.checkIdle)
 		return
 	}
 	p.running = false

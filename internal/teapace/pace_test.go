@@ -18,10 +18,14 @@ type inc struct{}
 
 func (c counter) Init() tea.Cmd { return nil }
 func (c counter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	switch msg.(type) {
+	switch msg := msg.(type) {
 	case inc:
 		c.n++
 	case tea.KeyPressMsg:
+		if msg.Text == "+" {
+			c.n++
+			return c, nil
+		}
 		return c, tea.Quit
 	}
 	return c, nil
@@ -97,4 +101,46 @@ func TestIdleTickerStopsAndWakesForChanges(t *testing.T) {
 	if c, ok := Unwrap(final).(counter); !ok || c.n != 3 {
 		t.Errorf("Unwrap(final) = %#v, want the counter at 3", Unwrap(final))
 	}
+}
+
+// Input is drawn ahead of the frame cadence, output keeps to it: with the
+// program at 1 frame a second, a key brings its frame forward (a kick),
+// a message that is not input does not, and both reach the screen.
+func TestInputBringsItsFrameForwardOutputDoesNot(t *testing.T) {
+	out := newScreen()
+	p, w := Wrap(counter{})
+	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(40, 5),
+		tea.WithoutSignalHandler(), tea.WithFPS(1))
+	p.Attach(prog)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := prog.Run(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "count 0") })
+	if !p.Paced() {
+		t.Fatal("the frame ticker was not found")
+	}
+	if p.Kicks() == 0 {
+		t.Error("the first view was not drawn at once: it waited for the first tick")
+	}
+	// Wait out the first kick, then keep the ticker awake (a sleeping
+	// ticker wakes with a kick whatever the message).
+	time.Sleep(10 * time.Millisecond)
+	base := p.Kicks()
+	prog.Send(inc{})
+	eventually(t, "output is drawn on the cadence", func() bool { return strings.Contains(out.String(), "count 1") })
+	if got := p.Kicks(); got != base && !p.Sleeping() {
+		t.Errorf("output brought a frame forward (%d kicks, was %d)", got, base)
+	}
+	prog.Send(tea.KeyPressMsg{Code: '+', Text: "+"})
+	eventually(t, "the key is drawn", func() bool { return strings.Contains(out.String(), "count 2") })
+	if p.Kicks() == base {
+		t.Error("a key press waited for the frame cadence instead of being drawn at once")
+	}
+	prog.Quit()
+	<-done
+	p.Close()
 }
