@@ -201,6 +201,9 @@ func (r *dtRun) follow(ctx context.Context, timeout time.Duration) (sandbox.Exec
 func (r *dtRun) exitCode(ctx context.Context) (int, bool, error) {
 	m, err := r.s.sb.Process.GetSessionCommand(ctx, r.sid, r.cmdID)
 	if err != nil {
+		if dtExitCodeRace(err) {
+			return 0, false, nil
+		}
 		return 0, false, err
 	}
 	switch v := m["exitCode"].(type) {
@@ -210,6 +213,14 @@ func (r *dtRun) exitCode(ctx context.Context) (int, bool, error) {
 		return v, true, nil
 	}
 	return 0, false, nil
+}
+
+// dtExitCodeRace says the daemon answered a status request while the
+// command's exit-code file existed but was still empty (it writes the file
+// in two steps): HTTP 500 "failed to convert exit code to int". The command
+// is ending; ask again.
+func dtExitCodeRace(err error) bool {
+	return dtStatus(err) == 500 && strings.Contains(dtMessage(err), "failed to convert exit code")
 }
 
 // finish delivers what the stream did not, then returns the result.

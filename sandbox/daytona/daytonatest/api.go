@@ -56,6 +56,7 @@ type fakeSandbox struct {
 	procMu   sync.Mutex
 	sessions map[string]*fakeSession
 	execs    map[*runningProc]struct{} // /process/execute commands in flight
+	toolbox  Toolbox                   // the real toolbox, with WithToolbox
 }
 
 // createBody mirrors the api-client-go CreateSandbox JSON.
@@ -118,6 +119,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		sb.Dockerfile = b.BuildInfo.Dockerfile
 	}
 
+	if err := s.startToolbox(sb); err != nil {
+		os.RemoveAll(dir)
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
 	s.mu.Lock()
 	if s.createDelay > 0 {
 		sb.state, sb.readyAt = "creating", time.Now().Add(s.createDelay)
@@ -172,6 +178,7 @@ func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, sb *fakeSa
 	sb.deleted, sb.state, sb.readyAt = true, "destroyed", time.Time{}
 	body := s.sandboxJSONLocked(sb)
 	s.mu.Unlock()
+	sb.stopToolbox()
 	sb.killAll()
 	if sb.ranProcs.Load() {
 		killMarked(s.token, sb.ID)
@@ -181,11 +188,23 @@ func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, sb *fakeSa
 
 func (s *Server) handleSetState(state string) func(http.ResponseWriter, *http.Request, *fakeSandbox) {
 	return func(w http.ResponseWriter, _ *http.Request, sb *fakeSandbox) {
+		if state == "started" {
+			sb.procMu.Lock()
+			running := sb.toolbox != nil
+			sb.procMu.Unlock()
+			if !running {
+				if err := s.startToolbox(sb); err != nil {
+					writeError(w, http.StatusInternalServerError, err.Error())
+					return
+				}
+			}
+		}
 		s.mu.Lock()
 		sb.state, sb.readyAt = state, time.Time{}
 		body := s.sandboxJSONLocked(sb)
 		s.mu.Unlock()
 		if state == "stopped" {
+			sb.stopToolbox()
 			sb.killAll()
 			if sb.ranProcs.Load() {
 				killMarked(s.token, sb.ID)

@@ -24,6 +24,10 @@
 // t.Cleanup (or Close after Start), kills every process it started (including ones that escaped into
 // their own session) and removes the sandbox directories.
 //
+// With WithToolbox the toolbox half is not served by the fake at all: each
+// sandbox gets a toolbox of the caller's (realdaemon starts Daytona's real
+// daemon) and toolbox requests are forwarded to it.
+//
 // This package is for tests only: production code must not import it.
 package daytonatest
 
@@ -56,6 +60,8 @@ type Server struct {
 	root      string // parent of the per-sandbox directories
 	nextID    atomic.Int64
 	toolbox   string // toolboxProxyUrl handed to the SDK
+	// newToolbox, when set, starts a real toolbox per sandbox (WithToolbox).
+	newToolbox func(ToolboxSpec) (Toolbox, error)
 
 	mu          sync.Mutex
 	sandboxes   map[string]*fakeSandbox
@@ -117,7 +123,11 @@ func Start(opts ...Option) (*Server, error) {
 	}
 	mux := http.NewServeMux()
 	s.routeAPI(mux)
-	s.routeToolbox(mux)
+	if s.newToolbox != nil {
+		mux.HandleFunc("/toolbox/{id}/{rest...}", s.withStartedSandbox(s.handleForward))
+	} else {
+		s.routeToolbox(mux)
+	}
 	s.http = httptest.NewServer(s.middleware(mux))
 	s.URL = s.http.URL + "/api"
 	s.toolbox = s.http.URL + "/toolbox"
@@ -139,6 +149,7 @@ func (s *Server) close() {
 	}
 	s.mu.Unlock()
 	for _, sb := range all {
+		sb.stopToolbox()
 		sb.killAll()
 	}
 	killMarked(s.token, "")

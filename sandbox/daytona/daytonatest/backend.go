@@ -1,0 +1,84 @@
+package daytonatest
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// ToolboxSpec describes the sandbox a Toolbox is started for.
+type ToolboxSpec struct {
+	ID  string
+	Dir string            // the sandbox's directory: the toolbox's work dir
+	Env map[string]string // the env vars the sandbox was created with
+}
+
+// Toolbox is a per-sandbox toolbox API the server forwards to instead of
+// serving its own (see WithToolbox): for example Daytona's real daemon.
+// ServeHTTP gets the request with the /toolbox/{id} prefix removed.
+type Toolbox interface {
+	http.Handler
+	// Close stops the toolbox and everything it started.
+	Close() error
+}
+
+// WithToolbox makes the server start a toolbox with start for every
+// sandbox it creates (and again when a stopped sandbox is started), stop it
+// when the sandbox is stopped or deleted, and forward every toolbox request
+// to it. The server's own toolbox is then not served at all: only the
+// control plane stays fake.
+func WithToolbox(start func(ToolboxSpec) (Toolbox, error)) Option {
+	return func(s *Server) { s.newToolbox = start }
+}
+
+// startToolbox starts sb's toolbox if the server has a backend.
+func (s *Server) startToolbox(sb *fakeSandbox) error {
+	if s.newToolbox == nil {
+		return nil
+	}
+	s.mu.Lock()
+	env := make(map[string]string, len(sb.Env))
+	for k, v := range sb.Env {
+		env[k] = v
+	}
+	s.mu.Unlock()
+	tb, err := s.newToolbox(ToolboxSpec{ID: sb.ID, Dir: sb.Dir, Env: env})
+	if err != nil {
+		return fmt.Errorf("start the toolbox of %s: %w", sb.ID, err)
+	}
+	sb.procMu.Lock()
+	old := sb.toolbox
+	sb.toolbox = tb
+	sb.procMu.Unlock()
+	if old != nil {
+		_ = old.Close()
+	}
+	return nil
+}
+
+// stopToolbox stops sb's toolbox, if it has one.
+func (sb *fakeSandbox) stopToolbox() {
+	sb.procMu.Lock()
+	tb := sb.toolbox
+	sb.toolbox = nil
+	sb.procMu.Unlock()
+	if tb != nil {
+		_ = tb.Close()
+	}
+}
+
+// handleForward passes a toolbox request to the sandbox's backend.
+func (s *Server) handleForward(w http.ResponseWriter, r *http.Request, sb *fakeSandbox) {
+	sb.procMu.Lock()
+	tb := sb.toolbox
+	sb.procMu.Unlock()
+	if tb == nil {
+		writeError(w, http.StatusBadGateway, "the toolbox of "+sb.ID+" is not running")
+		return
+	}
+	r2 := r.Clone(r.Context())
+	prefix := "/toolbox/" + r.PathValue("id")
+	r2.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, prefix), "/")
+	r2.URL.RawPath = ""
+	tb.ServeHTTP(w, r2)
+}
