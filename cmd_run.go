@@ -156,7 +156,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 		}
 	}
 	if res.Unrestored != "" && !f.quiet {
-		fmt.Fprintln(os.Stderr, "tether run: not restored:", res.Unrestored)
+		fmt.Fprintln(os.Stderr, "tether run:", res.Unrestored)
 	}
 	if runErr != nil && !f.asJSON && !app.IsExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {

@@ -43,15 +43,12 @@ type HeadlessResult struct {
 	Warning   string `json:"warning,omitempty"`
 	Error     string `json:"error,omitempty"`
 	// Parent and ForkAt name the recording and event a --resume run went
-	// on from; Unrestored says what of the sandbox it could not restore.
+	// on from; Unrestored says in words what of the workspace it could
+	// not restore (Workspace has the details).
 	Parent     string `json:"parent,omitempty"`
 	ForkAt     int64  `json:"fork_at,omitempty"`
 	Unrestored string `json:"unrestored,omitempty"`
 }
-
-// NotRestored is what a branch in a fresh sandbox lacks until workspace
-// snapshots are recorded: the files the recorded session made.
-const NotRestored = "the workspace: the branch runs in a fresh sandbox without the files the recorded session made (workspace snapshots are not recorded yet)"
 
 // unconfinedProvider is a provider that may run commands without isolation.
 type unconfinedProvider interface {
@@ -106,8 +103,8 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 	mu.Unlock()
 	if b := opts.From; b != nil {
 		out.Parent, out.ForkAt = b.Recording, b.At
-		if opts.Session.Sandbox == nil {
-			out.Unrestored = NotRestored
+		if w := res.Workspace; w != nil && !w.Exact() {
+			out.Unrestored = w.Summary()
 		}
 	}
 	if err != nil {
@@ -192,6 +189,11 @@ func ProgressLine(ev session.Event) string {
 			line += " " + safe(ev.State.Reason)
 		}
 		return line
+	case session.KindWorkspace:
+		if r := ev.Workspace.Restored; r != nil {
+			return "[" + safe(r.Summary()) + "]"
+		}
+		return ""
 	case session.KindSandbox:
 		if ev.Sandbox.ID == "" {
 			return "[sandbox " + ev.Sandbox.State + "]"

@@ -65,3 +65,16 @@ type Snapshotter interface {
 	Snapshot(ctx context.Context) (SnapshotID, error)
 	Restore(ctx context.Context, id SnapshotID) error
 }
+
+// SnapshotStore is a Snapshotter whose snapshots are host directories the
+// caller names, so they outlive the sandbox and restore into another
+// sandbox of the same provider (a fork of a recorded session).
+type SnapshotStore interface {
+	// SnapshotTo saves the workspace into dir (which must not exist)
+	// unless nothing changed since the snapshot at prev ("" = none):
+	// changed says whether dir was made. Unchanged files may share
+	// storage with prev's.
+	SnapshotTo(ctx context.Context, dir, prev string) (changed bool, err error)
+	// RestoreFrom puts the workspace back exactly as snapshot dir holds it.
+	RestoreFrom(ctx context.Context, dir string) error
+}

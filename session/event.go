@@ -76,6 +76,7 @@ type Event struct {
 	Context     *ContextInfo `json:"context,omitempty"`
 	Tools       *ToolsInfo   `json:"tools,omitempty"`
 	Retry       *Retry       `json:"retry,omitempty"`
+	Workspace   *Workspace   `json:"workspace,omitempty"`
 }
 
 // Retry reports a failed LLM call that is retried after Wait.

@@ -21,8 +21,10 @@ const interruptedNote = "tether stopped while this tool call ran (the session wa
 // Fork starts a session on sb that continues the recording at path from
 // its event at (0 = the end), with edit applied there: the model is sent
 // the conversation up to that event, and tool calls of that step still to
-// run run in sb. Restoring sb's files to that point is the caller's
-// (see sandbox.Snapshotter). The new recording (opts.RecordPath) names
+// run run in sb, once sb's files are put back as they were at that event
+// (from the recording's workspace snapshots, else by replaying its file
+// edits and commands; Result.Workspace says how and what could not be).
+// The new recording (opts.RecordPath) names
 // the parent and the fork point and holds the replayed history, so it can
 // be resumed, forked and exported in turn. Start the branch with Continue
 // or Send.
@@ -35,7 +37,12 @@ func Fork(ctx context.Context, sb sandbox.Sandbox, path string, at int64, edit E
 	if err != nil {
 		return nil, fmt.Errorf("fork %s: %w", path, err)
 	}
-	return spawnFrom(ctx, sb, opts, cp, parentOf(path, hdr))
+	s, err := spawnFrom(ctx, sb, opts, cp, parentOf(path, hdr))
+	if err != nil {
+		return nil, err
+	}
+	s.restoreWorkspace(ctx, hdr, evs, at)
+	return s, nil
 }
 
 // Resume is Fork at the recording's end without an edit: it continues a
@@ -55,6 +62,7 @@ func Resume(ctx context.Context, sb sandbox.Sandbox, path string, opts Options) 
 	if err != nil {
 		return nil, err
 	}
+	s.restoreWorkspace(ctx, hdr, evs, 0)
 	s.mu.Lock()
 	for _, c := range s.pendingCalls {
 		s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: interruptedNote})

@@ -155,6 +155,10 @@ type rebuilder struct {
 	cp       *Checkpoint
 	asst     int             // index in Conv of the open assistant message, -1 none
 	answered map[string]bool // tool call ids of asst with a tool message
+	// fresh is set while asst was opened by the reply now ending: its
+	// usage event comes before its tool calls. Usage of a reply without
+	// text closes the previous message, so its calls open their own.
+	fresh bool
 	direct   map[string]string
 }
 
@@ -180,10 +184,15 @@ func (r *rebuilder) event(ev Event) {
 		r.close()
 		cp.Conv = append(cp.Conv, llm.Message{Role: llm.RoleAssistant, Content: ev.Message.Text})
 		r.open(len(cp.Conv) - 1)
+		r.fresh = true
 	case KindUsage:
 		if ev.Usage == nil {
 			return
 		}
+		if !r.fresh {
+			r.close()
+		}
+		r.fresh = false
 		u := ev.Usage
 		cp.totals.calls++
 		cp.totals.prompt, cp.totals.completion = u.TotalPromptTokens, u.TotalCompletionTokens

@@ -18,6 +18,9 @@ type Result struct {
 	Duration         time.Duration `json:"duration_ns"`
 	FinalMessage     string        `json:"final_message"`
 	RecordPath       string        `json:"record_path,omitempty"`
+	// Workspace, for a fork or resume, says how its sandbox's files were
+	// put back as they were at the fork point and what could not be.
+	Workspace *Restore `json:"workspace,omitempty"`
 }
 
 // Result is the result of the last run that ended (Status idle before any).
@@ -43,5 +46,6 @@ func (s *Session) resultLocked(st State, reason, final string, d time.Duration) 
 		Duration:         d,
 		FinalMessage:     s.bus.redact.text(final), // printed, put in reports
 		RecordPath:       s.opts.RecordPath,
+		Workspace:        s.restored,
 	}
 }

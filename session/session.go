@@ -117,6 +117,12 @@ type Session struct {
 	result        Result
 	pendingCalls  []llm.ToolCall // a fork's tool calls still to run
 	ended         bool           // the rebuilt run had ended: Continue needs a prompt
+
+	snapMu sync.Mutex // serializes workspace snapshots (run loop, Shell)
+	snaps  *snapshots
+
+	restored   *Restore // how a fork or resume put the workspace back
+	restoreErr string   // why a snapshot could not be restored
 }
 
 type totals struct {
@@ -168,6 +174,7 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 		shells:    map[int]context.CancelFunc{},
 	}
 	s.setTools(opts)
+	s.snaps = newSnapshots(sb, opts.RecordPath)
 	hdr := RecordHeader{
 		ConversationID: convID, Model: opts.ModelName, Sandbox: &info,
 		TetherVersion: Version, Start: s.created,

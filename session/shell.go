@@ -53,6 +53,7 @@ func (s *Session) Shell(command string) error {
 	// The user is watching and can cancel: give their command the
 	// terminal tool's longest timeout, not the model's default.
 	args, _ := json.Marshal(map[string]any{"command": command, "timeout": shellTimeout.Seconds()})
+	s.snapshotStep(ctx, "", true)
 	s.publish(Event{Kind: KindAction, Action: &Action{
 		ToolCallID: id, Tool: ToolTerminal, Args: args,
 		Command: command, Summary: "your command", Direct: true,
@@ -66,6 +67,7 @@ func (s *Session) Shell(command string) error {
 		obs = s.execDirect(ctx, id, command)
 	}
 	obs.ToolCallID, obs.Tool = id, ToolTerminal
+	s.snapshotStep(ctx, id, false)
 	s.publish(Event{Kind: KindObservation, Observation: &obs})
 
 	s.mu.Lock()

@@ -35,6 +35,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 	if known && valid {
 		act.Command, act.Summary = describe(tool, args)
 	}
+	s.snapshotStep(ctx, "", true) // the files before the first call, for a fork there
 	s.mu.Lock()
 	act.NeedsApproval = known && valid && s.needsApproval(call.Name, args)
 	s.openAction = call.ID
@@ -84,6 +85,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 		if run {
 			obs = s.execute(ctx, tool, call.ID, args)
 			out.finish, out.finishMsg = obs.finish, obs.finishMsg
+			s.snapshotStep(ctx, call.ID, false) // before the observation: a fork there gets these files
 		}
 	}
 	obs.ToolCallID, obs.Tool = call.ID, call.Name

@@ -26,29 +26,22 @@ const localSnapshotDir = "snapshots"
 
 var _ sandbox.Snapshotter = (*localSandbox)(nil)
 
+var _ sandbox.SnapshotStore = (*localSandbox)(nil)
+
 // Snapshot saves the workspace's files.
 func (s *localSandbox) Snapshot(ctx context.Context) (sandbox.SnapshotID, error) {
 	s.mu.Lock()
 	s.nextSnap++
 	n := s.nextSnap
 	prev := s.lastSnap
-	closed := s.closed
 	s.mu.Unlock()
-	if closed {
-		return "", errors.New("local sandbox is closed: cannot snapshot it")
-	}
 	id := sandbox.SnapshotID(strconv.Itoa(n))
-	dst := s.snapPath(id)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", fmt.Errorf("local sandbox %s: snapshot: %w", s.info.ID, err)
-	}
 	prevDir := ""
 	if prev != "" {
 		prevDir = s.snapPath(prev)
 	}
-	if err := copyTree(ctx, s.info.WorkDir, dst, prevDir); err != nil {
-		_ = localRemoveAll(dst)
-		return "", fmt.Errorf("local sandbox %s: snapshot the workspace: %w", s.info.ID, err)
+	if err := s.snapshotInto(ctx, s.snapPath(id), prevDir, false); err != nil {
+		return "", err
 	}
 	s.mu.Lock()
 	s.lastSnap = id
@@ -56,14 +49,57 @@ func (s *localSandbox) Snapshot(ctx context.Context) (sandbox.SnapshotID, error)
 	return id, nil
 }
 
+// SnapshotTo saves the workspace into dir unless it equals prev's.
+func (s *localSandbox) SnapshotTo(ctx context.Context, dir, prev string) (bool, error) {
+	if prev != "" {
+		same, err := sameTree(ctx, s.info.WorkDir, prev)
+		if err != nil {
+			return false, fmt.Errorf("local sandbox %s: compare the workspace with snapshot %s: %w", s.info.ID, prev, err)
+		}
+		if same {
+			return false, nil
+		}
+	}
+	if err := s.snapshotInto(ctx, dir, prev, true); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (s *localSandbox) snapshotInto(ctx context.Context, dst, prev string, mustBeNew bool) error {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return errors.New("local sandbox is closed: cannot snapshot it")
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("local sandbox %s: snapshot: %w", s.info.ID, err)
+	}
+	if mustBeNew {
+		if err := os.Mkdir(dst, 0o700); err != nil {
+			return fmt.Errorf("local sandbox %s: snapshot into %s: %w", s.info.ID, dst, err)
+		}
+	}
+	if err := copyTree(ctx, s.info.WorkDir, dst, prev); err != nil {
+		_ = localRemoveAll(dst)
+		return fmt.Errorf("local sandbox %s: snapshot the workspace: %w", s.info.ID, err)
+	}
+	return nil
+}
+
 // Restore puts the workspace back as it was at snapshot id.
 func (s *localSandbox) Restore(ctx context.Context, id sandbox.SnapshotID) error {
 	if _, err := strconv.Atoi(string(id)); err != nil {
 		return fmt.Errorf("local sandbox %s: no snapshot %q", s.info.ID, id)
 	}
-	src := s.snapPath(id)
-	if _, err := os.Stat(src); err != nil {
-		return fmt.Errorf("local sandbox %s: snapshot %s is gone: %w", s.info.ID, id, err)
+	return s.RestoreFrom(ctx, s.snapPath(id))
+}
+
+// RestoreFrom clears the workspace and copies snapshot src back into it.
+func (s *localSandbox) RestoreFrom(ctx context.Context, src string) error {
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		return fmt.Errorf("local sandbox %s: snapshot %s is gone: %w", s.info.ID, src, errors.Join(err, errNotDir(st)))
 	}
 	work := s.info.WorkDir
 	entries, err := os.ReadDir(work)
@@ -76,7 +112,14 @@ func (s *localSandbox) Restore(ctx context.Context, id sandbox.SnapshotID) error
 		}
 	}
 	if err := copyTree(ctx, src, work, ""); err != nil {
-		return fmt.Errorf("local sandbox %s: restore snapshot %s: %w", s.info.ID, id, err)
+		return fmt.Errorf("local sandbox %s: restore snapshot %s: %w", s.info.ID, src, err)
+	}
+	return nil
+}
+
+func errNotDir(st fs.FileInfo) error {
+	if st != nil && !st.IsDir() {
+		return errors.New("not a directory")
 	}
 	return nil
 }
@@ -118,7 +161,9 @@ func copyTree(ctx context.Context, src, dst, prev string) error {
 			if prev != "" {
 				if pi, err := os.Lstat(filepath.Join(prev, rel)); err == nil && pi.Mode().IsRegular() &&
 					pi.Size() == info.Size() && pi.Mode() == info.Mode() && pi.ModTime().Equal(info.ModTime()) {
-					return os.Link(filepath.Join(prev, rel), to)
+					if os.Link(filepath.Join(prev, rel), to) == nil {
+						return nil
+					} // another file system (EXDEV), a link limit: copy
 				}
 			}
 			return copyFile(p, to, info)
