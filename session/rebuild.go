@@ -158,8 +158,8 @@ type rebuilder struct {
 	// fresh is set while asst was opened by the reply now ending: its
 	// usage event comes before its tool calls. Usage of a reply without
 	// text closes the previous message, so its calls open their own.
-	fresh bool
-	direct   map[string]string
+	fresh  bool
+	direct map[string]string
 }
 
 func (r *rebuilder) event(ev Event) {
