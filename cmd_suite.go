@@ -48,7 +48,7 @@ func newSuiteAddCmd() *cobra.Command {
 
 // suiteRunFlags are `tether suite run`'s own flags.
 type suiteRunFlags struct {
-	jobs              int
+	jobs, maxCases    int
 	keepFailed, tui   bool
 	jsonOut, junitOut string
 }
@@ -68,6 +68,7 @@ Exit status: 0 every case passed, 1 a case failed or the run could not finish, 2
 	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
 	fs := cmd.Flags()
 	fs.IntVarP(&f.jobs, "jobs", "j", suite.DefaultConcurrency, "cases run at once, each in its own sandbox")
+	fs.IntVar(&f.maxCases, "max-cases", 0, "refuse a suite expanding to more cases (default: the file's [matrix] max_cases, else 100000)")
 	fs.BoolVar(&f.keepFailed, "keep-failed", false, "keep the sandboxes of failed cases (labelled; 'tether cleanup --all' removes them)")
 	fs.StringVar(&f.jsonOut, "json", "", "write the JSON report to this file (- for stdout)")
 	fs.StringVar(&f.junitOut, "junit", "", "write a JUnit XML report to this file")
@@ -78,7 +79,10 @@ Exit status: 0 every case passed, 1 a case failed or the run could not finish, 2
 
 // runSuite runs the suite in file and prints and writes its report.
 func runSuite(ctx context.Context, c *common, f suiteRunFlags, file string) error {
-	s, err := suite.Load(file)
+	if f.maxCases < 0 {
+		return usagef("--max-cases must not be negative (got %d)", f.maxCases)
+	}
+	s, err := suite.LoadWith(file, suite.LoadOptions{MaxCases: f.maxCases})
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,6 +19,21 @@ func TestE2EBadInputIsRefused(t *testing.T) {
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The matrix: 10 cases × 100 models × 1000 runs; refused
+	// before anything is built (it used to run out of memory).
+	var big strings.Builder
+	big.WriteString("[matrix]\nmodels = [")
+	for i := range 100 {
+		fmt.Fprintf(&big, "%q, ", fmt.Sprint("m", i))
+	}
+	big.WriteString("]\nruns = 1000\n")
+	for i := range 10 {
+		fmt.Fprintf(&big, "[[case]]\nname = \"c%d\"\nprompt = \"p\"\n", i)
+	}
+	bigSuite := filepath.Join(e.root, "big.toml")
+	if err := os.WriteFile(bigSuite, []byte(big.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -27,6 +44,8 @@ func TestE2EBadInputIsRefused(t *testing.T) {
 		{[]string{"run", "--config", fifo, "hi"}, "is not a regular file (a named pipe)"},
 		{[]string{"suite", "run", "/dev/zero"}, "/dev/zero is not a regular file"},
 		{[]string{"suite", "run", fifo}, "is not a regular file (a named pipe)"},
+		{[]string{"suite", "run", bigSuite}, "big.toml:7: case[1]: with case \"c1\""},
+		{[]string{"suite", "run", "--max-cases", "50", bigSuite}, "more than the 50 allowed (--max-cases)"},
 	} {
 		out, stderr, code := e.run(20*time.Second, tc.args...)
 		if code == 0 || !strings.Contains(stderr, tc.want) {

@@ -63,7 +63,7 @@ func AddRecording(recordingPath, suitePath string) (string, error) {
 	}
 	var names []string
 	if exists {
-		s, err := parse(suitePath, old)
+		s, err := parse(suitePath, old, LoadOptions{})
 		if err != nil {
 			return "", fmt.Errorf("the suite file must be valid before a case is added: %w", err)
 		}
@@ -83,7 +83,7 @@ func AddRecording(recordingPath, suitePath string) (string, error) {
 	writeCase(&b, name, recordingPath, hdr.Model, info, prompts)
 
 	content := append(slices.Clip(old), b.String()...)
-	if _, err := parse(suitePath, content); err != nil {
+	if _, err := parse(suitePath, content, LoadOptions{}); err != nil {
 		return "", fmt.Errorf("the case made from %s does not load (a bug; the suite was not changed): %w", recordingPath, err)
 	}
 	if err := writeFileAtomic(suitePath, content); err != nil {

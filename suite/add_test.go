@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestAddFromRecordingRoundTrip(t *testing.T) {
 		data, _ := os.ReadFile(suitePath)
 		t.Fatalf("%v\n%s", err, data)
 	}
-	cases := s.Expand()
+	cases := slices.Collect(s.Cases())
 	if len(cases) != 1 {
 		t.Fatalf("cases = %+v", cases)
 	}
@@ -101,7 +102,7 @@ func TestAddFromRecordingRoundTrip(t *testing.T) {
 		t.Errorf("second name = %q", name2)
 	}
 	s, err = Load(suitePath)
-	if err != nil || len(s.Expand()) != 2 {
+	if err != nil || len(slices.Collect(s.Cases())) != 2 {
 		t.Fatalf("after the second add: %v", err)
 	}
 }
@@ -133,7 +134,7 @@ func TestTOMLQuote(t *testing.T) {
 			t.Errorf("%q: %v", s, err)
 			continue
 		}
-		if got := st.Expand()[0].Prompt; got != s {
+		if got := slices.Collect(st.Cases())[0].Prompt; got != s {
 			t.Errorf("%q came back as %q", s, got)
 		}
 	}

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -46,7 +47,7 @@ func TestCaseMCPMergesOverDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
-	for _, c := range s.Expand() {
+	for _, c := range slices.Collect(s.Cases()) {
 		var names []string
 		for _, m := range c.MCP {
 			names = append(names, m.Name+"="+m.Command+m.URL)

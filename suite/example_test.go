@@ -1,6 +1,7 @@
 package suite
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ func TestLoadExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, c := range s.Expand() {
+	for _, c := range slices.Collect(s.Cases()) {
 		ids = append(ids, c.ID)
 	}
 	want := []string{

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,7 @@ prompt = "p"
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := s.Expand()
+	cases := slices.Collect(s.Cases())
 	var ids []string
 	for _, c := range cases {
 		ids = append(ids, c.ID)
@@ -77,7 +78,7 @@ prompt = "p"
 	if !reflect.DeepEqual(ids, want) {
 		t.Fatalf("ids:\n%q\nwant:\n%q", ids, want)
 	}
-	if again := s.Expand(); !reflect.DeepEqual(again, cases) {
+	if again := slices.Collect(s.Cases()); !reflect.DeepEqual(again, cases) {
 		t.Error("Expand is not stable")
 	}
 
@@ -125,7 +126,7 @@ func TestExpandWithoutModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := s.Expand()
+	cases := slices.Collect(s.Cases())
 	if len(cases) != 1 || cases[0].ID != "a" || cases[0].Model != "" || s.Name != "s" {
 		t.Fatalf("cases = %+v, name %q", cases, s.Name)
 	}
@@ -147,14 +148,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("a.b.c = [\n [1,\n 2], {x=1}\n]\n[\"q.x\".y]\nz=1"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz-suite.toml"
-		s, err := parse(name, data)
+		s, err := parse(name, data, LoadOptions{})
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), name) {
 				t.Fatalf("error does not name the file: %v", err)
 			}
 			return
 		}
-		for _, c := range s.Expand() {
+		for _, c := range slices.Collect(s.Cases()) {
 			if c.ID == "" {
 				t.Fatal("empty case id")
 			}

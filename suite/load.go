@@ -21,19 +21,30 @@ import (
 const seeExample = "see examples/suite.toml for every valid key"
 
 // Load reads and checks a suite file. Every problem (a TOML syntax error,
-// an unknown key, a bad value, a prompt_file that cannot be read) is an
-// error naming the file, the line and the key.
-func Load(path string) (*Suite, error) {
+// an unknown key, a bad value, a prompt_file that cannot be read, a matrix
+// over the case limit) is an error naming the file, the line and the key.
+func Load(path string) (*Suite, error) { return LoadWith(path, LoadOptions{}) }
+
+// LoadOptions adjust Load.
+type LoadOptions struct {
+	// MaxCases, when > 0, is the most cases the suite may expand to,
+	// replacing the file's [matrix] max_cases (the --max-cases flag).
+	// Unset in both: DefaultMaxCases.
+	MaxCases int
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts LoadOptions) (*Suite, error) {
 	data, err := safefile.Read(path, safefile.DefaultMax) // not a FIFO, not /dev/zero
 	if err != nil {
 		return nil, fmt.Errorf("read suite: %w (give the path of a suite .toml file)", err)
 	}
-	return parse(path, data)
+	return parse(path, data, opts)
 }
 
 // parse is Load on data already read; path names the file in errors and
 // anchors relative prompt_file / from paths.
-func parse(path string, data []byte) (*Suite, error) {
+func parse(path string, data []byte, opts LoadOptions) (*Suite, error) {
 	p := &parser{file: path, dir: filepath.Dir(path), data: data, loc: tomlpos.New(data)}
 	var fs fileSuite
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&fs)
@@ -70,6 +81,13 @@ func parse(path string, data []byte) (*Suite, error) {
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("%s: the suite has no cases: add a [[case]] table with a name and a prompt; %s", path, seeExample)
 	}
+	limit := caseLimit{max: DefaultMaxCases, from: "the default"}
+	switch {
+	case opts.MaxCases > 0:
+		limit = caseLimit{max: opts.MaxCases, from: "--max-cases"}
+	case s.matrix.MaxCases > 0:
+		limit = caseLimit{max: s.matrix.MaxCases, from: p.where("matrix.max_cases")}
+	}
 	seen := map[string]string{}
 	for i, fc := range cases {
 		at := "case[" + strconv.Itoa(i) + "]"
@@ -81,9 +99,14 @@ func parse(path string, data []byte) (*Suite, error) {
 			return nil, p.errAt(at+".name", "case name %q is used twice (also at %s): give each case its own name", def.Name, prev)
 		}
 		seen[def.Name] = at
+		// Counted before anything is expanded: the cross product is
+		// never built, so a huge one cannot exhaust memory.
+		if err := p.count(s, def, fc, at, limit); err != nil {
+			return nil, err
+		}
 		// Expanding now reports bad variables and regexps at load time,
-		// so Expand itself cannot fail.
-		if _, err := p.expandDef(def, at); err != nil {
+		// so Case itself cannot fail.
+		if err := p.checkVariants(def, at); err != nil {
 			return nil, err
 		}
 		s.defs = append(s.defs, def)
@@ -96,6 +119,9 @@ type parser struct {
 	dir  string
 	data []byte
 	loc  *tomlpos.Locator
+
+	read     map[string][]byte // files read so far, by full path: each read once
+	readSize int               // their total size, at most maxSuiteUploadBytes
 }
 
 // errAt builds "file:line: key: message; see ...".
@@ -158,6 +184,12 @@ func (p *parser) matrix(fm fileMatrix) (matrix, error) {
 		}
 		m.Runs = *fm.Runs
 	}
+	if fm.MaxCases != nil {
+		if *fm.MaxCases < 1 {
+			return m, p.errAt("matrix.max_cases", "max_cases must be at least 1 (got %d)", *fm.MaxCases)
+		}
+		m.MaxCases = *fm.MaxCases
+	}
 	models, err := p.models(fm.Models, "matrix.models")
 	m.Models = models
 	return m, err
@@ -189,6 +221,10 @@ func (p *parser) readRel(name, at string) ([]byte, error) {
 	if !filepath.IsAbs(full) {
 		full = filepath.Join(p.dir, name)
 	}
+	if data, ok := p.read[full]; ok {
+		// [defaults] uploads are named once per case: one read, one copy.
+		return data, nil
+	}
 	fi, err := os.Stat(full)
 	if err != nil {
 		return nil, p.errAt(at, "cannot read %s: %v (paths are relative to the suite file)", full, err)
@@ -206,5 +242,13 @@ func (p *parser) readRel(name, at string) ([]byte, error) {
 	if err != nil || len(data) > maxUploadBytes {
 		return nil, p.errAt(at, "cannot read %s: %v (at most %d MiB)", full, err, maxUploadBytes>>20)
 	}
+	if p.readSize += len(data); p.readSize > maxSuiteUploadBytes {
+		return nil, p.errAt(at, "the files this suite reads (prompts and uploads) pass %d MiB with %s: upload big trees with setup.repo or a setup command instead",
+			maxSuiteUploadBytes>>20, full)
+	}
+	if p.read == nil {
+		p.read = map[string][]byte{}
+	}
+	p.read[full] = data
 	return data, nil
 }

@@ -3,6 +3,7 @@ package suite
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,7 +175,7 @@ files = [{ path = "in/data.txt", from = "fixtures/data.txt" }]
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := s.Expand()[0]
+	c := slices.Collect(s.Cases())[0]
 	if c.Prompt != "the prompt\n" {
 		t.Errorf("prompt = %q", c.Prompt)
 	}

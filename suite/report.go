@@ -10,7 +10,7 @@ import (
 	"github.com/tether-dev/tether/session"
 )
 
-// Report is what a suite run produced: one result per case, in Expand()
+// Report is what a suite run produced: one result per case, in Cases()
 // order, and totals.
 type Report struct {
 	Suite       string        `json:"suite"`

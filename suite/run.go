@@ -93,15 +93,15 @@ func Run(ctx context.Context, s *Suite, opts RunOptions) (*Report, error) {
 	if opts.Providers == nil || opts.Models == nil {
 		return nil, errors.New("suite: RunOptions.Providers and RunOptions.Models are required")
 	}
-	cases := s.Expand()
-	if len(cases) == 0 {
+	total := s.Len()
+	if total == 0 {
 		return nil, fmt.Errorf("suite %s has no cases to run: add a [[case]]", s.Name)
 	}
 	conc := opts.Concurrency
 	if conc <= 0 {
 		conc = DefaultConcurrency
 	}
-	conc = min(conc, len(cases))
+	conc = min(conc, total)
 	if opts.backoffBase <= 0 {
 		opts.backoffBase = time.Second
 	}
@@ -125,25 +125,31 @@ func Run(ctx context.Context, s *Suite, opts RunOptions) (*Report, error) {
 		r.recordDir = filepath.Join(opts.RecordDir, fileSafe(s.Name)+"-"+start.Format("20060102-150405"))
 	}
 
-	trackers := make([]*tracker, len(cases))
-	for i, c := range cases {
-		trackers[i] = &tracker{on: opts.OnUpdate, st: CaseStatus{
-			Index: i, Total: len(cases), ID: c.ID, Case: c.Name, Variant: c.Variant,
-			Model: r.modelName(c), Run: c.Run, State: StateQueued,
-		}}
-		trackers[i].update(func(*CaseStatus) {})
+	// Cases are built one at a time, when announced and when run: only
+	// the running ones and the results are held.
+	status := func(i int, c Case) CaseStatus {
+		return CaseStatus{Index: i, Total: total, ID: c.ID, Case: c.Name, Variant: c.Variant,
+			Model: r.modelName(c), Run: c.Run, State: StateQueued}
 	}
-	results := make([]CaseResult, len(cases))
+	if opts.OnUpdate != nil {
+		i := 0
+		for c := range s.Cases() {
+			opts.OnUpdate(status(i, c))
+			i++
+		}
+	}
+	results := make([]CaseResult, total)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(cases) {
+				c, ok := s.Case(i)
+				if !ok {
 					return
 				}
-				results[i] = r.runCase(ctx, cases[i], trackers[i])
+				results[i] = r.runCase(ctx, c, &tracker{on: opts.OnUpdate, st: status(i, c)})
 			}
 		})
 	}

@@ -20,8 +20,9 @@ type fileSuite struct {
 }
 
 type fileMatrix struct {
-	Models []string `toml:"models"`
-	Runs   *int     `toml:"runs"`
+	Models   []string `toml:"models"`
+	Runs     *int     `toml:"runs"`
+	MaxCases *int     `toml:"max_cases"`
 }
 
 // fileCommon is what both [defaults] and a [[case]] may set.

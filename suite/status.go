@@ -36,7 +36,7 @@ func (s CaseState) Done() bool {
 // every change worth showing (state changes, each tool call, each LLM
 // call), enough to draw a fleet view. Text fields are sanitised.
 type CaseStatus struct {
-	Index   int    // position in Expand() order
+	Index   int    // position in Cases() order
 	Total   int    // number of cases in the run
 	ID      string // e.g. "hello/loud[gpt-4o-mini]#2"
 	Case    string

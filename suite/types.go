@@ -3,6 +3,7 @@ package suite
 import (
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/tether-dev/tether/mcp"
@@ -16,6 +17,18 @@ type Suite struct {
 
 	matrix matrix
 	defs   []caseDef
+	starts []int // starts[k]: index of defs[k]'s first case
+	total  int   // cases in all; at most the case limit
+
+	lastMu sync.Mutex
+	last   lastVariant // the variant Case expanded last
+}
+
+// lastVariant is one expanded variant of defs[def].
+type lastVariant struct {
+	def, variant int
+	e            expansion
+	ok           bool
 }
 
 // Case is one runnable, fully expanded case: one prompt (variant), one
@@ -132,13 +145,18 @@ const (
 	DefaultCheckTimeout   = 2 * time.Minute
 	defaultExpectedStatus = "finished"
 	maxUploadBytes        = 10 << 20
+	maxSuiteUploadBytes   = 256 << 20 // all distinct files a suite reads
 	maxRuns               = 1000
+	// DefaultMaxCases bounds a suite's expanded case count unless the
+	// file ([matrix] max_cases) or LoadOptions.MaxCases says otherwise.
+	DefaultMaxCases = 100_000
 )
 
 // matrix is the [matrix] table.
 type matrix struct {
-	Models []string
-	Runs   int
+	Models   []string
+	Runs     int
+	MaxCases int // 0 = DefaultMaxCases
 }
 
 // caseDef is one [[case]] with [defaults] merged, before expansion.
