@@ -13,7 +13,7 @@ import (
 func TestTypingYesInPromptNeverApproves(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	if !m.m.approval.active() {
 		t.Fatal("approval panel not shown for an action that needs approval")
@@ -23,11 +23,11 @@ func TestTypingYesInPromptNeverApproves(t *testing.T) {
 	typeText(m, "yes and also a n e y")
 	press(m, "enter")
 	for _, c := range []string{"Approve", "ApproveAll", "Reject", "Edit"} {
-		if n := eng.count(c); n != 0 {
+		if n := eng.Count(c); n != 0 {
 			t.Fatalf("typing in the prompt called %s %d times; calls: %v", c, n, eng.Calls())
 		}
 	}
-	if got := eng.prompts; len(got) != 1 || got[0] != "yes and also a n e y" {
+	if got := eng.Prompts(); len(got) != 1 || got[0] != "yes and also a n e y" {
 		t.Fatalf("prompt sent = %q, want the typed text", got)
 	}
 	if !m.m.approval.active() {
@@ -35,7 +35,7 @@ func TestTypingYesInPromptNeverApproves(t *testing.T) {
 	}
 	// An empty, focused prompt does not hand the keys over either.
 	typeText(m, "y")
-	if eng.count("Approve") != 0 || m.m.prompt.value() != "y" {
+	if eng.Count("Approve") != 0 || m.m.prompt.value() != "y" {
 		t.Fatalf("y in an empty focused prompt: calls %v, prompt %q", eng.Calls(), m.m.prompt.value())
 	}
 	if !strings.Contains(screen(m), "ctrl+a") {
@@ -47,13 +47,13 @@ func TestApprovalTakesFocusOnlyWhenNobodyTypes(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
 	press(m, "tab") // to the stream; prompt empty
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	if m.m.focus != focusApproval {
 		t.Fatalf("focus = %v, want the approval panel (stream focused, prompt empty)", m.m.focus)
 	}
 	press(m, "y")
-	if eng.count("Approve") != 1 {
+	if eng.Count("Approve") != 1 {
 		t.Fatalf("y in the focused panel: calls %v", eng.Calls())
 	}
 	if m.m.approval.active() || m.m.focus != focusPrompt {
@@ -65,7 +65,7 @@ func TestApprovalTakesFocusOnlyWhenNobodyTypes(t *testing.T) {
 func pendingApproval(t *testing.T) (Model, *fakeEngine) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 100, 30)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	press(m, "ctrl+a")
 	if m.m.focus != focusApproval {
@@ -93,19 +93,19 @@ func TestApprovalAnswersReachEngine(t *testing.T) {
 	t.Run("reject with reason", func(t *testing.T) {
 		m, eng := pendingApproval(t)
 		press(m, "n")
-		if eng.count("Reject") != 0 {
+		if eng.Count("Reject") != 0 {
 			t.Fatal("n rejected at once instead of asking for a reason")
 		}
 		typeText(m, "don't delete build, run go test")
 		press(m, "enter")
-		if len(eng.rejects) != 1 || eng.rejects[0] != "don't delete build, run go test" {
-			t.Fatalf("rejects = %q", eng.rejects)
+		if len(eng.Rejects()) != 1 || eng.Rejects()[0] != "don't delete build, run go test" {
+			t.Fatalf("rejects = %q", eng.Rejects())
 		}
 	})
 	t.Run("reject reason esc goes back", func(t *testing.T) {
 		m, eng := pendingApproval(t)
 		press(m, "n", "esc", "y")
-		if eng.count("Reject") != 0 || eng.count("Approve") != 1 {
+		if eng.Count("Reject") != 0 || eng.Count("Approve") != 1 {
 			t.Fatalf("calls %v", eng.Calls())
 		}
 	})
@@ -120,15 +120,15 @@ func TestApprovalAnswersReachEngine(t *testing.T) {
 		}
 		typeText(m, " && go test ./...")
 		press(m, "enter")
-		if len(eng.edits) != 1 {
-			t.Fatalf("edits = %v, calls %v", eng.edits, eng.Calls())
+		if len(eng.Edits()) != 1 {
+			t.Fatalf("edits = %v, calls %v", eng.Edits(), eng.Calls())
 		}
 		var args map[string]any
-		if err := json.Unmarshal(eng.edits[0], &args); err != nil {
+		if err := json.Unmarshal(eng.Edits()[0], &args); err != nil {
 			t.Fatal(err)
 		}
 		if args["command"] != "rm -rf build && go test ./..." || args["timeout"] != float64(30) {
-			t.Fatalf("edited args = %s", eng.edits[0])
+			t.Fatalf("edited args = %s", eng.Edits()[0])
 		}
 	})
 }
@@ -137,7 +137,7 @@ func TestEditJSONIsValidated(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 100, 30)
 	args := json.RawMessage(`{"path":"/w/a.txt","content":"hi"}`)
-	eng.emit(session.Event{Kind: session.KindAction, Action: &session.Action{
+	eng.Emit(session.Event{Kind: session.KindAction, Action: &session.Action{
 		ToolCallID: "f1", Tool: "file_editor", Args: args, Summary: "create /w/a.txt", NeedsApproval: true,
 	}}, uitest.State(session.StateRunning, session.StateWaiting, ""))
 	pump(m, eng)
@@ -146,19 +146,19 @@ func TestEditJSONIsValidated(t *testing.T) {
 		t.Fatalf("editor = %q, want the indented JSON", m.m.approval.editor.Value())
 	}
 	press(m, "ctrl+s") // unchanged: valid
-	if len(eng.edits) != 1 || string(eng.edits[0]) != string(args) {
-		t.Fatalf("edits %q", eng.edits)
+	if len(eng.Edits()) != 1 || string(eng.Edits()[0]) != string(args) {
+		t.Fatalf("edits %q", eng.Edits())
 	}
 
-	eng.emit(session.Event{Kind: session.KindAction, Action: &session.Action{
+	eng.Emit(session.Event{Kind: session.KindAction, Action: &session.Action{
 		ToolCallID: "f2", Tool: "file_editor", Args: args, NeedsApproval: true,
 	}})
 	pump(m, eng)
 	press(m, "ctrl+a", "e", "ctrl+end")
 	typeText(m, ",,")
 	press(m, "enter")
-	if len(eng.edits) != 1 {
-		t.Fatalf("invalid JSON was sent: %q", eng.edits)
+	if len(eng.Edits()) != 1 {
+		t.Fatalf("invalid JSON was sent: %q", eng.Edits())
 	}
 	if !strings.Contains(screen(m), "not valid JSON") {
 		t.Fatalf("no error shown for invalid JSON:\n%s", screen(m))
@@ -171,9 +171,9 @@ func TestEditJSONIsValidated(t *testing.T) {
 func TestApprovalClearedByObservationAndState(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
-	eng.emit(uitest.State(session.StateWaiting, session.StateRunning, ""), evObservation("c2", "ok", 0))
+	eng.Emit(uitest.State(session.StateWaiting, session.StateRunning, ""), evObservation("c2", "ok", 0))
 	pump(m, eng)
 	if m.m.approval.active() {
 		t.Fatal("approval panel still shown after the action ran")

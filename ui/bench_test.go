@@ -15,7 +15,7 @@ import (
 func BenchmarkView(b *testing.B) {
 	eng := newFakeEngine()
 	m := newTestModel(b, eng, 160, 48)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -28,7 +28,7 @@ func BenchmarkView(b *testing.B) {
 func BenchmarkEventThroughput(b *testing.B) {
 	eng := newFakeEngine()
 	m := newTestModel(b, eng, 160, 48)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	batch := make([]session.Event, maxBatch)
 	for i := range batch {
@@ -46,7 +46,7 @@ func BenchmarkEventThroughput(b *testing.B) {
 func BenchmarkKeystroke(b *testing.B) {
 	eng := newFakeEngine()
 	m := newTestModel(b, eng, 160, 48)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	k := tea.KeyPressMsg{Code: 'x', Text: "x"}
 	bs := tea.KeyPressMsg{Code: tea.KeyBackspace}

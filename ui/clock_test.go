@@ -28,7 +28,7 @@ func TestClockWakesOnlyWhenItsTextTurns(t *testing.T) {
 	if next := a.nextClockChange(now); !next.IsZero() {
 		t.Fatalf("no sandbox, no run: next clock change = %v, want none", next)
 	}
-	eng.emit(evSandbox("started")) // created 90 s ago
+	eng.Emit(evSandbox("started")) // created 90 s ago
 	pump(m, eng)
 	if got, want := a.nextClockChange(now), fixedNow().Add(30*time.Second); !got.Equal(want) {
 		t.Errorf("idle with a sandbox up 1m30s: next change %v, want %v (when it reads 2m)", got, want)
@@ -41,7 +41,7 @@ func TestClockWakesOnlyWhenItsTextTurns(t *testing.T) {
 	}
 	run := uitest.State(session.StateIdle, session.StateRunning, "")
 	run.Time = now.Add(-200 * time.Millisecond)
-	eng.emit(run)
+	eng.Emit(run)
 	pump(m, eng)
 	if got, want := a.nextClockChange(now), now.Add(300*time.Millisecond); !got.Equal(want) {
 		t.Errorf("running for 0.2 s: next change %v, want %v (when 00:00 rounds to 00:01)", got, want)
@@ -61,7 +61,7 @@ func TestClockWakesOnlyWhenItsTextTurns(t *testing.T) {
 	}
 	done := uitest.State(session.StateRunning, session.StateFinished, "")
 	done.Time = now
-	eng.emit(done)
+	eng.Emit(done)
 	pump(m, eng)
 	if got, want := a.nextClockChange(now), fixedNow().Add(30*time.Second); !got.Equal(want) {
 		t.Errorf("after the run: next change %v, want the uptime's %v", got, want)

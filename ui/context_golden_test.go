@@ -12,7 +12,7 @@ import (
 // stay in the sandbox pane.
 func TestGoldenProjectContext(t *testing.T) {
 	runGolden(t, "project_context", interactive, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(evSandbox("creating"), evSandbox("started"),
+		eng.Emit(evSandbox("creating"), evSandbox("started"),
 			session.Event{Kind: session.KindContext, Context: &session.ContextInfo{Path: "/w/AGENTS.md", Bytes: 2150}})
 	}, "AGENTS.md (2.1 KB) given")
 }

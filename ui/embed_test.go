@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/uitest"
 )
 
 func TestSummaryFollowsTheEvents(t *testing.T) {
@@ -16,9 +17,9 @@ func TestSummaryFollowsTheEvents(t *testing.T) {
 	if s := m.Summary(); s.State != session.StateIdle || s.Busy || s.Steps != 0 || s.Usage != nil {
 		t.Fatalf("fresh summary = %+v", s)
 	}
-	eng.emit(scriptRunning()...)
-	eng.emit(evAction("c2", "make", false), evAction("d1", "ls", false))
-	eng.emit(session.Event{Kind: session.KindAction, Action: &session.Action{ToolCallID: "u1", Tool: "terminal", Command: "pwd", Direct: true}})
+	eng.Emit(scriptRunning()...)
+	eng.Emit(evAction("c2", "make", false), evAction("d1", "ls", false))
+	eng.Emit(session.Event{Kind: session.KindAction, Action: &session.Action{ToolCallID: "u1", Tool: "terminal", Command: "pwd", Direct: true}})
 	pump(m, eng)
 	s := m.Summary()
 	if s.State != session.StateRunning || !s.Busy || s.Title != "list the files and count lines" {
@@ -33,8 +34,8 @@ func TestSummaryFollowsTheEvents(t *testing.T) {
 	if s.Usage == nil || s.Usage.TotalCostUSD != 0.0123 || !s.Usage.CostKnown {
 		t.Fatalf("usage = %+v", s.Usage)
 	}
-	if s.Events != int(eng.seq) {
-		t.Fatalf("events = %d, want %d", s.Events, eng.seq)
+	if s.Events != int(eng.Seq()) {
+		t.Fatalf("events = %d, want %d", s.Events, eng.Seq())
 	}
 	// The copy is the caller's.
 	s.Usage.TotalCostUSD = 99
@@ -52,14 +53,14 @@ func TestEmbeddedAsksTheParentToQuit(t *testing.T) {
 	update(m, tea.WindowSizeMsg{Width: 100, Height: 30})
 	cmd := update(m, keyMsg("ctrl+c"))
 	cmd = update(m, keyMsg("ctrl+c"))
-	msgs := runCmd(cmd, time.Second)
+	msgs := uitest.RunCmd(cmd, time.Second)
 	if len(msgs) != 1 {
 		t.Fatalf("messages = %#v", msgs)
 	}
 	if _, ok := msgs[0].(QuitRequestMsg); !ok {
 		t.Fatalf("got %#v, want QuitRequestMsg", msgs[0])
 	}
-	if eng.count("Shutdown") != 0 || m.Summary().TearingDown {
+	if eng.Count("Shutdown") != 0 || m.Summary().TearingDown {
 		t.Fatal("an embedded screen tore itself down")
 	}
 }
@@ -67,7 +68,7 @@ func TestEmbeddedAsksTheParentToQuit(t *testing.T) {
 func TestTeardownFromTheParent(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 100, 30)
-	eng.emit(evSandbox("started"))
+	eng.Emit(evSandbox("started"))
 	pump(m, eng)
 	cmd := m.Teardown()
 	if m.Teardown() != nil {
@@ -77,13 +78,13 @@ func TestTeardownFromTheParent(t *testing.T) {
 		t.Fatal("not tearing down")
 	}
 	var got []tea.Msg
-	for _, msg := range runCmd(cmd, 2*time.Second) {
+	for _, msg := range uitest.RunCmd(cmd, 2*time.Second) {
 		if _, ok := msg.(shutdownDoneMsg); ok {
 			got = append(got, msg)
 		}
 	}
-	if len(got) != 1 || eng.count("Shutdown") != 1 {
-		t.Fatalf("Shutdown calls = %d, done messages = %d", eng.count("Shutdown"), len(got))
+	if len(got) != 1 || eng.Count("Shutdown") != 1 {
+		t.Fatalf("Shutdown calls = %d, done messages = %d", eng.Count("Shutdown"), len(got))
 	}
 	update(m, got[0])
 	pump(m, eng)

@@ -18,7 +18,7 @@ func TestGoldenColouredOutput(t *testing.T) {
 		o.NoColor = false
 		return New(eng, o)
 	}, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(
+		eng.Emit(
 			evSandbox("started"),
 			uitest.User("run the tests"),
 			uitest.State(session.StateIdle, session.StateRunning, ""),

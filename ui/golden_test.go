@@ -87,7 +87,7 @@ func runGoldenAs(t *testing.T, styled bool, newModel func(eng *fakeEngine) Model
 			t.Cleanup(func() { _ = m.Close() })
 			tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(sz[0], sz[1]))
 			script(tm, eng)
-			events := int(eng.seq)
+			events := int(eng.Seq())
 			if m.m.replay != nil {
 				events = len(m.m.replay.events)
 			}
@@ -112,26 +112,26 @@ func TestGoldenIdleNoModel(t *testing.T) {
 		eng.info = EngineInfo{Provider: "local", NoModelHint: "set LLM_API_KEY and LLM_MODEL (or run `tether config`)"}
 		return interactive(eng)
 	}, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(evSandbox("creating"), evSandbox("started"))
+		eng.Emit(evSandbox("creating"), evSandbox("started"))
 	}, "started")
 }
 
 func TestGoldenRunning(t *testing.T) {
 	runGolden(t, "running", interactive, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(scriptRunning()...)
+		eng.Emit(scriptRunning()...)
 	}, "$0.0123")
 }
 
 func TestGoldenApproval(t *testing.T) {
 	runGolden(t, "approval", interactive, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(scriptApproval()...)
+		eng.Emit(scriptApproval()...)
 	}, "approval needed")
 }
 
 func TestGoldenCancelled(t *testing.T) {
 	runGolden(t, "cancelled", interactive, func(tm *teatest.TestModel, eng *fakeEngine) {
-		eng.emit(scriptRunning()...)
-		eng.emit(
+		eng.Emit(scriptRunning()...)
+		eng.Emit(
 			evObservation("c1", "killed", -1),
 			uitest.State(session.StateRunning, session.StateCancelled, "cancelled by user"),
 		)

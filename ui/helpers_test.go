@@ -3,7 +3,6 @@ package ui
 import (
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -86,7 +85,7 @@ func pump(m Model, eng *fakeEngine) {
 	var evs []session.Event
 	for {
 		select {
-		case ev, ok := <-eng.events:
+		case ev, ok := <-eng.Events():
 			if !ok {
 				update(m, eventsMsg{events: evs, closed: true})
 				return
@@ -105,30 +104,6 @@ func pump(m Model, eng *fakeEngine) {
 // screen is the current frame without ANSI sequences.
 func screen(m Model) string {
 	return ansi.Strip(m.View().Content)
-}
-
-// runCmd runs cmd and the commands it batches, returning the messages that
-// arrive within wait (commands that block longer are abandoned).
-func runCmd(cmd tea.Cmd, wait time.Duration) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(wait):
-		return nil
-	}
-	if b, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range b {
-			out = append(out, runCmd(c, wait)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }
 
 func ansiWidth(s string) int { return ansi.StringWidth(s) }

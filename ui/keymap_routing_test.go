@@ -12,7 +12,7 @@ import (
 func TestKeysComeFromTheKeyMap(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	m.m.keys.Step = key.NewBinding(key.WithKeys("ctrl+y"), key.WithHelp("ctrl+y", "step mode"))
 	m.m.keys.Pause = key.NewBinding(key.WithKeys("f5"), key.WithHelp("f5", "pause/resume"))

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -32,13 +31,13 @@ func finalModel(t *testing.T, tm *teatest.TestModel) Model {
 func TestProgramQuitWhenIdleDeletesSandbox(t *testing.T) {
 	eng := newFakeEngine()
 	tm := startProgram(t, eng, testOptions())
-	eng.emit(evSandbox("started"))
+	eng.Emit(evSandbox("started"))
 	waitScreen(t, tm, 1, "local-abc")
 	tm.Send(keyMsg("ctrl+c"))
 	tm.Send(keyMsg("ctrl+c"))
 	m := finalModel(t, tm)
-	if eng.count("Shutdown") != 1 {
-		t.Fatalf("Shutdown calls = %d", eng.count("Shutdown"))
+	if eng.Count("Shutdown") != 1 {
+		t.Fatalf("Shutdown calls = %d", eng.Count("Shutdown"))
 	}
 	log := strings.Join(m.TeardownLog(), "\n")
 	// Both sandbox events are listed, and "done" only after them.
@@ -53,21 +52,21 @@ func TestProgramQuitWhenIdleDeletesSandbox(t *testing.T) {
 
 func TestProgramQuitWhileRunningConfirms(t *testing.T) {
 	eng := newFakeEngine()
-	eng.shutdownBlock = make(chan struct{})
+	release := eng.BlockShutdown()
 	tm := startProgram(t, eng, testOptions())
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	waitScreen(t, tm, len(scriptRunning()), "running")
 	tm.Send(keyMsg("ctrl+q"))
 	waitScreen(t, tm, 0, "Quit anyway?")
-	if eng.count("Shutdown") != 0 {
+	if eng.Count("Shutdown") != 0 {
 		t.Fatal("Shutdown called before the user confirmed")
 	}
 	tm.Send(keyMsg("y"))
 	// Shutdown is blocked: the teardown stays on screen, the UI still answers.
 	waitScreen(t, tm, 0, "cancelling run")
-	eng.emit(uitest.State(session.StateRunning, session.StateCancelled, "shutting down"))
+	eng.Emit(uitest.State(session.StateRunning, session.StateCancelled, "shutting down"))
 	waitScreen(t, tm, 0, "run cancelled")
-	close(eng.shutdownBlock)
+	release()
 	m := finalModel(t, tm)
 	if got := m.TeardownLog(); got[len(got)-1] != "done" {
 		t.Fatalf("teardown log: %q", got)
@@ -75,7 +74,8 @@ func TestProgramQuitWhileRunningConfirms(t *testing.T) {
 }
 
 func TestProgramShutdownFailureIsShown(t *testing.T) {
-	eng := &failingEngine{fakeEngine: newFakeEngine()}
+	eng := newFakeEngine()
+	eng.FailShutdown(errors.New("delete sandbox local-abc: 503 service unavailable"))
 	m := New(eng, testOptions())
 	t.Cleanup(func() { _ = m.Close() })
 	tm := teatest.NewTestModel(t, probed{m}, teatest.WithInitialTermSize(100, 30))
@@ -87,11 +87,4 @@ func TestProgramShutdownFailureIsShown(t *testing.T) {
 	if fm.ShutdownErr() == nil {
 		t.Fatal("ShutdownErr is nil after a failed shutdown")
 	}
-}
-
-type failingEngine struct{ *fakeEngine }
-
-func (f *failingEngine) Shutdown(context.Context) error {
-	f.record("Shutdown")
-	return errors.New("delete sandbox local-abc: 503 service unavailable")
 }

@@ -17,7 +17,7 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	m := New(eng, opts)
 	t.Cleanup(func() { _ = m.Close() })
 	update(m, tea.WindowSizeMsg{Width: 160, Height: 40})
-	eng.emit(evSandbox("creating"), evSandbox("started"))
+	eng.Emit(evSandbox("creating"), evSandbox("started"))
 	pump(m, eng)
 	s := screen(m)
 	for _, want := range []string{"creating → started", "uptime    1m ", "isolation bwrap", "team=infra", "2 cpu 4G ram 10G disk"} {
@@ -49,7 +49,7 @@ func TestSandboxPaneIsLive(t *testing.T) {
 	}
 	gone := evSandbox("destroyed")
 	gone.Time = now
-	eng.emit(gone)
+	eng.Emit(gone)
 	pump(m, eng)
 	now = now.Add(time.Hour)
 	update(m, clockMsg{})

@@ -13,13 +13,13 @@ import (
 func TestPendingNoticeGoesWithTheStateChange(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 100, 30)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	press(m, "esc")
 	if s := screen(m); !strings.Contains(s, "cancelling the run…") {
 		t.Fatalf("no feedback for esc:\n%s", s)
 	}
-	eng.emit(uitest.State(session.StateRunning, session.StateCancelled, "cancelled by user"))
+	eng.Emit(uitest.State(session.StateRunning, session.StateCancelled, "cancelled by user"))
 	pump(m, eng)
 	s := screen(m)
 	if strings.Contains(s, "cancelling the run…") {
@@ -37,7 +37,7 @@ func TestApprovalTitleDoesNotRepeatTheTool(t *testing.T) {
 	ev := evAction("f1", "", true)
 	ev.Action.Tool, ev.Action.Command, ev.Action.Summary = "finish", "", "finish: all done"
 	ev.Action.Args = []byte(`{"message":"all done"}`)
-	eng.emit(append(scriptRunning(), ev)...)
+	eng.Emit(append(scriptRunning(), ev)...)
 	pump(m, eng)
 	s := screen(m)
 	if strings.Contains(s, "finish  finish") || !strings.Contains(s, "finish  all done") {
@@ -106,7 +106,7 @@ func TestApprovalTitleSkipsACutCommand(t *testing.T) {
 	cmd := "for f in /etc/*.conf; do echo \"== $f\"; head -n 3 \"$f\"; done | grep -v '^#' | sort | uniq -c"
 	ev := evAction("c1", cmd, true)
 	ev.Action.Summary = cmd[:60] + "…"
-	eng.emit(append(scriptRunning(), ev)...)
+	eng.Emit(append(scriptRunning(), ev)...)
 	pump(m, eng)
 	s := screen(m)
 	if strings.Contains(s, "terminal  for f") || !strings.Contains(s, "$ for f in") {
@@ -119,7 +119,7 @@ func TestNoPauseHintForYourOwnCommand(t *testing.T) {
 	m := newTestModel(t, eng, 200, 30)
 	ev := evAction("d1", "sleep 9", false)
 	ev.Action.Direct = true
-	eng.emit(uitest.State("", session.StateIdle, ""), ev)
+	eng.Emit(uitest.State("", session.StateIdle, ""), ev)
 	pump(m, eng)
 	var keys []string
 	for _, b := range m.m.shortHelp() {
@@ -137,13 +137,13 @@ func TestFailedSandboxShowsInTheStatusBar(t *testing.T) {
 	sb := func(state string) session.Event {
 		return session.Event{Kind: session.KindSandbox, Sandbox: &session.SandboxInfo{Provider: "daytona", State: state}}
 	}
-	eng.emit(sb("creating"))
+	eng.Emit(sb("creating"))
 	pump(m, eng)
 	lines := strings.Split(strings.TrimRight(screen(m), "\n"), "\n")
 	if bar := lines[len(lines)-1]; !strings.HasPrefix(bar, "◌ starting sandbox…") {
 		t.Errorf("status bar while the sandbox is created = %q", bar)
 	}
-	eng.emit(sb("error"),
+	eng.Emit(sb("error"),
 		session.Event{Kind: session.KindError, Error: &session.ErrorInfo{Message: "creating the sandbox: no capacity", Fatal: true}})
 	pump(m, eng)
 	lines = strings.Split(strings.TrimRight(screen(m), "\n"), "\n")

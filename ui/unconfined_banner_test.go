@@ -13,7 +13,7 @@ func TestUnconfinedSandboxShowsBanner(t *testing.T) {
 		m := newTestModel(t, eng, 100, 30)
 		ev := evSandbox("started")
 		ev.Sandbox.Isolation = iso
-		eng.emit(ev)
+		eng.Emit(ev)
 		pump(m, eng)
 		got := strings.Contains(screen(m), "not isolated")
 		if want := strings.HasPrefix(iso, "none"); got != want {
@@ -29,7 +29,7 @@ func TestSandboxPaneShowsLimitsAndMounts(t *testing.T) {
 	ev := evSandbox("started")
 	ev.Sandbox.Limits = "2 CPU (affinity)"
 	ev.Sandbox.Mounts = []string{"/src/pip at /c (ro)"}
-	eng.emit(ev)
+	eng.Emit(ev)
 	pump(m, eng)
 	s := screen(m)
 	for _, want := range []string{"limits", "2 CPU (affinity)", "mounts", "/src/pip at /c (ro)"} {

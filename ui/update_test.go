@@ -25,14 +25,14 @@ func TestCtrlCTwiceQuitsWhenIdle(t *testing.T) {
 	if !m.m.quit.active || cmd == nil {
 		t.Fatal("second ctrl+c did not start the teardown")
 	}
-	msgs := runCmd(cmd, 2*time.Second)
-	if eng.count("Shutdown") != 1 {
-		t.Fatalf("Shutdown calls = %d", eng.count("Shutdown"))
+	msgs := uitest.RunCmd(cmd, 2*time.Second)
+	if eng.Count("Shutdown") != 1 {
+		t.Fatalf("Shutdown calls = %d", eng.Count("Shutdown"))
 	}
 	quit := false
 	for _, msg := range msgs {
 		pump(m, eng)
-		for _, mm := range runCmd(update(m, msg), 200*time.Millisecond) {
+		for _, mm := range uitest.RunCmd(update(m, msg), 200*time.Millisecond) {
 			if _, ok := mm.(tea.QuitMsg); ok {
 				quit = true
 			}
@@ -52,10 +52,10 @@ func TestCtrlCTwiceQuitsWhenIdle(t *testing.T) {
 func TestCtrlCWhileRunningCancels(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	press(m, "ctrl+c", "ctrl+c")
-	if eng.count("Cancel") != 2 || m.m.quit.active || m.m.quit.confirm {
+	if eng.Count("Cancel") != 2 || m.m.quit.active || m.m.quit.confirm {
 		t.Fatalf("calls %v, quitting %v", eng.Calls(), m.m.quit.active)
 	}
 }
@@ -63,10 +63,10 @@ func TestCtrlCWhileRunningCancels(t *testing.T) {
 func TestQuitWhileRunningAsksThenShutsDown(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	press(m, "ctrl+q")
-	if !m.m.quit.confirm || eng.count("Shutdown") != 0 {
+	if !m.m.quit.confirm || eng.Count("Shutdown") != 0 {
 		t.Fatalf("ctrl+q while running: confirm %v, calls %v", m.m.quit.confirm, eng.Calls())
 	}
 	if !strings.Contains(screen(m), "Quit anyway?") {
@@ -78,8 +78,8 @@ func TestQuitWhileRunningAsksThenShutsDown(t *testing.T) {
 	}
 	update(m, keyMsg("ctrl+q"))
 	cmd := update(m, keyMsg("y"))
-	runCmd(cmd, 2*time.Second)
-	if eng.count("Shutdown") != 1 {
+	uitest.RunCmd(cmd, 2*time.Second)
+	if eng.Count("Shutdown") != 1 {
 		t.Fatalf("calls %v", eng.Calls())
 	}
 	pump(m, eng)
@@ -102,15 +102,15 @@ func TestShellCommand(t *testing.T) {
 	if m.m.prompt.value() != "" {
 		t.Fatalf("prompt not cleared while the command runs: %q", m.m.prompt.value())
 	}
-	for _, msg := range runCmd(cmd, time.Second) {
+	for _, msg := range uitest.RunCmd(cmd, time.Second) {
 		update(m, msg)
 	}
-	if len(eng.shells) != 1 || eng.shells[0] != "ls" {
-		t.Fatalf("shells = %q", eng.shells)
+	if len(eng.Shells()) != 1 || eng.Shells()[0] != "ls" {
+		t.Fatalf("shells = %q", eng.Shells())
 	}
 	typeText(m, "write a web server")
 	press(m, "enter")
-	if eng.count("Send") != 0 {
+	if eng.Count("Send") != 0 {
 		t.Fatal("Send called without a model")
 	}
 	if m.m.prompt.value() != "write a web server" {
@@ -121,14 +121,14 @@ func TestShellCommand(t *testing.T) {
 func TestQueuedFeedbackWhileRunning(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	typeText(m, "then add tests")
 	press(m, "enter")
-	if eng.count("Send") != 1 || !strings.Contains(screen(m), "queued") {
+	if eng.Count("Send") != 1 || !strings.Contains(screen(m), "queued") {
 		t.Fatalf("calls %v; screen:\n%s", eng.Calls(), screen(m))
 	}
-	eng.emit(uitest.State(session.StateRunning, session.StateFinished, ""), uitest.User("then add tests"))
+	eng.Emit(uitest.State(session.StateRunning, session.StateFinished, ""), uitest.User("then add tests"))
 	pump(m, eng)
 	if m.m.queued != 0 {
 		t.Fatalf("queued = %d after the prompt was taken", m.m.queued)
@@ -177,22 +177,22 @@ func TestNewlineKeysDoNotSend(t *testing.T) {
 	typeText(m, "c")
 	press(m, "ctrl+j")
 	typeText(m, "d")
-	if eng.count("Send") != 0 || m.m.prompt.value() != "a\nb\nc\nd" {
+	if eng.Count("Send") != 0 || m.m.prompt.value() != "a\nb\nc\nd" {
 		t.Fatalf("calls %v, prompt %q", eng.Calls(), m.m.prompt.value())
 	}
 	press(m, "enter")
-	if len(eng.prompts) != 1 || eng.prompts[0] != "a\nb\nc\nd" {
-		t.Fatalf("prompts %q", eng.prompts)
+	if len(eng.Prompts()) != 1 || eng.Prompts()[0] != "a\nb\nc\nd" {
+		t.Fatalf("prompts %q", eng.Prompts())
 	}
 }
 
 func TestControls(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptRunning()...)
+	eng.Emit(scriptRunning()...)
 	pump(m, eng)
 	press(m, "ctrl+t", "ctrl+p")
-	eng.emit(uitest.State(session.StateRunning, session.StatePaused, ""))
+	eng.Emit(uitest.State(session.StateRunning, session.StatePaused, ""))
 	pump(m, eng)
 	press(m, "ctrl+p")
 	typeText(m, "x")
@@ -210,7 +210,7 @@ func TestControls(t *testing.T) {
 func TestTinySizesDoNotPanic(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	typeText(m, "some text\nthat spans")
 	for w := 0; w <= 40; w++ {
@@ -248,7 +248,7 @@ func TestNoColor(t *testing.T) {
 		opts.NoColor = noColor
 		m := New(eng, opts)
 		update(m, tea.WindowSizeMsg{Width: 120, Height: 40})
-		eng.emit(scriptApproval()...)
+		eng.Emit(scriptApproval()...)
 		pump(m, eng)
 		out := m.View().Content
 		has := regexp.MustCompile(`\x1b\[[0-9;:]*m`).FindAllString(out, -1)
@@ -284,7 +284,7 @@ func TestCtrlDQuitsOnlyOnEmptyPrompt(t *testing.T) {
 func TestMouseClickFocuses(t *testing.T) {
 	eng := newFakeEngine()
 	m := newTestModel(t, eng, 80, 24)
-	eng.emit(scriptApproval()...)
+	eng.Emit(scriptApproval()...)
 	pump(m, eng)
 	update(m, tea.MouseClickMsg{X: 10, Y: 3, Button: tea.MouseLeft})
 	if m.m.focus != focusStream {
@@ -295,7 +295,7 @@ func TestMouseClickFocuses(t *testing.T) {
 		t.Fatalf("click on the prompt: focus %v", m.m.focus)
 	}
 	update(m, tea.MouseClickMsg{X: 10, Y: 15, Button: tea.MouseLeft})
-	if m.m.focus != focusApproval || eng.count("Approve") != 0 {
+	if m.m.focus != focusApproval || eng.Count("Approve") != 0 {
 		t.Fatalf("click on the approval panel: focus %v, calls %v", m.m.focus, eng.Calls())
 	}
 }
@@ -305,16 +305,16 @@ func TestDirectCommandCanBeCancelled(t *testing.T) {
 	m := newTestModel(t, eng, 80, 24)
 	act := evAction("user_1", "sleep 100", false)
 	act.Action.Direct = true
-	eng.emit(act)
+	eng.Emit(act)
 	pump(m, eng)
 	if !strings.Contains(screen(m), "your command running") {
 		t.Fatalf("status does not show the running command:\n%s", screen(m))
 	}
 	press(m, "ctrl+c")
-	if eng.count("Cancel") != 1 || m.m.quitArmed {
+	if eng.Count("Cancel") != 1 || m.m.quitArmed {
 		t.Fatalf("ctrl+c during a !cmd: calls %v, quit armed %v", eng.Calls(), m.m.quitArmed)
 	}
-	eng.emit(evObservation("user_1", "killed", -1))
+	eng.Emit(evObservation("user_1", "killed", -1))
 	pump(m, eng)
 	if m.m.busy() {
 		t.Fatal("still busy after the command's observation")

@@ -34,19 +34,19 @@ func TestViewCacheNeverStale(t *testing.T) {
 		}
 	}
 	both(func(m Model, _ *fakeEngine) { update(m, tea.WindowSizeMsg{Width: 140, Height: 40}) })
-	both(func(m Model, e *fakeEngine) { e.emit(scriptRunning()...); pump(m, e) })
+	both(func(m Model, e *fakeEngine) { e.Emit(scriptRunning()...); pump(m, e) })
 	both(func(m Model, _ *fakeEngine) { typeText(m, "hello") })
 	both(func(m Model, _ *fakeEngine) { press(m, "tab") })
 	both(func(m Model, _ *fakeEngine) { press(m, "tab") })
-	both(func(m Model, e *fakeEngine) { e.emit(evSandbox("stopping")); pump(m, e) })
+	both(func(m Model, e *fakeEngine) { e.Emit(evSandbox("stopping")); pump(m, e) })
 	both(func(m Model, e *fakeEngine) {
-		e.emit(evAction("c2", "make test", true), uitest.State(session.StateRunning, session.StateWaiting, ""))
+		e.Emit(evAction("c2", "make test", true), uitest.State(session.StateRunning, session.StateWaiting, ""))
 		pump(m, e)
 	})
 	both(func(m Model, _ *fakeEngine) { press(m, "tab") })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.WindowSizeMsg{Width: 90, Height: 30}) })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.BackgroundColorMsg{Color: color.White}) })
-	both(func(m Model, e *fakeEngine) { e.emit(uitest.Output("c1", "more output\n")); pump(m, e) })
+	both(func(m Model, e *fakeEngine) { e.Emit(uitest.Output("c1", "more output\n")); pump(m, e) })
 	both(func(m Model, _ *fakeEngine) { update(m, tea.WindowSizeMsg{Width: 160, Height: 48}) })
 	both(func(m Model, _ *fakeEngine) { press(m, "ctrl+t") })
 }

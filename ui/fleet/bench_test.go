@@ -17,14 +17,14 @@ func BenchmarkFleetView(b *testing.B) {
 	engs := make([]ui.Engine, 8)
 	for i := range engs {
 		e := newFakeEngine(fmt.Sprint(i), 4096)
-		e.emit(scriptRunning(fmt.Sprintf("local-%d", i), "task", 0.01, true)...)
+		e.Emit(scriptRunning(fmt.Sprintf("local-%d", i), "task", 0.01, true)...)
 		engs[i] = e
 	}
 	m := New(engs, testOptions())
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
 	// The sessions' readers take the events already queued.
-	for _, msg := range runCmd(m.Init(), 100*time.Millisecond) {
+	for _, msg := range uitest.RunCmd(m.Init(), 100*time.Millisecond) {
 		m.Update(msg)
 	}
 	if got := m.f.sess[7].m.Summary().Events; got != len(scriptRunning("", "", 0, true)) {
@@ -48,40 +48,16 @@ func BenchmarkFleetRoute(b *testing.B) {
 	reader = tag(m.f.sess[1].id, reader)
 	ev := uitest.Output("c1", "a line of output\n")
 	var pending []tea.Msg
-	e.emit(ev)
-	pending = runCmd(reader, 100*time.Millisecond)
+	e.Emit(ev)
+	pending = uitest.RunCmd(reader, 100*time.Millisecond)
 	b.ReportAllocs()
 	for b.Loop() {
 		var next []tea.Msg
-		e.emit(ev)
+		e.Emit(ev)
 		for _, msg := range pending {
 			_, cmd := m.Update(msg)
-			next = append(next, runCmd(cmd, 100*time.Millisecond)...)
+			next = append(next, uitest.RunCmd(cmd, 100*time.Millisecond)...)
 		}
 		pending = next
 	}
-}
-
-// runCmd runs cmd and the commands it batches, returning the messages that
-// arrive within wait (commands that block longer are abandoned).
-func runCmd(cmd tea.Cmd, wait time.Duration) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	ch := make(chan tea.Msg, 1)
-	go func() { ch <- cmd() }()
-	var msg tea.Msg
-	select {
-	case msg = <-ch:
-	case <-time.After(wait):
-		return nil
-	}
-	if bm, ok := msg.(tea.BatchMsg); ok {
-		var out []tea.Msg
-		for _, c := range bm {
-			out = append(out, runCmd(c, wait)...)
-		}
-		return out
-	}
-	return []tea.Msg{msg}
 }

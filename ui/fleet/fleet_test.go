@@ -65,10 +65,10 @@ func TestUnfocusedSessionKeepsConsumingEvents(t *testing.T) {
 	sent := make(chan struct{})
 	go func() {
 		defer close(sent)
-		engs[1].emit(evSandbox("sbx-two", "started"), uitest.User("busy work"),
+		engs[1].Emit(evSandbox("sbx-two", "started"), uitest.User("busy work"),
 			uitest.State(session.StateIdle, session.StateRunning, ""))
 		for i := range n {
-			engs[1].emit(uitest.Output("c1", fmt.Sprintf("line %d\n", i)))
+			engs[1].Emit(uitest.Output("c1", fmt.Sprintf("line %d\n", i)))
 		}
 	}()
 	select {
@@ -88,7 +88,7 @@ func TestUnfocusedSessionKeepsConsumingEvents(t *testing.T) {
 
 func running(engs ...*fakeEngine) {
 	for _, e := range engs {
-		e.emit(scriptRunning("sbx-"+e.name, "task "+e.name, 0.01, true)...)
+		e.Emit(scriptRunning("sbx-"+e.name, "task "+e.name, 0.01, true)...)
 	}
 }
 
@@ -99,8 +99,8 @@ func TestCancelSelectedReachesOnlyThatEngine(t *testing.T) {
 	waitFor(t, tm, "both running", func(f *fleet) bool { return f.busyCount() == 2 })
 	press(tm, "ctrl+l", "j", "x")
 	waitScreen(t, tm, "cancelling #2")
-	if engs[1].count("Cancel") != 1 || engs[0].count("Cancel") != 0 {
-		t.Fatalf("Cancel calls: one=%d two=%d", engs[0].count("Cancel"), engs[1].count("Cancel"))
+	if engs[1].Count("Cancel") != 1 || engs[0].Count("Cancel") != 0 {
+		t.Fatalf("Cancel calls: one=%d two=%d", engs[0].Count("Cancel"), engs[1].Count("Cancel"))
 	}
 	_ = tm.Quit()
 }
@@ -114,17 +114,17 @@ func TestCancelAllAsksThenReachesEveryRunningEngine(t *testing.T) {
 	waitScreen(t, tm, "Cancel the runs of 2 sessions?")
 	press(tm, "n")
 	waitFor(t, tm, "the question is gone", func(f *fleet) bool { return f.confirm == confirmNone })
-	if engs[0].count("Cancel")+engs[1].count("Cancel") != 0 {
+	if engs[0].Count("Cancel")+engs[1].Count("Cancel") != 0 {
 		t.Fatal("cancelled although the user said no")
 	}
 	press(tm, "X", "y")
 	waitScreen(t, tm, "cancelling 2 runs")
 	for _, e := range engs[:2] {
-		if e.count("Cancel") != 1 {
-			t.Fatalf("engine %s: Cancel calls = %d", e.name, e.count("Cancel"))
+		if e.Count("Cancel") != 1 {
+			t.Fatalf("engine %s: Cancel calls = %d", e.name, e.Count("Cancel"))
 		}
 	}
-	if engs[2].count("Cancel") != 0 {
+	if engs[2].Count("Cancel") != 0 {
 		t.Fatal("the idle session was cancelled")
 	}
 	_ = tm.Quit()
@@ -134,18 +134,18 @@ func TestCancelAllAsksThenReachesEveryRunningEngine(t *testing.T) {
 // another's.
 func TestQuitShutsDownEveryEngineConcurrently(t *testing.T) {
 	engs := twoEngines(64)
-	block := make(chan struct{})
+	var releases []func()
 	for _, e := range engs {
-		e.shutdownBlock = block
+		releases = append(releases, e.BlockShutdown())
 	}
 	tm := startFleet(t, engs, testOptions(), 120, 30)
-	engs[0].emit(evSandbox("sbx-one", "started"))
-	engs[1].emit(evSandbox("sbx-two", "started"))
+	engs[0].Emit(evSandbox("sbx-one", "started"))
+	engs[1].Emit(evSandbox("sbx-two", "started"))
 	waitScreen(t, tm, "sbx-two")
 	press(tm, "ctrl+q")
 	for _, e := range engs {
 		select {
-		case <-e.inShutdown:
+		case <-e.InShutdown():
 		case <-time.After(5 * time.Second):
 			t.Fatalf("engine %s: Shutdown not called while the others were still shutting down", e.name)
 		}
@@ -154,11 +154,13 @@ func TestQuitShutsDownEveryEngineConcurrently(t *testing.T) {
 	if !strings.Contains(scr, "#1") || !strings.Contains(scr, "#2") {
 		t.Fatalf("teardown does not list both sessions:\n%s", scr)
 	}
-	close(block)
+	for _, release := range releases {
+		release()
+	}
 	fm := finalFleet(t, tm)
 	for _, e := range engs {
-		if e.count("Shutdown") != 1 {
-			t.Fatalf("engine %s: Shutdown calls = %d", e.name, e.count("Shutdown"))
+		if e.Count("Shutdown") != 1 {
+			t.Fatalf("engine %s: Shutdown calls = %d", e.name, e.Count("Shutdown"))
 		}
 	}
 	for _, s := range fm.f.sess {
@@ -181,7 +183,7 @@ func TestQuitWhileRunningConfirms(t *testing.T) {
 	waitScreen(t, tm, "1 session is still running")
 	press(tm, "n")
 	waitFor(t, tm, "still open", func(f *fleet) bool { return f.confirm == confirmNone && !f.quitting })
-	if engs[0].count("Shutdown")+engs[1].count("Shutdown") != 0 {
+	if engs[0].Count("Shutdown")+engs[1].Count("Shutdown") != 0 {
 		t.Fatal("shut down although the user said no")
 	}
 	// Asking to quit from inside a session (ctrl+c twice when idle) asks
@@ -191,15 +193,15 @@ func TestQuitWhileRunningConfirms(t *testing.T) {
 	press(tm, "y")
 	finalFleet(t, tm)
 	for _, e := range engs {
-		if e.count("Shutdown") != 1 {
-			t.Fatalf("engine %s: Shutdown calls = %d", e.name, e.count("Shutdown"))
+		if e.Count("Shutdown") != 1 {
+			t.Fatalf("engine %s: Shutdown calls = %d", e.name, e.Count("Shutdown"))
 		}
 	}
 }
 
 func TestShutdownFailureWaitsForAKey(t *testing.T) {
 	engs := twoEngines(64)
-	engs[1].shutdownErr = errShutdown
+	engs[1].FailShutdown(errShutdown)
 	tm := startFleet(t, engs, testOptions(), 120, 30)
 	press(tm, "ctrl+q")
 	waitScreen(t, tm, "Press any key to exit")
@@ -230,7 +232,7 @@ func TestNewSessionFromTheFactory(t *testing.T) {
 	press(tm, "ctrl+n")
 	waitFor(t, tm, "a second session, focused", func(f *fleet) bool { return len(f.sess) == 2 && f.cur == 1 && !f.list })
 	e := <-made
-	e.emit(evSandbox("sbx-new", "started"))
+	e.Emit(evSandbox("sbx-new", "started"))
 	waitScreen(t, tm, "sbx-new")
 	typeText(tm, "hi")
 	press(tm, "enter")
@@ -239,7 +241,7 @@ func TestNewSessionFromTheFactory(t *testing.T) {
 	waitScreen(t, tm, "provider down")
 	press(tm, "ctrl+q")
 	finalFleet(t, tm)
-	if e.count("Shutdown") != 1 || engs[0].count("Shutdown") != 1 {
+	if e.Count("Shutdown") != 1 || engs[0].Count("Shutdown") != 1 {
 		t.Fatal("the new session was not shut down on quit")
 	}
 }
@@ -254,8 +256,8 @@ func TestCloseOneSession(t *testing.T) {
 	press(tm, "y")
 	waitFor(t, tm, "session two gone from the list", func(f *fleet) bool { return len(f.sess) == 1 && f.sess[0].name == "#1" })
 	waitFor(t, tm, "the notice says it is closed", func(f *fleet) bool { return f.notice == "closed #2" })
-	if engs[1].count("Shutdown") != 1 || engs[0].count("Shutdown") != 0 {
-		t.Fatalf("Shutdown calls: one=%d two=%d", engs[0].count("Shutdown"), engs[1].count("Shutdown"))
+	if engs[1].Count("Shutdown") != 1 || engs[0].Count("Shutdown") != 0 {
+		t.Fatalf("Shutdown calls: one=%d two=%d", engs[0].Count("Shutdown"), engs[1].Count("Shutdown"))
 	}
 	// An idle session closes without a question.
 	press(tm, "d")
@@ -263,8 +265,8 @@ func TestCloseOneSession(t *testing.T) {
 	waitScreen(t, tm, "No sessions.")
 	press(tm, "ctrl+q")
 	finalFleet(t, tm)
-	if engs[0].count("Shutdown") != 1 {
-		t.Fatalf("engine one: Shutdown calls = %d", engs[0].count("Shutdown"))
+	if engs[0].Count("Shutdown") != 1 {
+		t.Fatalf("engine one: Shutdown calls = %d", engs[0].Count("Shutdown"))
 	}
 }
 

@@ -26,9 +26,9 @@ func runGolden(t *testing.T, script func(tm *teatest.TestModel, engs []*fakeEngi
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			engs := []*fakeEngine{newFakeEngine("one", 64), newFakeEngine("two", 64), newFakeEngine("three", 64)}
 			tm := startFleet(t, engs, goldenOptions(), sz[0], sz[1])
-			engs[0].emit(scriptRunning("local-one", "list the files and count lines", 0.0123, true)...)
-			engs[1].emit(scriptRunning("local-two", "write a hello world program", 0, false)...)
-			engs[2].emit(evSandbox("local-three", "creating"))
+			engs[0].Emit(scriptRunning("local-one", "list the files and count lines", 0.0123, true)...)
+			engs[1].Emit(scriptRunning("local-two", "write a hello world program", 0, false)...)
+			engs[2].Emit(evSandbox("local-three", "creating"))
 			want := len(scriptRunning("", "", 0, true))
 			waitFor(t, tm, "every event taken in", func(f *fleet) bool {
 				return f.sess[0].m.Summary().Events == want && f.sess[1].m.Summary().Events == want &&

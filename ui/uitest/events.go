@@ -1,5 +1,5 @@
-// Package uitest builds session events for the tests of ui and its
-// sub-packages, which script engines event by event. It is test support
+// Package uitest builds session events, and a scripted engine that
+// publishes them, for the tests of ui and its sub-packages. It is test support
 // only: nothing outside _test.go files imports it.
 package uitest
 
