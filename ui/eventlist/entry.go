@@ -253,9 +253,20 @@ func (m *Model) onObservation(ev session.Event) {
 	}
 	if e.out != nil {
 		e.out.finish()
+		if toolOf(e, &o) == "file_editor" && o.Diff == "" && !o.IsError {
+			highlightFileView(e.out, o.Content)
+		}
 	}
 	e.done = true
 	e.changed()
+}
+
+// toolOf is the name of the tool an entry called.
+func toolOf(e *entry, o *session.Observation) string {
+	if e.act != nil {
+		return e.act.Tool
+	}
+	return o.Tool
 }
 
 func (m *Model) onState(ev session.Event) {

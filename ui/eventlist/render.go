@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/alecthomas/chroma/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/tether-dev/tether/internal/termsafe"
@@ -151,7 +152,16 @@ func (m *Model) renderDiff(out []string, e *entry, w int) []string {
 	if !m.expanded(e) && n > collapsedDiff+1 {
 		show = collapsedDiff
 	}
+	var lex chroma.Lexer
+	if m.st.OutputColors == OutputFull {
+		lex = diffLexer(e.diff)
+	}
 	for _, l := range e.diff[:show] {
+		if m.st.OutputColors == OutputFull && l != "" && strings.IndexByte("+- ", l[0]) >= 0 &&
+			!strings.HasPrefix(l, "+++ ") && !strings.HasPrefix(l, "--- ") {
+			out = append(out, m.gutterOut+fit(m.styled(l, diffLineSpans(lex, l, m.opts.Light)), w-2))
+			continue
+		}
 		s := st.Output
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
