@@ -28,6 +28,18 @@
 //		return llmtest.ToolReply(llmtest.Call("terminal", `{"command":"ls"}`))
 //	})
 //
+// It also speaks POST /v1/responses (OpenAI's Responses API): input items
+// are decoded into the same ChatRequest (API "responses"), and replies are
+// streamed as response.* events with reasoning items (encrypted_content),
+// message items and function_call items.
+//
+// WithShape(ShapeDeepSeek, ShapeGroq, ShapeOllama, ...) lays the chat
+// stream out as that provider does (reasoning field, whole or fragmented
+// tool calls, missing indexes or ids, where usage goes, comments) and
+// makes the server refuse, with the provider's 400, a conversation that
+// lost what the provider requires back: a test through it fails when the
+// client drops a reasoning field, a signature, a reasoning item or a call.
+//
 // Faults are fields of Reply: Status (with RetryAfter) answers with an
 // HTTP error, CutAfter drops the connection mid-stream, Hang holds it open
 // silently, ChunkDelay slows the stream, StreamError sends an in-stream

@@ -28,6 +28,9 @@ type Reply struct {
 	PromptTokens, CompletionTokens int
 	// CachedTokens is reported as prompt_tokens_details.cached_tokens.
 	CachedTokens int
+	// BilledCost is reported as usage.cost by shapes that bill in the
+	// stream (OpenRouter).
+	BilledCost float64
 	// ChunkSize is the runes of text or arguments per chunk; 0 means 4.
 	ChunkSize int
 
@@ -54,6 +57,8 @@ type Reply struct {
 	// OmitToolIndex leaves "index" out of tool-call fragments, as some
 	// OpenAI-compatible servers do.
 	OmitToolIndex bool
+
+	rsID string // Responses: id of the reasoning item, set when served
 }
 
 // ToolCallReply is one tool call the fake model makes.

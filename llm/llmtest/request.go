@@ -10,6 +10,11 @@ import (
 
 // ChatRequest is one decoded request the server received.
 type ChatRequest struct {
+	// API is "chat" (/v1/chat/completions) or "responses" (/v1/responses,
+	// whose input items are decoded into Messages: reasoning items into
+	// the assistant message's ReasoningItems, function calls with their
+	// ItemID, function_call_output items as tool messages).
+	API      string
 	Model    string
 	Messages []llm.Message
 	Tools    []llm.Tool
@@ -111,6 +116,7 @@ func decodeRequest(body []byte, authz string) (ChatRequest, error) {
 		return ChatRequest{}, fmt.Errorf("request body is not valid JSON: %v", err)
 	}
 	r := ChatRequest{
+		API:         "chat",
 		Model:       w.Model,
 		Stream:      w.Stream,
 		MaxTokens:   w.MaxTokens,

@@ -24,7 +24,10 @@ type Server struct {
 	apiKey    string
 	models    map[string]bool
 	noOptions bool
-	done      chan struct{} // closed on Close: releases hung and slow streams
+	shape     Shape
+	strict    bool              // check conversations as the shape's provider does
+	issued    map[string]issued // tool call id → what was sent with it
+	done      chan struct{}     // closed on Close: releases hung and slow streams
 	closeOnce sync.Once
 	ids       atomic.Int64
 	created   int64
@@ -73,7 +76,12 @@ func Start(opts ...Option) *Server {
 		o(s)
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("/v1/chat/completions", s.serve)
+	mux.HandleFunc("/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, decodeRequest, s.events)
+	})
+	mux.HandleFunc("/v1/responses", func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, decodeResponsesRequest, s.responseEvents)
+	})
 	s.ts = httptest.NewServer(mux)
 	s.URL = s.ts.URL + "/v1"
 	return s
@@ -130,7 +138,9 @@ func (s *Server) Pending() int {
 	return len(s.queue)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+// serve answers one request of either API: decode reads its body, render
+// turns a reply into that API's stream.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, decode func([]byte, string) (ChatRequest, error), render func(ChatRequest, Reply) []sseEvent) {
 	if r.Method != http.MethodPost {
 		writeError(w, http.StatusMethodNotAllowed, "only POST is supported", "invalid_request_error", "", "")
 		return
@@ -139,7 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // client went away
 	}
-	req, err := decodeRequest(body, r.Header.Get("Authorization"))
+	req, err := decode(body, r.Header.Get("Authorization"))
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error(), "invalid_request_error", "", "")
 		return
@@ -160,6 +170,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case s.noOptions && req.StreamOptions:
 		writeError(w, http.StatusBadRequest, "Unrecognized request argument supplied: stream_options", "invalid_request_error", "", "")
+		return
+	case req.API == "responses" && !req.Stream:
+		writeError(w, http.StatusBadRequest, "llmtest: /v1/responses is served streamed only", "invalid_request_error", "", "")
+		return
+	}
+	if msg := s.check(req); msg != "" {
+		writeError(w, http.StatusBadRequest, msg, "invalid_request_error", "", "")
 		return
 	}
 
@@ -187,11 +204,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			reply.ToolCalls[i].ID = fmt.Sprintf("call_%d", s.ids.Add(1))
 		}
 	}
+	if req.API == "responses" && reply.Reasoning != "" {
+		reply.rsID = fmt.Sprintf("rs_%d", s.ids.Add(1))
+	}
+	s.remember(reply)
 	if reply.RetryAfter != "" {
 		w.Header().Set("Retry-After", reply.RetryAfter)
 	}
 	if req.Stream {
-		s.stream(w, r, req, reply)
+		s.stream(w, r, render(req, reply), reply)
 	} else {
 		s.complete(w, req, reply)
 	}

@@ -16,6 +16,7 @@ type chunk struct {
 	SystemFingerprint string        `json:"system_fingerprint"`
 	Choices           []chunkChoice `json:"choices"`
 	Usage             any           `json:"usage,omitempty"`
+	XGroq             any           `json:"x_groq,omitempty"`
 }
 
 type chunkChoice struct {
@@ -27,7 +28,7 @@ type chunkChoice struct {
 
 type chunkDelta struct {
 	Role             string          `json:"role,omitempty"`
-	Content          *string         `json:"content,omitempty"`
+	Content          any             `json:"content,omitempty"`
 	ReasoningContent string          `json:"reasoning_content,omitempty"`
 	Reasoning        string          `json:"reasoning,omitempty"`
 	ReasoningDetails []any           `json:"reasoning_details,omitempty"`
@@ -36,7 +37,7 @@ type chunkDelta struct {
 
 type chunkToolCall struct {
 	Index    *int          `json:"index,omitempty"`
-	ID       string        `json:"id,omitempty"`
+	ID       *string       `json:"id,omitempty"`
 	Type     string        `json:"type,omitempty"`
 	Function chunkFunction `json:"function"`
 	Extra    any           `json:"extra_content,omitempty"`
@@ -47,10 +48,20 @@ type chunkFunction struct {
 	Arguments string `json:"arguments"`
 }
 
+// sseEvent is one event of a stream: a comment, or an optional event
+// name with its data.
+type sseEvent struct {
+	comment string
+	name    string
+	data    []byte
+}
+
 var nullJSON = json.RawMessage("null")
 
-// events renders the whole reply as SSE data payloads, [DONE] included.
-func (s *Server) events(req ChatRequest, reply Reply) [][]byte {
+// events renders the whole reply as SSE events in the server's shape,
+// [DONE] included.
+func (s *Server) events(req ChatRequest, reply Reply) []sseEvent {
+	sh := s.shape
 	base := chunk{
 		ID:                fmt.Sprintf("chatcmpl-%d", s.ids.Add(1)),
 		Object:            "chat.completion.chunk",
@@ -58,74 +69,124 @@ func (s *Server) events(req ChatRequest, reply Reply) [][]byte {
 		Model:             req.Model,
 		SystemFingerprint: "fp_llmtest",
 	}
-	if req.IncludeUsage {
+	if sh.Fingerprint != "" {
+		base.SystemFingerprint = sh.Fingerprint
+	}
+	if req.IncludeUsage && sh.Usage == "" {
 		base.Usage = nullJSON
 	}
-	var out [][]byte
-	add := func(d chunkDelta, finish *string) {
+	var out []sseEvent
+	if sh.Comment != "" {
+		out = append(out, sseEvent{comment: sh.Comment})
+	}
+	// Chunks are marshalled once all are built (the finish chunk may
+	// gain usage); out holds a placeholder for each.
+	var chunks []*chunk
+	push := func(d chunkDelta, finish *string) *chunk {
 		c := base
 		c.Choices = []chunkChoice{{Delta: d, FinishReason: finish}}
-		b, _ := json.Marshal(c)
-		out = append(out, b)
+		out = append(out, sseEvent{})
+		chunks = append(chunks, &c)
+		return &c
 	}
-	empty := ""
-	add(chunkDelta{Role: "assistant", Content: &empty}, nil)
+	role := chunkDelta{Role: "assistant", Content: ""}
+	if sh.NullContent {
+		role.Content = nullJSON
+	}
+	push(role, nil)
 	n := reply.chunkSize()
 	if reply.Reasoning != "" {
-		for i, p := range split(reply.Reasoning, n) {
-			if reply.ReasoningDetails {
+		parts := split(reply.Reasoning, n)
+		for i, p := range parts {
+			switch {
+			case reply.ReasoningDetails:
 				d := map[string]any{"type": "reasoning.text", "text": p, "format": "anthropic-claude-v1", "index": 0}
-				if i == len(split(reply.Reasoning, n))-1 {
+				if i == len(parts)-1 {
 					d["signature"] = "sig-llmtest"
 				}
-				add(chunkDelta{Reasoning: p, ReasoningDetails: []any{d}}, nil)
-				continue
+				push(chunkDelta{Reasoning: p, ReasoningDetails: []any{d}}, nil)
+			case sh.ReasoningField == "reasoning":
+				push(chunkDelta{Reasoning: p}, nil)
+			default:
+				push(chunkDelta{ReasoningContent: p}, nil)
 			}
-			add(chunkDelta{ReasoningContent: p}, nil)
 		}
 	}
 	if reply.Text != "" {
 		for _, p := range split(reply.Text, n) {
-			add(chunkDelta{Content: &p}, nil)
+			push(chunkDelta{Content: p}, nil)
 		}
 	}
 	for i, tc := range reply.ToolCalls {
 		idx := &i
-		if reply.OmitToolIndex {
+		if reply.OmitToolIndex || sh.NoIndex {
 			idx = nil
 		}
-		first := chunkToolCall{Index: idx, ID: tc.ID, Type: "function", Function: chunkFunction{Name: tc.Name}}
+		id := tc.ID
+		if sh.EmptyIDs {
+			id = ""
+		}
+		first := chunkToolCall{Index: idx, ID: &id, Type: "function", Function: chunkFunction{Name: tc.Name}}
 		if tc.ThoughtSignature != "" {
 			first.Extra = map[string]any{"google": map[string]any{"thought_signature": tc.ThoughtSignature}}
 		}
-		add(chunkDelta{ToolCalls: []chunkToolCall{first}}, nil)
+		if sh.WholeCalls {
+			first.Function.Arguments = tc.Args
+			push(chunkDelta{ToolCalls: []chunkToolCall{first}}, nil)
+			continue
+		}
+		push(chunkDelta{ToolCalls: []chunkToolCall{first}}, nil)
 		if tc.Args != "" {
 			for _, p := range split(tc.Args, n) {
-				add(chunkDelta{ToolCalls: []chunkToolCall{{Index: idx, Function: chunkFunction{Arguments: p}}}}, nil)
+				push(chunkDelta{ToolCalls: []chunkToolCall{{Index: idx, Function: chunkFunction{Arguments: p}}}}, nil)
+			}
+		}
+	}
+	marshal := func() {
+		j := 0
+		for i := range out {
+			if out[i].comment == "" && out[i].data == nil {
+				out[i].data, _ = json.Marshal(chunks[j])
+				j++
 			}
 		}
 	}
 	if reply.StreamError != "" {
+		code := any(nil)
+		if reply.ErrorCode != "" {
+			code = reply.ErrorCode
+		}
+		marshal()
 		b, _ := json.Marshal(map[string]any{"error": map[string]any{
-			"message": reply.StreamError, "type": "server_error", "param": nil, "code": nil,
+			"message": reply.StreamError, "type": "server_error", "param": nil, "code": code,
 		}})
-		return append(out, b) // the stream ends after the error, without [DONE]
+		return append(out, sseEvent{data: b}) // the stream ends after the error, without [DONE]
 	}
 	finish := reply.finishReason()
-	add(chunkDelta{}, &finish)
-	if req.IncludeUsage {
-		prompt, completion := reply.usage(req)
-		c := base
-		c.Choices = []chunkChoice{}
-		c.Usage = usageJSON(prompt, completion, reply.CachedTokens)
-		b, _ := json.Marshal(c)
-		out = append(out, b)
+	if len(reply.ToolCalls) > 0 && reply.FinishReason == "" && sh.ToolFinish != "" {
+		finish = sh.ToolFinish
 	}
-	return append(out, []byte("[DONE]"))
+	last := push(chunkDelta{}, &finish)
+	switch sh.Usage {
+	case "finish":
+		last.Usage = s.usageFor(req, reply)
+	case "x_groq":
+		last.XGroq = map[string]any{"id": fmt.Sprintf("req_%d", s.ids.Add(1)), "usage": s.usageFor(req, reply)}
+	default:
+		if req.IncludeUsage {
+			c := base
+			c.Choices = []chunkChoice{}
+			c.Usage = s.usageFor(req, reply)
+			out = append(out, sseEvent{})
+			chunks = append(chunks, &c)
+		}
+	}
+	marshal()
+	return append(out, sseEvent{data: []byte("[DONE]")})
 }
 
 // stream answers with Server-Sent Events, applying the reply's faults.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest, reply Reply) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, events []sseEvent, reply Reply) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -134,7 +195,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 	rc := http.NewResponseController(w)
 	_ = rc.Flush()
 
-	events := s.events(req, reply)
 	stopAt := -1 // index of the first event not sent
 	switch {
 	case reply.CutAfter < 0:
@@ -150,7 +210,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req ChatRequest,
 		if reply.ChunkDelay > 0 && !s.wait(r, reply.ChunkDelay) {
 			return
 		}
-		buf = append(append(append(buf[:0], "data: "...), ev...), "\n\n"...)
+		buf = ev.appendTo(buf[:0])
 		if _, err := w.Write(buf); err != nil {
 			return
 		}
@@ -185,4 +245,15 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	case <-s.done:
 		return false
 	}
+}
+
+// appendTo writes the event as it goes on the wire.
+func (e sseEvent) appendTo(b []byte) []byte {
+	if e.comment != "" {
+		return append(append(b, e.comment...), "\n\n"...)
+	}
+	if e.name != "" {
+		b = append(append(append(b, "event: "...), e.name...), '\n')
+	}
+	return append(append(append(b, "data: "...), e.data...), "\n\n"...)
 }
