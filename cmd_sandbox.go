@@ -118,9 +118,11 @@ func newSandboxCmd() *cobra.Command {
 	ls := sub("ls", "List the sandboxes tether created", noArgs, false, sandboxLs)
 	rm := sub("rm ID [ID...]", "Delete sandboxes by id", minArgs(1, "at least one sandbox id (`tether sandbox ls` lists them)"), false, sandboxRm)
 	var timeout time.Duration
-	exec := sub("exec ID COMMAND [ARGS...]", "Run a command in a kept sandbox", minArgs(2, "ID COMMAND (`tether sandbox ls` lists the ids)"), false,
-		func(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox.Provider, args []string) error {
-			return sandboxExec(ctx, p, args, timeout)
+	exec := sub("exec ID 'SHELL COMMAND' | exec ID [--] PROGRAM [ARGS...]", "Run a command in a kept sandbox (one string: a shell command; after -- or several words: a program and its arguments, passed intact)",
+		minArgs(2, "ID COMMAND (`tether sandbox ls` lists the ids)"), false,
+		func(ctx context.Context, cmd *cobra.Command, _ config.Config, p sandbox.Provider, args []string) error {
+			// A "--" before the id (`exec -- ID PROG`) is argv mode too.
+			return sandboxExec(ctx, p, args, cmd.ArgsLenAtDash() == 0, timeout)
 		})
 	// Everything after the id is the command, its own flags included.
 	exec.Flags().SetInterspersed(false)
@@ -177,7 +179,11 @@ func sandboxRm(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox
 	return errors.Join(errs...)
 }
 
-func sandboxExec(ctx context.Context, p sandbox.Provider, args []string, timeout time.Duration) error {
+func sandboxExec(ctx context.Context, p sandbox.Provider, args []string, argvMode bool, timeout time.Duration) error {
+	line := sandbox.CommandLine(args[1:], argvMode)
+	if line == "" {
+		return usagef("want a command after %s (`tether sandbox exec ID -- PROGRAM ARGS...` or `tether sandbox exec ID 'shell command'`)", args[0])
+	}
 	op, ok := p.(sandbox.Opener)
 	if !ok {
 		return fmt.Errorf("the %s provider cannot attach to an existing sandbox", p.Name())
@@ -187,7 +193,7 @@ func sandboxExec(ctx context.Context, p sandbox.Provider, args []string, timeout
 		return err // it names the sandbox and how to list them
 	}
 	res, err := sb.Exec(ctx, sandbox.ExecRequest{
-		Command: strings.Join(args[1:], " "),
+		Command: line,
 		Timeout: timeout,
 		Stdout:  safeWriter{os.Stdout},
 		Stderr:  safeWriter{os.Stderr},

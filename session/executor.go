@@ -179,7 +179,13 @@ func (e *Executor) Execute(ctx context.Context, prompt string, opts ...ExecuteOp
 	run, err = Start(ctx, Launch{Provider: o.Provider, Spec: o.Spec, Sandbox: o.Sandbox, OnEvent: onEvent, From: o.From}, sopts)
 	close(ready)
 	if err != nil {
-		return Result{}, err
+		// No run happened, but the result still says how it ended (a
+		// failed create is an error, an interrupted one cancelled), not "".
+		st := StateError
+		if ctx.Err() != nil {
+			st = StateCancelled
+		}
+		return Result{Status: st}, err
 	}
 	defer func() {
 		cerr := run.Close(ctx)

@@ -151,9 +151,32 @@ const (
 // dtRetry runs fn again while Daytona answers 429, a bounded number of
 // times, waiting what Retry-After asks (or backing off with jitter).
 func dtRetry(ctx context.Context, log *slog.Logger, action string, fn func() error) error {
+	return dtRetryIf(ctx, log, action, dtIsRateLimit, fn)
+}
+
+// dtTransient says a failed request is worth repeating when it is
+// idempotent (a delete): rate limited, a server or gateway error, or no
+// answer at all (a dropped connection), but not the caller giving up.
+func dtTransient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	switch s := dtStatus(err); {
+	case s == http.StatusTooManyRequests, s == http.StatusInternalServerError, s == http.StatusBadGateway,
+		s == http.StatusServiceUnavailable, s == http.StatusGatewayTimeout:
+		return true
+	case s == 0:
+		return !dtIsNotFound(err)
+	}
+	return false
+}
+
+// dtRetryIf runs fn again while retryable(err), with exponential backoff
+// and jitter (or what Retry-After asks), at most dtRetryAttempts times.
+func dtRetryIf(ctx context.Context, log *slog.Logger, action string, retryable func(error) bool, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
-		if err == nil || !dtIsRateLimit(err) || attempt == dtRetryAttempts {
+		if err == nil || !retryable(err) || attempt == dtRetryAttempts || ctx.Err() != nil {
 			return err
 		}
 		wait, ok := retryafter.Parse(dtHeaders(err), time.Now())
@@ -162,7 +185,7 @@ func dtRetry(ctx context.Context, log *slog.Logger, action string, fn func() err
 			wait += rand.N(wait / 2)
 		}
 		wait = min(wait, dtRetryMax)
-		log.Warn("rate limited by Daytona; retrying", "action", action, "attempt", attempt, "wait", wait)
+		log.Warn("Daytona request failed; retrying", "action", action, "attempt", attempt, "wait", wait, "err", err)
 		if !ctxwait.Sleep(ctx, wait) {
 			return err
 		}

@@ -75,7 +75,8 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 	}
 	// Deleting needs no toolbox: a bare handle on the id is enough.
 	sb := sdk.NewSandbox(c, nil, id, "", "", "", 0, 0, false, nil, "")
-	err = dtRetry(ctx, p.log, "delete sandbox", func() error { return sb.Delete(ctx) })
+	// A delete is idempotent: transient failures are retried with backoff.
+	err = dtRetryIf(ctx, p.log, "delete sandbox", dtTransient, func() error { return sb.Delete(ctx) })
 	if err != nil && !dtIsNotFound(err) {
 		return dtWrap(err, "delete sandbox "+id)
 	}

@@ -201,11 +201,7 @@ func (s *daytonaSandbox) GitClone(ctx context.Context, req sandbox.CloneRequest)
 	}
 	start := time.Now()
 	if err := s.sb.Git.Clone(ctx, req.URL, dir, opts...); err != nil {
-		w := dtWrap(err, "git clone into "+dir)
-		if req.Password != "" {
-			w = &dtError{msg: strings.ReplaceAll(w.Error(), req.Password, "[redacted]"), err: err}
-		}
-		return w
+		return s.cloneErr(ctx, req, dir, err)
 	}
 	s.p.log.Info("git clone done", "id", s.info.ID, "dir", dir, "took", time.Since(start).Round(time.Millisecond))
 	return nil
