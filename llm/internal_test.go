@@ -41,9 +41,23 @@ func TestLookupPrice(t *testing.T) {
 		{"claude-sonnet-4-5-20250929", 3.00},
 		{"google/gemini-2.5-flash", 0.30},
 		{"meta-llama/llama-3.3-70b-instruct:free", 0},
+		// newer models, and dated forms that are not their base's price
+		{"gpt-5.1-2025-11-13", 1.25},
+		{"gpt-5.4-mini", 0.75},
+		{"gpt-3.5-turbo-1106", 1.00},
+		{"gpt-3.5-turbo-0613", 1.50},
+		{"gpt-3.5-turbo-0125", 0.50},
+		{"anthropic/claude-opus-4.5", 5.00},
+		{"claude-opus-4-5-20251101", 5.00},
+		{"claude-opus-4-20250514", 15.00},
+		{"anthropic/claude-sonnet-4.6", 3.00},
+		{"google/gemini-3-pro-preview", 2.00},
+		{"deepseek-v4-flash", 0.14},
 		// unknown: never guessed
 		{"gpt-4o-audio-preview", -1},
-		{"gpt-4-1106-preview", -1},
+		{"gpt-6", -1},
+		{"deepseek-chat", -1},
+		{"claude-haiku-5-5", -1},
 		{"llama3.1:8b", -1},
 		{"qwen2.5-coder", -1},
 		{"", -1},
@@ -66,6 +80,12 @@ func TestLookupPrice(t *testing.T) {
 	}
 	if p, ok := LookupPrice("llama3.1:8b", over); !ok || p != (Price{}) {
 		t.Errorf("override for local model: %+v %v", p, ok)
+	}
+	// Cache reads and writes at their own rates: Opus 4.5, 1M prompt
+	// tokens of which 0.5M read from the cache and 0.2M written to it.
+	p, _ := LookupPrice("claude-opus-4-5", nil)
+	if got, want := p.cost(1_000_000, 500_000, 200_000, 0), 0.3*5.00+0.5*0.50+0.2*6.25; got < want-1e-9 || got > want+1e-9 {
+		t.Errorf("opus 4.5 cost %v, want %v", got, want)
 	}
 }
 

@@ -17,50 +17,6 @@ type Price struct {
 	CacheWritePerMTok float64
 }
 
-// builtinPrices are list prices (USD per million tokens) of common models
-// as published by their vendors; OpenRouter passes them on unchanged.
-// Keys are canonical names (see canonicalModel). A model missing here has
-// no known cost — the table never guesses.
-var builtinPrices = map[string]Price{
-	// OpenAI
-	"gpt-4o":            {2.50, 10.00, 1.25, 0},
-	"gpt-4o-2024-05-13": {5.00, 15.00, 0, 0},
-	"gpt-4o-mini":       {0.15, 0.60, 0.075, 0},
-	"gpt-4.1":           {2.00, 8.00, 0.50, 0},
-	"gpt-4.1-mini":      {0.40, 1.60, 0.10, 0},
-	"gpt-4.1-nano":      {0.10, 0.40, 0.025, 0},
-	"gpt-4-turbo":       {10.00, 30.00, 0, 0},
-	"gpt-4":             {30.00, 60.00, 0, 0},
-	"gpt-3.5-turbo":     {0.50, 1.50, 0, 0},
-	"o1":                {15.00, 60.00, 7.50, 0},
-	"o1-mini":           {1.10, 4.40, 0.55, 0},
-	"o3":                {2.00, 8.00, 0.50, 0},
-	"o3-mini":           {1.10, 4.40, 0.55, 0},
-	"o3-pro":            {20.00, 80.00, 0, 0},
-	"o4-mini":           {1.10, 4.40, 0.275, 0},
-	"gpt-5":             {1.25, 10.00, 0.125, 0},
-	"gpt-5-chat":        {1.25, 10.00, 0.125, 0},
-	"gpt-5-codex":       {1.25, 10.00, 0.125, 0},
-	"gpt-5-mini":        {0.25, 2.00, 0.025, 0},
-	"gpt-5-nano":        {0.05, 0.40, 0.005, 0},
-	// Anthropic (cached = cache read)
-	"claude-opus-4":     {15.00, 75.00, 1.50, 0},
-	"claude-opus-4-1":   {15.00, 75.00, 1.50, 0},
-	"claude-sonnet-4":   {3.00, 15.00, 0.30, 0},
-	"claude-sonnet-4-5": {3.00, 15.00, 0.30, 0},
-	"claude-3-7-sonnet": {3.00, 15.00, 0.30, 0},
-	"claude-3-5-sonnet": {3.00, 15.00, 0.30, 0},
-	"claude-haiku-4-5":  {1.00, 5.00, 0.10, 0},
-	"claude-3-5-haiku":  {0.80, 4.00, 0.08, 0},
-	"claude-3-haiku":    {0.25, 1.25, 0.03, 0},
-	"claude-3-opus":     {15.00, 75.00, 1.50, 0},
-	// Google (prompts up to 200k tokens)
-	"gemini-2.5-pro":        {1.25, 10.00, 0.31, 0},
-	"gemini-2.5-flash":      {0.30, 2.50, 0.075, 0},
-	"gemini-2.5-flash-lite": {0.10, 0.40, 0.025, 0},
-	"gemini-2.0-flash":      {0.10, 0.40, 0.025, 0},
-}
-
 // versionSuffix is what may follow a table key in a dated or aliased
 // model name: gpt-4o-2024-08-06, claude-sonnet-4-20250514,
 // claude-3-7-sonnet-latest, gpt-4-0613, gemini-2.5-flash-001.
