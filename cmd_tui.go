@@ -148,9 +148,13 @@ func newReplayCmd() *cobra.Command {
 
 // replay opens a recording read-only in the UI.
 func replay(ctx context.Context, path string, noColor bool) error {
-	events, err := session.ReadRecording(path)
+	hdr, events, err := session.ReadRecordingFile(path) // an empty one is an error
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)
+	}
+	if n := session.SkippedNotice(path, hdr.Skipped); n != "" {
+		// Shown first in the stream, where the replay starts.
+		events = append([]session.Event{{Kind: session.KindError, Time: events[0].Time, Error: &session.ErrorInfo{Message: n}}}, events...)
 	}
 	final, err := teapace.Run(ui.NewReplay(events, ui.Options{NoColor: noColor}), programOptions(ctx)...)
 	if m, ok := final.(ui.Model); ok {
@@ -199,7 +203,11 @@ func listRecordings(configPath string) error {
 		if err != nil {
 			continue
 		}
-		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p), orDash(session.ResumeState(p))})
+		resume := orDash(session.ResumeState(p))
+		if st.Size() == 0 {
+			resume = "empty" // nothing was recorded (a full disk at start?)
+		}
+		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p), resume})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].mod.After(rows[j].mod) })
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)

@@ -127,15 +127,17 @@ func (b *bus) publish(ev Event) Event {
 			// chunk as its own line under that event's Seq (ReadRecording
 			// joins them); the live view merges it.
 			ev.ID, ev.Seq = q.ev.ID, q.ev.Seq
-			b.rec.event(&ev)
+			recErr := b.rec.event(&ev)
 			b.appendLive(q, data)
+			b.recordingStopped(recErr, ev.Time)
 			return ev
 		}
 	}
 	b.seq++
 	ev.Seq = b.seq
 	ev.ID = "e" + strconv.FormatInt(b.seq, 10)
-	b.rec.event(&ev)
+	recErr := b.rec.event(&ev)
+	defer b.recordingStopped(recErr, ev.Time) // after ev in the live view
 	q := &queued{ev: ev}
 	if isChunk {
 		// Own the payload: later chunks are merged into it.
@@ -155,6 +157,29 @@ func (b *bus) publish(ev Event) Event {
 	default:
 	}
 	return ev
+}
+
+// recordingStopped tells the subscriber, once, that the recording failed
+// (a full disk): the session goes on unrecorded. The notice itself cannot
+// be recorded. b.mu held.
+func (b *bus) recordingStopped(err error, at time.Time) {
+	if err == nil {
+		return
+	}
+	b.seq++
+	ev := Event{Kind: KindError, Seq: b.seq, ID: "e" + strconv.FormatInt(b.seq, 10), Time: at,
+		Error: &ErrorInfo{Message: b.redact.text(RecordingStoppedNotice(err.Error()))}}
+	b.queue = append(b.queue, &queued{ev: ev})
+	select {
+	case b.notify <- struct{}{}:
+	default:
+	}
+}
+
+// RecordingStoppedNotice is what the session says when its recording
+// cannot be written: why, and that the session goes on.
+func RecordingStoppedNotice(why string) string {
+	return "recording stopped: " + why + "; the session goes on unrecorded (free some disk space, or set [session] record_dir)"
 }
 
 // mergeLookBack is how far back an over-the-cap chunk looks for an

@@ -101,13 +101,15 @@ func ResumeState(path string) string {
 type parent struct {
 	path, conv string
 	at         int64
+	damaged    string // SkippedNotice of the parent's damaged lines
 }
 
 func parentOf(path string, hdr RecordHeader) parent {
+	damaged := SkippedNotice(path, hdr.Skipped)
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	return parent{path: path, conv: hdr.ConversationID}
+	return parent{path: path, conv: hdr.ConversationID, damaged: damaged}
 }
 
 // spawnFrom is Spawn on a rebuilt conversation.
@@ -128,6 +130,9 @@ func spawnFrom(ctx context.Context, sb sandbox.Sandbox, opts Options, cp Checkpo
 		}
 		ev.ID, ev.Seq = "", 0
 		s.publish(ev)
+	}
+	if p.damaged != "" { // after the history, where the user looks
+		s.publish(Event{Kind: KindError, Error: &ErrorInfo{Message: p.damaged}})
 	}
 	s.mu.Lock()
 	s.conv = append(s.conv, cp.Conv...)

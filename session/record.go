@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tether-dev/tether/internal/jsonsafe"
@@ -38,6 +40,10 @@ type RecordHeader struct {
 	Parent             string `json:"parent,omitempty"`
 	ParentConversation string `json:"parent_conversation,omitempty"`
 	ForkAt             int64  `json:"fork_at,omitempty"`
+
+	// Skipped is what reading the file found (never written): the
+	// damaged lines ReadRecordingFile left out. SkippedNotice words it.
+	Skipped []SkippedLine `json:"-"`
 }
 
 // RecordFormatVersion is the recording format this tether writes. Files
@@ -80,40 +86,67 @@ func openRecorder(path string, hdr RecordHeader, logger *slog.Logger) (*recorder
 	r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 	r.enc.SetEscapeHTML(false)
 	hdr.Type, hdr.FormatVersion = RecordingType, RecordFormatVersion
-	r.write(hdr)
-	if r.err != nil {
+	if err := r.write(hdr); err != nil {
 		f.Close()
-		return nil, r.err
+		// A full disk: leave no 0-byte file that lists as a recording.
+		if fi, serr := os.Stat(path); serr == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
+			_ = os.Remove(path)
+		}
+		return nil, fmt.Errorf("%w: %w", errNotRecording, err)
 	}
 	return r, nil
 }
 
-func (r *recorder) event(ev *Event) {
+// errNotRecording marks a recording that could be opened but not written
+// (a full disk): the session runs unrecorded and says so, where a path it
+// cannot open at all is the caller's mistake and an error.
+var errNotRecording = errors.New("not recording")
+
+// event records ev. It returns the error that stopped the recording when
+// this write is the one that failed, once; nil after.
+func (r *recorder) event(ev *Event) error {
 	if r == nil {
-		return
+		return nil
 	}
-	r.write(ev)
+	return r.write(ev)
 }
 
-func (r *recorder) write(v any) {
+// failure is why the recording stopped, "" while it works.
+func (r *recorder) failure() string {
+	if r == nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		return ""
+	}
+	return r.err.Error()
+}
+
+// write writes one line; it returns the error when this write stopped the
+// recording.
+func (r *recorder) write(v any) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.err != nil || r.f == nil {
-		return
+		return nil
 	}
 	r.buf.Reset()
 	if err := r.enc.Encode(v); err != nil { // Encode appends the newline
 		r.fail(fmt.Errorf("encode recording line: %w", err))
-		return
+		return r.err
 	}
 	if _, err := r.f.Write(r.buf.Bytes()); err != nil {
 		r.fail(fmt.Errorf("write recording %s: %w (disk full?)", r.path, err))
+		return r.err
 	}
 	if r.buf.Cap() > 1<<20 {
 		r.buf = bytes.Buffer{}                           // don't keep a huge line's buffer forever
 		r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 		r.enc.SetEscapeHTML(false)
 	}
+	return nil
 }
 
 // fail remembers the first error; the session keeps running without a
@@ -125,6 +158,9 @@ func (r *recorder) fail(err error) {
 	}
 }
 
+// close syncs and closes the file. A write that failed earlier is not
+// returned again: the session told its subscriber then, and its Result
+// says so (RecordError).
 func (r *recorder) close() error {
 	if r == nil {
 		return nil
@@ -132,16 +168,21 @@ func (r *recorder) close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {
-		return r.err
+		return nil
 	}
-	if err := r.f.Sync(); err != nil && r.err == nil {
-		r.err = fmt.Errorf("sync recording %s: %w", r.path, err)
+	failed := r.err != nil
+	var err error
+	if serr := r.f.Sync(); serr != nil && !failed {
+		err = fmt.Errorf("sync recording %s: %w", r.path, serr)
 	}
-	if err := r.f.Close(); err != nil && r.err == nil {
-		r.err = fmt.Errorf("close recording %s: %w", r.path, err)
+	if cerr := r.f.Close(); cerr != nil && !failed && err == nil {
+		err = fmt.Errorf("close recording %s: %w", r.path, cerr)
 	}
 	r.f = nil
-	return r.err
+	if r.err == nil {
+		r.err = err
+	}
+	return err
 }
 
 // DefaultRecordDir is where recordings go unless the caller chooses:
@@ -172,48 +213,137 @@ func RecordFileName(start time.Time, conversationID string) string {
 // ReadRecording returns the events of a JSONL recording, in order. Output
 // and assistant-delta chunks recorded under one Seq (the live view merged
 // them) are joined back into one event. A truncated final line (the writer
-// was killed mid-line) is ignored; a damaged line elsewhere is an error,
-// returned with the events read before it.
+// was killed mid-line) is ignored; a damaged line elsewhere is skipped and
+// named in RecordHeader.Skipped (see ReadRecordingFile), so the rest can
+// still be replayed. A file without a single event is ErrEmptyRecording.
 func ReadRecording(path string) ([]Event, error) {
 	_, evs, err := ReadRecordingFile(path)
 	return evs, err
 }
 
+// ErrEmptyRecording marks a recording with no event in it: 0 bytes (the
+// disk was full when the session started, or it was killed at once), or
+// only a header.
+var ErrEmptyRecording = errors.New("the recording has no events")
+
+// SkippedLine is a line of a recording that could not be read.
+type SkippedLine struct {
+	Line   int    // 1-based
+	Reason string // why it could not be read
+}
+
+// maxRecordLine bounds one line of a recording: a longer one (a file that
+// is not a recording, or damage) is skipped without being held in memory.
+const maxRecordLine = 256 << 20
+
 // ReadRecordingFile is ReadRecording that also returns the header line
-// (zero when the file has none).
+// (zero when the file has none), whose Skipped lists the damaged lines
+// left out. A recording from a newer tether is ErrNewerRecording; a file
+// with no readable event at all (empty, or not a recording) is an error.
 func ReadRecordingFile(path string) (RecordHeader, []Event, error) {
-	f, err := os.Open(path)
+	// O_NONBLOCK: a FIFO named as a recording must not block the open.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return RecordHeader{}, nil, fmt.Errorf("open recording: %w", err)
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && !fi.Mode().IsRegular() {
+		return RecordHeader{}, nil, fmt.Errorf("open recording: %s is not a regular file: give the path of a .jsonl recording (see `tether ls`)", path)
+	}
 	br := bufio.NewReaderSize(f, 64<<10)
 	d := &lineDecoder{}
 	done := func(err error) (RecordHeader, []Event, error) {
 		d.flush()
+		if err == nil && len(d.evs) == 0 {
+			switch {
+			case len(d.hdr.Skipped) > 0:
+				err = fmt.Errorf("%s is not a tether recording: line %d: %s", path, d.hdr.Skipped[0].Line, d.hdr.Skipped[0].Reason)
+			case d.hdr.Type != "":
+				err = fmt.Errorf("recording %s: %w: it has a header and nothing else (the session recorded nothing after starting)", path, ErrEmptyRecording)
+			default:
+				err = fmt.Errorf("recording %s: %w: the file is empty (was the disk full when the session started?)", path, ErrEmptyRecording)
+			}
+		}
 		return d.hdr, d.evs, err
 	}
 	for lineNo := 1; ; lineNo++ {
-		line, rerr := br.ReadBytes('\n')
+		line, long, rerr := readLine(br, maxRecordLine)
 		if rerr != nil && !errors.Is(rerr, io.EOF) {
 			return done(fmt.Errorf("read recording %s: %w", path, rerr))
 		}
 		last := rerr != nil // no newline: the final, possibly truncated line
-		if t := bytes.TrimSpace(line); len(t) > 0 {
-			if perr := d.line(t, lineNo); perr != nil {
-				if errors.Is(perr, ErrNewerRecording) {
-					return done(fmt.Errorf("read recording %s: %w", path, perr))
-				}
-				if last {
-					return done(nil)
-				}
-				return done(fmt.Errorf("recording %s line %d is damaged: %w", path, lineNo, perr))
+		var perr error
+		if long {
+			perr = fmt.Errorf("longer than %d MiB", maxRecordLine>>20)
+		} else if t := bytes.TrimSpace(line); len(t) > 0 {
+			perr = d.line(t, lineNo)
+		}
+		if perr != nil {
+			if errors.Is(perr, ErrNewerRecording) {
+				return done(fmt.Errorf("read recording %s: %w", path, perr))
 			}
+			if last {
+				return done(nil)
+			}
+			// One bad line (a disk error, an editor, a crash of another
+			// writer) must not cost the rest: skip it and say so.
+			d.hdr.Skipped = append(d.hdr.Skipped, SkippedLine{Line: lineNo, Reason: oneLineReason(perr)})
 		}
 		if last {
 			return done(nil)
 		}
 	}
+}
+
+// readLine reads up to and including the next newline. A line longer than
+// limit is consumed without being kept: long reports it.
+func readLine(br *bufio.Reader, limit int) (line []byte, long bool, err error) {
+	var buf []byte
+	for {
+		part, err := br.ReadSlice('\n')
+		if !long {
+			if len(buf)+len(part) > limit {
+				long, buf = true, nil
+			} else {
+				buf = append(buf, part...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		return buf, long, err
+	}
+}
+
+// oneLineReason is a decoding error short enough for a notice.
+func oneLineReason(err error) string {
+	s := strings.Join(strings.Fields(err.Error()), " ")
+	if len(s) > 120 {
+		s = s[:120] + "…"
+	}
+	return s
+}
+
+// SkippedNotice says which damaged lines a reader left out, e.g.
+// "line 7 of r.jsonl is damaged and was skipped (invalid character 'x'
+// looking for beginning of value); the rest is shown"; "" when none.
+func SkippedNotice(path string, skipped []SkippedLine) string {
+	switch len(skipped) {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf("line %d of %s is damaged and was skipped (%s); the rest is shown", skipped[0].Line, path, skipped[0].Reason)
+	}
+	nums := make([]string, 0, min(len(skipped), 10))
+	for _, l := range skipped[:min(len(skipped), 10)] {
+		nums = append(nums, strconv.Itoa(l.Line))
+	}
+	more := ""
+	if len(skipped) > 10 {
+		more = fmt.Sprintf(" and %d more", len(skipped)-10)
+	}
+	return fmt.Sprintf("%d damaged lines of %s were skipped (lines %s%s; the first: %s); the rest is shown",
+		len(skipped), path, strings.Join(nums, ", "), more, skipped[0].Reason)
 }
 
 // lineDecoder turns lines into events, joining the chunks recorded under

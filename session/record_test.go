@@ -87,14 +87,20 @@ func TestReadRecordingTruncatedAndDamaged(t *testing.T) {
 	if err != nil || len(got) != len(full)-1 {
 		t.Fatalf("truncated: %d events (want %d), %v", len(got), len(full)-1, err)
 	}
-	// A damaged line in the middle is reported, with what came before.
+	// A damaged line in the middle is skipped and named; the rest reads.
 	lines := strings.SplitAfter(string(raw), "\n")
 	lines[2] = "{not json\n"
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte(strings.Join(lines, "")), 0o600)
-	got, err = ReadRecording(bad)
-	if err == nil || !strings.Contains(err.Error(), "line 3") || len(got) != 1 {
-		t.Fatalf("damaged: %d events, %v", len(got), err)
+	hdr, got, err := ReadRecordingFile(bad)
+	if err != nil || len(got) != len(full)-1 || len(hdr.Skipped) != 1 || hdr.Skipped[0].Line != 3 {
+		t.Fatalf("damaged: %d events (want %d), skipped %+v, %v", len(got), len(full)-1, hdr.Skipped, err)
+	}
+	if got[0].Seq != full[0].Seq || got[1].Seq != full[2].Seq || got[len(got)-1].Seq != full[len(full)-1].Seq {
+		t.Fatalf("damaged: the events around the bad line are not the recorded ones")
+	}
+	if n := SkippedNotice("bad.jsonl", hdr.Skipped); !strings.Contains(n, "line 3 of bad.jsonl is damaged and was skipped (invalid character") {
+		t.Fatalf("notice %q", n)
 	}
 	if _, err := ReadRecording(filepath.Join(dir, "missing.jsonl")); err == nil {
 		t.Error("missing file: no error")

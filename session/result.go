@@ -18,6 +18,10 @@ type Result struct {
 	Duration         time.Duration `json:"duration_ns"`
 	FinalMessage     string        `json:"final_message"`
 	RecordPath       string        `json:"record_path,omitempty"`
+	// RecordError says why the run is not (or no longer) recorded, when
+	// recording was asked for: a full disk, say. RecordPath is "" when it
+	// could not start.
+	RecordError string `json:"record_error,omitempty"`
 	// Workspace, for a fork or resume, says how its sandbox's files were
 	// put back as they were at the fork point and what could not be.
 	Workspace *Restore `json:"workspace,omitempty"`
@@ -46,6 +50,19 @@ func (s *Session) resultLocked(st State, reason, final string, d time.Duration) 
 		Duration:         d,
 		FinalMessage:     s.bus.redact.text(final), // printed, put in reports
 		RecordPath:       s.opts.RecordPath,
+		RecordError:      s.recordError(),
 		Workspace:        s.restored,
 	}
+}
+
+// recordError is why the session is not (or no longer) recorded.
+func (s *Session) recordError() string {
+	why := s.recordFailed
+	if why == "" {
+		why = s.rec.failure()
+	}
+	if why == "" {
+		return ""
+	}
+	return s.bus.redact.text(why)
 }

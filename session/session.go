@@ -76,16 +76,18 @@ type Options struct {
 // Session owns one conversation with one sandbox. All methods are safe to
 // call from any goroutine at any time.
 type Session struct {
-	opts    Options
-	sb      sandbox.Sandbox
-	model   Model
-	logger  *slog.Logger
-	bus     *bus
-	rec     *recorder
-	tools   map[string]Tool
-	defs    []llm.Tool
-	convID  string
-	created time.Time
+	opts   Options
+	sb     sandbox.Sandbox
+	model  Model
+	logger *slog.Logger
+	bus    *bus
+	rec    *recorder
+	// recordFailed is why the recording could not start ("" = it did).
+	recordFailed string
+	tools        map[string]Tool
+	defs         []llm.Tool
+	convID       string
+	created      time.Time
 
 	base       context.Context // cancelled by Close
 	baseCancel context.CancelFunc
@@ -183,13 +185,21 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 		hdr.Parent, hdr.ParentConversation, hdr.ForkAt = p.path, p.conv, p.at
 	}
 	s.rec, err = openRecorder(opts.RecordPath, hdr, s.logger)
-	if err != nil {
+	var unrecorded error // opened but not written: a full disk
+	if errors.Is(err, errNotRecording) {
+		unrecorded, s.opts.RecordPath = err, ""
+		s.recordFailed = err.Error()
+		logger.Error("recording failed at start", "err", err)
+	} else if err != nil {
 		return nil, err
 	}
 	s.base, s.baseCancel = context.WithCancel(context.Background())
 	s.bus = newBus(s.rec, newRedactor(opts.Secrets), opts.LiveBufferBytes, s.logger)
+	if unrecorded != nil {
+		s.bus.publish(Event{Kind: KindError, Error: &ErrorInfo{Message: RecordingStoppedNotice(unrecorded.Error())}})
+	}
 	s.conv = []llm.Message{{Role: llm.RoleSystem, Content: s.systemPrompt()}}
-	s.result = Result{Status: StateIdle, SandboxID: sb.ID(), ConversationID: convID, RecordPath: opts.RecordPath}
+	s.result = Result{Status: StateIdle, SandboxID: sb.ID(), ConversationID: convID, RecordPath: s.opts.RecordPath, RecordError: s.recordError()}
 	s.bus.publish(Event{Kind: KindSandbox, Sandbox: &info})
 	s.addSourced(ctx, opts.ToolSources)
 	return s, nil
