@@ -53,3 +53,26 @@ func BenchmarkLocalExecTrue(b *testing.B) {
 type localDiscard struct{}
 
 func (localDiscard) Write(p []byte) (int, error) { return len(p), nil }
+
+// BenchmarkLocalCreateFirstExec measures a sandbox made, its first command
+// run (which under bwrap starts the sandbox's init) and closed.
+func BenchmarkLocalCreateFirstExec(b *testing.B) {
+	localBenchModes(b, func(b *testing.B, iso string) {
+		p := localTestProvider(b, Options{Isolation: iso})
+		ctx := context.Background()
+		var out localDiscard
+		for b.Loop() {
+			sb, err := p.Create(ctx, sandbox.Spec{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := sb.Exec(ctx, sandbox.ExecRequest{Command: "true", Stdout: out, Stderr: out})
+			if err != nil || res.ExitCode != 0 {
+				b.Fatalf("%+v %v", res, err)
+			}
+			if err := sb.Close(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

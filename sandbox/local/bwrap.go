@@ -19,6 +19,7 @@ type bwrapSpec struct {
 	NetOff          bool
 	Mounts          []Mount // extra mounts the user asked for
 	SeccompFD       int     // fd number of the seccomp program in the child; 0 = none
+	Helper          string  // host path of the helper (helper.go), bound at localHelperPath; "" = none
 	Argv            []string
 }
 
@@ -112,6 +113,9 @@ func bwrapArgs(spec bwrapSpec) []string {
 		"--bind", spec.Home, spec.Home,
 		"--bind", spec.Work, spec.Work,
 	)
+	if spec.Helper != "" {
+		args = append(args, "--ro-bind", spec.Helper, localHelperPath)
+	}
 	for _, m := range spec.Mounts {
 		flag := "--ro-bind"
 		if m.Writable {

@@ -24,7 +24,13 @@ func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(s.bwrapSpec(cwd, argv...))...))
+	spec := s.bwrapSpec(cwd, argv...)
+	if s.iso.helper != "" {
+		// The helper confines itself with Landlock, then becomes argv.
+		spec.Helper = s.iso.helper
+		spec.Argv = spec.helperArgv(localHelperExec, 0, argv)
+	}
+	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
 	cmd := exec.Command(full[0], full[1:]...)
 	cmd.Dir = s.info.WorkDir
 	cmd.ExtraFiles = []*os.File{sec}

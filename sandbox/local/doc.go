@@ -4,7 +4,11 @@
 // capabilities even as root, a seccomp filter, a minimal read-only system
 // view with only the workspace, a private HOME and /tmp writable, optional
 // network off; limits by pids cgroup, rlimits and CPU affinity), or as
-// plain process groups when isolation "none" is explicitly chosen. The file
+// plain process groups when isolation "none" is explicitly chosen. Inside
+// bubblewrap runs the helper (tether's own executable, helper.go), which
+// adds Landlock where the kernel has it (landlock.go) and stays as the
+// sandbox's init (initproc.go, initclient.go): one bubblewrap per sandbox
+// starts every Exec command, and kills what each leaves behind. The file
 // tools resolve paths inside the sandbox (openat2 RESOLVE_IN_ROOT, or cat
 // run inside it), never through the host's view.
 //

@@ -33,14 +33,19 @@ const (
 // localProc is one running command, killable from Close.
 type localProc struct {
 	pgid   int
+	killFn func() // how to kill it when not by its process group (the init's commands)
 	reason atomic.Int32
 }
 
 // kill ends the command's whole process group. The first reason given wins.
 // bash is the group leader (or bwrap is, and its PID namespace takes every
-// process inside down with it).
+// process inside down with it; or the sandbox's init does it, inside).
 func (pr *localProc) kill(reason int32) {
 	pr.reason.CompareAndSwap(localKillNone, reason)
+	if pr.killFn != nil {
+		pr.killFn()
+		return
+	}
 	_ = syscall.Kill(-pr.pgid, syscall.SIGKILL)
 }
 
@@ -72,17 +77,24 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		return sandbox.ExecResult{}, err
 	}
 	tag := localSandboxTag(s.info.ID) + strconv.FormatUint(n, 10)
-	cmd, err := s.command(cwd, s.p.bash, "-c", s.limits.prelude()+req.Command)
-	if err != nil {
-		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: exec: %w", s.info.ID, err)
+	argv := []string{s.p.bash, "-c", s.limits.prelude() + req.Command}
+	env := s.buildEnv(req.Env, tag)
+	// With the sandbox's init, the command is started by it, inside the
+	// sandbox; cmd then only carries the stdio to hand over.
+	useInit := s.iso.helper != ""
+	cmd := &exec.Cmd{}
+	if !useInit {
+		if cmd, err = s.command(cwd, argv...); err != nil {
+			return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: exec: %w", s.info.ID, err)
+		}
+		defer localCloseExtra(cmd)
+		cmd.Env = env
+		// A new session: its own process group, so one kill reaches every
+		// process, and no controlling terminal, so the command cannot read
+		// or type into tether's (/dev/tty, TIOCSTI). Pdeathsig so a
+		// crashing tether takes its commands with it.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	}
-	defer localCloseExtra(cmd)
-	cmd.Env = s.buildEnv(req.Env, tag)
-	// A new session: its own process group, so one kill reaches every
-	// process, and no controlling terminal, so the command cannot read or
-	// type into tether's (/dev/tty, TIOCSTI). Pdeathsig so a crashing tether
-	// takes its commands with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 
 	stdin, err := localStdin(cmd, req.Stdin)
 	if err != nil {
@@ -94,14 +106,26 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
 	}
 	start := time.Now()
-	err = localStartPinned(cmd, localAffinity(s.limits.CPU))
+	var pr *localProc
+	var wait func() (int, error)
+	if useInit {
+		pr, wait, err = s.startInInit(n, cwd, argv, env, tag, cmd)
+	} else if err = localStartPinned(cmd, localAffinity(s.limits.CPU)); err == nil {
+		pr = &localProc{pgid: cmd.Process.Pid}
+		wait = func() (int, error) {
+			_ = cmd.Wait() // non-zero exit is reported in the result, not as an error
+			// Stragglers left in the group (`cmd &`) end with the command,
+			// as they do under bwrap when its PID namespace goes.
+			_ = syscall.Kill(-pr.pgid, syscall.SIGKILL)
+			return cmd.ProcessState.ExitCode(), nil
+		}
+	}
 	pipes.closeWriters()
 	localCloseExtra(cmd)
 	if err != nil {
 		pipes.closeReaders()
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: start command: %w", s.info.ID, err)
 	}
-	pr := &localProc{pgid: cmd.Process.Pid}
 	if !s.track(pr) {
 		pr.kill(localKillClosed)
 	}
@@ -130,13 +154,10 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		case <-exited:
 		}
 	}()
-	_ = cmd.Wait() // non-zero exit is reported in the result, not as an error
+	code, werr := wait()
 	close(exited)
 	<-watched
 	dur := time.Since(start)
-	// Stragglers left in the group (`cmd &`) end with the command, as they
-	// do under bwrap when its PID namespace goes.
-	_ = syscall.Kill(-pr.pgid, syscall.SIGKILL)
 
 	select {
 	case <-pumped:
@@ -149,7 +170,13 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	pipes.closeReaders()
 
 	reason := pr.reason.Load()
-	res := sandbox.ExecResult{ExitCode: cmd.ProcessState.ExitCode(), Duration: dur}
+	if useInit && reason != localKillNone && code == 128+int(syscall.SIGKILL) {
+		code = -1 // our kill, which the host's sweep may have delivered first
+	}
+	res := sandbox.ExecResult{ExitCode: code, Duration: dur}
+	if werr != nil && reason == localKillNone {
+		return res, fmt.Errorf("local sandbox %s: %w: the command was killed; run it again", s.info.ID, werr)
+	}
 	if res.ExitCode == -1 {
 		switch reason {
 		case localKillCancelled:

@@ -3,9 +3,11 @@ package local
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ type localIsolation struct {
 	bwrap    bool   // commands run under bubblewrap
 	bwrapBin string // path of bwrap when bwrap is true
 	netOff   bool   // --unshare-net works, so Network "off" can be honoured
+	helper   string // host path of the helper when it works inside bwrap: Landlock and the sandbox init
 	describe string // for Info.Isolation
 }
 
@@ -51,7 +54,7 @@ func localIsolationFrom(mode, network string, localProbe func() localProbeResult
 	if probe.err != nil {
 		return localIsolation{}, fmt.Errorf("local sandbox: isolation %q needs a working bubblewrap: %w; install it (apt-get install bubblewrap, dnf install bubblewrap) and allow user namespaces, or set [local] isolation = %q to run the agent unconfined, as you, with your files and keys", mode, probe.err, IsolationNone)
 	}
-	iso := localIsolation{bwrap: true, bwrapBin: probe.bin, netOff: probe.netErr == nil, describe: "bwrap (" + probe.layers + ")"}
+	iso := localIsolation{bwrap: true, bwrapBin: probe.bin, netOff: probe.netErr == nil, helper: probe.helper, describe: "bwrap (" + probe.layers + ")"}
 	if probe.netErr != nil && network == sandbox.NetworkOff {
 		return localIsolation{}, fmt.Errorf("local sandbox: network off asked for but bubblewrap cannot unshare the network here (%w): allow network or fix bubblewrap", probe.netErr)
 	}
@@ -64,6 +67,10 @@ type localProbeResult struct {
 	err    error  // bwrap missing or not working
 	netErr error  // --unshare-net not working
 	layers string // the confinement layers active, for Info.Isolation
+	helper string // the helper, when it runs inside bwrap (see helperErr)
+	// helperErr says why commands run without the helper: no Landlock
+	// layer, one bwrap per command.
+	helperErr error
 }
 
 // localProbe checks once per process that bwrap runs with the confinement
@@ -83,13 +90,26 @@ func localProbeWith(lookPath func(string) (string, error)) localProbeResult {
 	if _, err := localSeccompProgram(); err != nil {
 		return localProbeResult{bin: bin, err: err}
 	}
-	if err := localProbeBwrap(bin, true); err == nil {
-		return res
-	} else {
+	netOff := true
+	if err := localProbeBwrap(bin, true, ""); err != nil {
 		res.netErr = err
+		netOff = false
+		if err := localProbeBwrap(bin, false, ""); err != nil {
+			return localProbeResult{bin: bin, err: fmt.Errorf("bubblewrap does not work here (%w)", err)}
+		}
 	}
-	if err := localProbeBwrap(bin, false); err != nil {
-		return localProbeResult{bin: bin, err: fmt.Errorf("bubblewrap does not work here (%w)", err)}
+	helper := localHelperBin()
+	if helper == "" {
+		res.helperErr = errors.New("tether's own executable cannot be found")
+		return res
+	}
+	if err := localProbeBwrap(bin, netOff, helper); err != nil {
+		res.helperErr = err
+		return res
+	}
+	res.helper = helper
+	if abi := localLandlockABI(); abi > 0 {
+		res.layers += ", landlock ABI " + strconv.Itoa(abi)
 	}
 	return res
 }
@@ -97,8 +117,9 @@ func localProbeWith(lookPath func(string) (string, error)) localProbeResult {
 // localProbeAsync starts the probe without waiting for it.
 func localProbeAsync() { go localProbe() }
 
-// localProbeBwrap runs `true` with the same confinement sandboxes get.
-func localProbeBwrap(bin string, netOff bool) error {
+// localProbeBwrap runs `true` with the same confinement sandboxes get,
+// through the helper when one is given.
+func localProbeBwrap(bin string, netOff bool, helper string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), localProbeTimeout)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "tether-probe-")
@@ -111,7 +132,12 @@ func localProbeBwrap(bin string, netOff bool) error {
 		return err
 	}
 	defer sec.Close()
-	args := bwrapArgs(bwrapSpec{Work: dir, Home: dir, Tmp: dir, Cwd: "/", NetOff: netOff, SeccompFD: 3, Argv: []string{"true"}})
+	spec := bwrapSpec{Work: dir, Home: dir, Tmp: dir, Cwd: "/", NetOff: netOff, SeccompFD: 3, Argv: []string{"true"}}
+	if helper != "" {
+		spec.Helper = helper
+		spec.Argv = spec.helperArgv(localHelperExec, 0, spec.Argv)
+	}
+	args := bwrapArgs(spec)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	cmd.ExtraFiles = []*os.File{sec}

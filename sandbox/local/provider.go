@@ -116,8 +116,14 @@ func NewProvider(opts Options) (*Provider, error) {
 		bash:    bash,
 		mounts:  mounts,
 		limits:  limits,
-		iso:     sync.OnceValues(func() (localIsolation, error) { return localProbeIsolation(mode, network) }),
-		live:    make(map[string]*localSandbox),
+		iso: sync.OnceValues(func() (localIsolation, error) {
+			iso, err := localProbeIsolation(mode, network)
+			if err == nil && iso.bwrap && iso.helper == "" {
+				log.Warn("local sandboxes run without the helper: no Landlock layer, one bubblewrap per command", "err", localProbe().helperErr)
+			}
+			return iso, err
+		}),
+		live: make(map[string]*localSandbox),
 	}, nil
 }
 
@@ -272,6 +278,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	p.mu.Lock()
 	p.live[id] = sb
 	p.mu.Unlock()
+	sb.prestartInit()
 	p.log.Debug("local sandbox created", "id", id, "workdir", info.WorkDir, "isolation", isolation)
 	notify(sandbox.StateStarted)
 	return sb, nil
@@ -456,5 +463,6 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 	p.mu.Lock()
 	p.live[id] = sb
 	p.mu.Unlock()
+	sb.prestartInit()
 	return sb, nil
 }

@@ -22,6 +22,9 @@ type localSandbox struct {
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
 
+	initMu sync.Mutex
+	init   *localInitProc // the sandbox's init (initclient.go), started by the first Exec
+
 	mu      sync.Mutex
 	info    sandbox.Info // State changes under mu; the rest is fixed at Create
 	closed  bool
@@ -70,6 +73,7 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	for _, pr := range procs {
 		pr.kill(localKillClosed)
 	}
+	s.stopInit()
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))

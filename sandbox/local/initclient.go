@@ -1,0 +1,307 @@
+package local
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tether-dev/tether/sandbox"
+)
+
+// localInitTimeout bounds the init's start (a healthy one is ready in a
+// few milliseconds) and how long a killed command may take to be reported.
+const localInitTimeout = 10 * time.Second
+
+// localInitProc is tether's end of a sandbox's init (initproc.go).
+type localInitProc struct {
+	cmd  *exec.Cmd
+	fd   int
+	wmu  sync.Mutex
+	done chan struct{} // closed when the init is gone
+	err  error         // why, once done is closed
+
+	mu      sync.Mutex
+	waiters map[uint64]chan localInitMsg
+	abi     int
+}
+
+// initProc returns the sandbox's init, starting it on first use (or again
+// after it died: the agent can kill it, and then only the commands running
+// at that moment are lost).
+func (s *localSandbox) initProc() (*localInitProc, error) {
+	s.initMu.Lock()
+	defer s.initMu.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return nil, fmt.Errorf("local sandbox %s: %w: create a new sandbox", s.info.ID, sandbox.ErrClosed)
+	}
+	if in := s.init; in != nil {
+		select {
+		case <-in.done:
+		default:
+			return in, nil
+		}
+	}
+	in, err := s.startInit()
+	if err != nil {
+		return nil, err
+	}
+	s.init = in
+	return in, nil
+}
+
+// prestartInit starts the sandbox's init in the background, so that it is
+// ready by the time the first command comes (an agent's first command
+// follows a model's reply).
+func (s *localSandbox) prestartInit() {
+	if s.iso.helper == "" {
+		return
+	}
+	go func() {
+		if _, err := s.initProc(); err != nil && !errors.Is(err, sandbox.ErrClosed) {
+			s.p.log.Warn("local sandbox: init did not start", "id", s.info.ID, "err", err)
+		}
+	}()
+}
+
+// startInit runs bubblewrap with the helper in init mode and waits until it
+// is confined and ready.
+func (s *localSandbox) startInit() (*localInitProc, error) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox init: %w", err)
+	}
+	child := os.NewFile(uintptr(pair[1]), "init")
+	sec, err := localSeccompFile()
+	if err != nil {
+		_ = child.Close()
+		_ = unix.Close(pair[0])
+		return nil, err
+	}
+	spec := s.bwrapSpec(s.info.WorkDir)
+	spec.Helper = s.iso.helper
+	spec.Argv = spec.helperArgv(localHelperInit, 4, nil)
+	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
+	cmd := exec.Command(full[0], full[1:]...)
+	cmd.Dir = s.info.WorkDir
+	cmd.ExtraFiles = []*os.File{sec, child}
+	cmd.Env = s.buildEnv(nil, localSandboxTag(s.info.ID)+"init")
+	var stderr bytes.Buffer
+	cmd.Stderr = &localLimited{w: &stderr, n: 4096}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	err = localStartPinned(cmd, localAffinity(s.limits.CPU))
+	_ = sec.Close()
+	_ = child.Close()
+	if err != nil {
+		_ = unix.Close(pair[0])
+		return nil, fmt.Errorf("sandbox init: start bubblewrap: %w", err)
+	}
+	in := &localInitProc{cmd: cmd, fd: pair[0], done: make(chan struct{}), waiters: map[uint64]chan localInitMsg{}}
+	ready := make(chan localInitMsg, 1)
+	go in.read(ready)
+	go func() {
+		_ = cmd.Wait()
+		// Wake the reader: nothing will come any more.
+		in.wmu.Lock()
+		if in.fd >= 0 {
+			_ = unix.Shutdown(in.fd, unix.SHUT_RDWR)
+		}
+		in.wmu.Unlock()
+	}()
+	select {
+	case m := <-ready:
+		if m.Err != "" {
+			in.kill()
+			return nil, fmt.Errorf("sandbox init: %s", m.Err)
+		}
+		in.abi = m.ABI
+		return in, nil
+	case <-in.done:
+		msg := strings.TrimSpace(stderr.String())
+		return nil, fmt.Errorf("sandbox init ended before it was ready (%v): %s", in.err, msg)
+	case <-time.After(localInitTimeout):
+		in.kill()
+		return nil, fmt.Errorf("sandbox init not ready after %s", localInitTimeout)
+	}
+}
+
+// read dispatches the init's frames until the socket closes; then every
+// command still waiting is told the init is gone.
+func (in *localInitProc) read(ready chan<- localInitMsg) {
+	in.wmu.Lock()
+	r := &localFrameReader{fd: in.fd}
+	in.wmu.Unlock()
+	var err error
+	for {
+		var m localInitMsg
+		m, err = r.next()
+		if err != nil {
+			break
+		}
+		if m.Op == localOpReady {
+			ready <- m
+			continue
+		}
+		in.mu.Lock()
+		ch := in.waiters[m.ID]
+		if m.Op == localOpExit || m.Err != "" {
+			delete(in.waiters, m.ID)
+		}
+		in.mu.Unlock()
+		if ch != nil {
+			ch <- m
+		}
+	}
+	in.mu.Lock()
+	in.err = fmt.Errorf("the sandbox's init process ended: %w", err)
+	waiters := in.waiters
+	in.waiters = nil
+	in.mu.Unlock()
+	close(in.done)
+	for _, ch := range waiters {
+		ch <- localInitMsg{Op: localOpExit, Code: -1, Err: in.err.Error()}
+	}
+	in.wmu.Lock()
+	_ = unix.Close(in.fd)
+	in.fd = -1
+	in.wmu.Unlock()
+	for _, fd := range r.files {
+		_ = unix.Close(fd)
+	}
+}
+
+// write sends one frame unless the socket is closed.
+func (in *localInitProc) write(m localInitMsg, files []int) error {
+	in.wmu.Lock()
+	defer in.wmu.Unlock()
+	if in.fd < 0 {
+		return localErrInit
+	}
+	return localWriteFrame(in.fd, m, files)
+}
+
+// spawn asks the init to start argv with stdio as its descriptors 0-2.
+// The channel gets "started" (or an error), then "exit".
+func (in *localInitProc) spawn(id uint64, m localInitMsg, stdio [3]*os.File) (<-chan localInitMsg, error) {
+	ch := make(chan localInitMsg, 2)
+	in.mu.Lock()
+	if in.waiters == nil {
+		in.mu.Unlock()
+		return nil, in.err
+	}
+	in.waiters[id] = ch
+	in.mu.Unlock()
+	m.Op, m.ID = localOpSpawn, id
+	err := in.write(m, []int{int(stdio[0].Fd()), int(stdio[1].Fd()), int(stdio[2].Fd())})
+	if err != nil {
+		in.mu.Lock()
+		if in.waiters != nil {
+			delete(in.waiters, id)
+		}
+		in.mu.Unlock()
+		return nil, fmt.Errorf("sandbox init: %w", err)
+	}
+	return ch, nil
+}
+
+// killCmd asks the init to kill command id and everything it started.
+func (in *localInitProc) killCmd(id uint64) {
+	_ = in.write(localInitMsg{Op: localOpKill, ID: id}, nil)
+}
+
+// kill ends the init and with it (PID namespace) every process of the
+// sandbox's commands, and waits for it.
+func (in *localInitProc) kill() {
+	_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-in.done:
+	case <-time.After(localInitTimeout):
+	}
+}
+
+// localDevNull is the host's /dev/null, for a command's stdio with no
+// reader or writer. Opened once, never closed.
+var localDevNull = sync.OnceValues(func() (*os.File, error) { return os.OpenFile(os.DevNull, os.O_RDWR, 0) })
+
+// localErrInit says a command died with its init.
+var localErrInit = errors.New("the sandbox's init process ended")
+
+// startInInit starts argv through the sandbox's init with the stdio cmd
+// carries (nil ones are /dev/null). The returned wait gives the exit code
+// once the command and everything it started are gone.
+func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, tag string, cmd *exec.Cmd) (*localProc, func() (int, error), error) {
+	in, err := s.initProc()
+	if err != nil {
+		return nil, nil, err
+	}
+	var stdio [3]*os.File
+	for i, f := range []any{cmd.Stdin, cmd.Stdout, cmd.Stderr} {
+		if file, ok := f.(*os.File); ok && file != nil {
+			stdio[i] = file
+			continue
+		}
+		if stdio[i], err = localDevNull(); err != nil {
+			return nil, nil, err
+		}
+	}
+	ch, err := in.spawn(id, localInitMsg{Argv: argv, Env: env, Dir: cwd, Tag: tag}, stdio)
+	if err != nil {
+		return nil, nil, err
+	}
+	var m localInitMsg
+	select {
+	case m = <-ch:
+	case <-time.After(localInitTimeout):
+		in.kill()
+		m = <-ch
+	}
+	if m.Op != localOpStarted || m.Err != "" {
+		return nil, nil, fmt.Errorf("sandbox init: %s", m.Err)
+	}
+	pr := &localProc{pgid: -1}
+	var mu sync.Mutex
+	var timer *time.Timer
+	pr.killFn = func() {
+		in.killCmd(id)
+		// A command the init does not report dead soon is ended with it.
+		mu.Lock()
+		if timer == nil {
+			timer = time.AfterFunc(localInitTimeout, in.kill)
+		}
+		mu.Unlock()
+	}
+	wait := func() (int, error) {
+		m := <-ch
+		mu.Lock()
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		if m.Err != "" {
+			return -1, errors.New(m.Err)
+		}
+		return m.Code, nil
+	}
+	return pr, wait, nil
+}
+
+// stopInit kills the sandbox's init, if it runs, and everything in it.
+func (s *localSandbox) stopInit() {
+	s.initMu.Lock()
+	in := s.init
+	s.init = nil
+	s.initMu.Unlock()
+	if in != nil {
+		in.kill()
+	}
+}
