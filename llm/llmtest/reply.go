@@ -42,6 +42,14 @@ type Reply struct {
 	// RetryAfter is sent as the Retry-After header (seconds or HTTP date),
 	// with Status or with a stream.
 	RetryAfter string
+	// Header is sent with the answer, whatever it is (x-ratelimit-reset-*
+	// on a 429, say).
+	Header map[string]string
+	// Body, when set, is sent verbatim as the whole answer, with Status
+	// (0 = 200) and ContentType ("" = none): an HTML page, a JSON error
+	// with or without a trailing newline, a server's own error shape.
+	Body        string
+	ContentType string
 	// CutAfter > 0 drops the connection after that many chunks; < 0 drops
 	// it right after the headers. The client sees an unexpected EOF.
 	CutAfter int

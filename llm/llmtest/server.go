@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -183,6 +184,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, decode func([]byt
 	reply, ok := s.next(req)
 	if !ok {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("llmtest: no reply scripted for request #%d (model %q): Enqueue more replies or SetHandler", n, req.Model), "invalid_request_error", "", "")
+		return
+	}
+	for k, v := range reply.Header {
+		w.Header().Set(k, v)
+	}
+	if reply.Body != "" {
+		if reply.ContentType != "" {
+			w.Header().Set("Content-Type", reply.ContentType)
+		}
+		w.WriteHeader(cmp.Or(reply.Status, http.StatusOK))
+		_, _ = io.WriteString(w, reply.Body)
 		return
 	}
 	if reply.Status != 0 {
