@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"github.com/tether-dev/tether/sandbox"
 )
@@ -163,9 +164,42 @@ func (sh *localShell) Resize(ctx context.Context, cols, rows int) error {
 	return pty.Setsize(sh.ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 }
 
+// KillTagged kills the processes carrying env and the terminal's
+// foreground job (which may ignore Ctrl+C or be a subshell that never
+// exec'ed, so carries no tag of its own), unless that is the shell.
 func (sh *localShell) KillTagged(ctx context.Context, env string) error {
-	localKillTagged(env + "\x00")
+	for range localKillPasses {
+		if pg := sh.foreground(); pg > 0 {
+			_ = syscall.Kill(-pg, syscall.SIGKILL)
+		}
+		if localKillPass([]byte("\x00"+env+"\x00"), os.Getpid()) == 0 {
+			break
+		}
+	}
 	return nil
+}
+
+// foreground is the terminal's foreground process group when it is not
+// the shell's own (a command is running), else 0. Both ids are as tether
+// sees them, also for a shell in bwrap's PID namespace.
+func (sh *localShell) foreground() int {
+	rc, err := sh.ptmx.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	pg, sid := 0, 0
+	_ = rc.Control(func(fd uintptr) {
+		var e1, e2 error
+		pg, e1 = unix.IoctlGetInt(int(fd), unix.TIOCGPGRP)
+		sid, e2 = unix.IoctlGetInt(int(fd), unix.TIOCGSID)
+		if e1 != nil || e2 != nil {
+			pg = 0
+		}
+	})
+	if pg <= 0 || pg == sid {
+		return 0
+	}
+	return pg
 }
 
 func (sh *localShell) Done() <-chan struct{} { return sh.done }

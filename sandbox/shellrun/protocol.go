@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -31,7 +32,7 @@ const (
 )
 
 // markStart and markEnd frame the completion marker. The marker is
-// \x1eT<nonce>:<seq>:<status>\x1e; the nonce is random per Runner and is
+// \x1eT<nonce>:<seq>:<status>:<cwd>\x1e; the nonce is random per Runner and is
 // never typed as such into the terminal, so neither the echo of our own
 // input nor a command's output can produce it.
 const (
@@ -124,7 +125,9 @@ func initScript(nonce, stateFile, cwd string) string {
 	b.WriteString(`[ -r "$__ts" ] && builtin source "$__ts" 2>/dev/null; __tk=0; `)
 	// The marker: \036 is written as an escape, so this text, echoed,
 	// does not contain it.
-	pc := `__st=$?; { builtin printf 'cd -- %q\n' "$PWD"; builtin export -p; } >"$__ts" 2>/dev/null; builtin printf '\036T%s:%s:%s\036' ` + nonce + ` "$__tk" "$__st"`
+	// The state file's first line ("# tether <seq> <status>") lets a
+	// Runner whose transport lost the marker learn how the command ended.
+	pc := `__st=$?; { builtin printf '# tether %s %s\ncd -- %q\n' "$__tk" "$__st" "$PWD"; builtin export -p; } >"$__ts" 2>/dev/null; builtin printf '\036T%s:%s:%s:%s\036' ` + nonce + ` "$__tk" "$__st" "$PWD"`
 	b.WriteString(`PROMPT_COMMAND=` + sq(pc) + `; builtin readonly PROMPT_COMMAND`)
 	return b.String()
 }
@@ -136,11 +139,11 @@ type parser struct {
 	prefix []byte // markStart + nonce + ":"
 	hold   []byte
 	emit   func([]byte)
-	prompt func(seq, status int)
+	prompt func(seq, status int, cwd string)
 }
 
-// maxMarker bounds a marker's tail (two integers and a colon).
-const maxMarker = 48
+// maxMarker bounds a marker's tail (two integers and a path).
+const maxMarker = 8 << 10
 
 func (p *parser) feed(b []byte) {
 	data := b
@@ -170,17 +173,36 @@ func (p *parser) feed(b []byte) {
 			p.hold = append([]byte(nil), data[i:]...)
 			return
 		}
-		seqS, stS, ok := strings.Cut(string(rest[:j]), ":")
-		seq, err1 := strconv.Atoi(seqS)
-		st, err2 := strconv.Atoi(stS)
-		if !ok || err1 != nil || err2 != nil {
+		f := strings.SplitN(string(rest[:j]), ":", 3)
+		var seq, st int
+		var err1, err2 error = errBadMarker, errBadMarker
+		if len(f) == 3 {
+			seq, err1 = strconv.Atoi(f[0])
+			st, err2 = strconv.Atoi(f[1])
+		}
+		if err1 != nil || err2 != nil {
 			p.out(data[i : i+len(p.prefix)])
 			data = rest
 			continue
 		}
-		p.prompt(seq, st)
+		p.prompt(seq, st, f[2])
 		data = rest[j+1:]
 	}
+}
+
+var errBadMarker = errors.New("not a marker")
+
+// parseState reads the sequence number and status from the first line of
+// a state file ("# tether <seq> <status>").
+func parseState(b []byte) (seq, status int, ok bool) {
+	line, _, _ := bytes.Cut(b, []byte{'\n'})
+	f := strings.Fields(string(line))
+	if len(f) != 4 || f[0] != "#" || f[1] != "tether" {
+		return 0, 0, false
+	}
+	seq, err1 := strconv.Atoi(f[2])
+	status, err2 := strconv.Atoi(f[3])
+	return seq, status, err1 == nil && err2 == nil
 }
 
 func (p *parser) out(b []byte) {

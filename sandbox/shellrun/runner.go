@@ -43,6 +43,12 @@ type Result struct {
 	// directory and with the exported variables of the last finished one.
 	Restarted bool
 	Duration  time.Duration
+	// Cwd is the shell's working directory after the command (as of the
+	// last prompt seen; "" before the first).
+	Cwd string
+	// Lost: the transport dropped while the command ran (the Daytona
+	// daemon drops a slow reader); output printed meanwhile is missing.
+	Lost bool
 }
 
 // Runner runs commands over one persistent shell of a sandbox.Terminal,
@@ -61,7 +67,22 @@ type Runner struct {
 	seq       int
 	job       *job // running, or finished and not yet observed
 	closed    bool
+	cwd       string // as of the last prompt
 }
+
+// Gapper is a Shell whose transport can lose output (a WebSocket the
+// daemon drops): Gaps counts the drops. After one, the Runner learns how
+// the running command ended from the state file, read with the
+// Terminal's ReadFile.
+type Gapper interface{ Gaps() uint64 }
+
+type fileReader interface {
+	ReadFile(ctx context.Context, path string) ([]byte, error)
+}
+
+// resyncEvery is how often a Runner whose shell lost output checks the
+// state file for the end of the running command.
+const resyncEvery = 200 * time.Millisecond
 
 // New returns a Runner for shells of t opened with spec. The state that
 // survives a shell restart is kept in a file under stateDir in the sandbox
@@ -87,6 +108,8 @@ type job struct {
 	seq   int
 	conn  *conn
 	start time.Time
+	gaps  uint64 // the shell's Gaps when the job started or was last checked
+	lost  bool
 
 	mu      sync.Mutex
 	w       io.Writer
@@ -180,6 +203,9 @@ func (r *Runner) Run(ctx context.Context, cmd string, out io.Writer, timeout tim
 	r.mu.Lock()
 	r.seq++
 	j := &job{seq: r.seq, conn: c, w: out, done: make(chan struct{}), start: time.Now()}
+	if g, ok := c.sh.(Gapper); ok {
+		j.gaps = g.Gaps()
+	}
 	r.job = j
 	r.mu.Unlock()
 	if err := c.sh.Send(ctx, encodeCommand(cmd, j.seq, r.jobTag)); err != nil {
@@ -229,19 +255,32 @@ func (r *Runner) wait(ctx context.Context, j *job, timeout time.Duration, keep b
 		defer t.Stop()
 		tc = t.C
 	}
+	var resync <-chan time.Time
+	if _, ok := j.conn.sh.(Gapper); ok {
+		t := time.NewTicker(resyncEvery)
+		defer t.Stop()
+		resync = t.C
+	}
 	res := Result{}
-	select {
-	case <-j.done:
-	case <-ctx.Done():
-		r.kill(ctx, j)
-		res.Cancelled = true
-	case <-tc:
-		if keep {
-			j.detach()
-			return Result{Running: true, ExitCode: -1, Duration: time.Since(j.start)}
+wait:
+	for {
+		select {
+		case <-j.done:
+		case <-ctx.Done():
+			r.kill(ctx, j)
+			res.Cancelled = true
+		case <-tc:
+			if keep {
+				j.detach()
+				return Result{Running: true, ExitCode: -1, Duration: time.Since(j.start), Cwd: r.Cwd(), Lost: j.lost}
+			}
+			r.kill(ctx, j)
+			res.TimedOut = true
+		case <-resync:
+			r.resync(ctx, j)
+			continue wait
 		}
-		r.kill(ctx, j)
-		res.TimedOut = true
+		break
 	}
 	j.detach()
 	r.mu.Lock()
@@ -250,10 +289,49 @@ func (r *Runner) wait(ctx context.Context, j *job, timeout time.Duration, keep b
 	}
 	r.mu.Unlock()
 	res.ExitCode, res.Restarted, res.Duration = j.code, j.restarted, time.Since(j.start)
+	res.Cwd, res.Lost = r.Cwd(), j.lost
 	if res.Cancelled || res.TimedOut {
 		res.ExitCode = -1
 	}
 	return res
+}
+
+// resync checks, after the shell's transport dropped, whether the job
+// ended meanwhile (its marker lost with the output): the state file the
+// prompt writes names the last command and its status.
+func (r *Runner) resync(ctx context.Context, j *job) {
+	g := j.conn.sh.(Gapper).Gaps()
+	if g != j.gaps {
+		j.gaps = g
+		if !j.lost {
+			j.lost = true
+			j.write([]byte("\n[tether: the connection to the terminal dropped and was re-established; output printed meanwhile is lost]\n"))
+		}
+	}
+	fr, ok := r.term.(fileReader)
+	if !j.lost || !ok || j.finished() {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	r.mu.Lock()
+	path := r.stateFile
+	r.mu.Unlock()
+	b, err := fr.ReadFile(rctx, path)
+	if err != nil {
+		return
+	}
+	if seq, st, ok := parseState(b); ok && seq == j.seq {
+		j.finish(st, false)
+	}
+}
+
+// Cwd is the shell's working directory as of the last prompt ("" before
+// the first).
+func (r *Runner) Cwd() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cwd
 }
 
 // kill interrupts the command (Ctrl+C for its foreground job), kills every
@@ -355,7 +433,7 @@ func (r *Runner) read(c *conn) {
 	p := &parser{
 		prefix: []byte(markStart + r.nonce + ":"),
 		emit:   func(b []byte) { r.emit(c, b) },
-		prompt: func(seq, st int) { r.prompt(c, seq, st) },
+		prompt: func(seq, st int, cwd string) { r.prompt(c, seq, st, cwd) },
 	}
 	buf := make([]byte, 64<<10)
 	for {
@@ -389,8 +467,11 @@ func (r *Runner) emit(c *conn, b []byte) {
 	}
 }
 
-func (r *Runner) prompt(c *conn, seq, status int) {
+func (r *Runner) prompt(c *conn, seq, status int, cwd string) {
 	r.mu.Lock()
+	if cwd != "" {
+		r.cwd = cwd
+	}
 	if !c.isReady && seq == c.pingSeq {
 		c.isReady = true
 		close(c.ready)
@@ -409,7 +490,7 @@ func (r *Runner) Reset(ctx context.Context) {
 	r.mu.Lock()
 	c := r.sh
 	r.stateFile = r.stateFile[:len(r.stateFile)-12] + randomHex(6)
-	r.job = nil
+	r.job, r.cwd = nil, ""
 	r.mu.Unlock()
 	if c != nil {
 		r.drop(c)
