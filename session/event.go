@@ -154,9 +154,12 @@ type Observation struct {
 	Output string `json:"output,omitempty"`
 	// TimedOut and Interrupted say how a killed command ended (ExitCode
 	// is then -1); Cwd is the shell's working directory after the call.
-	TimedOut    bool   `json:"timed_out,omitempty"`
-	Interrupted bool   `json:"interrupted,omitempty"`
-	Cwd         string `json:"cwd,omitempty"`
+	TimedOut    bool `json:"timed_out,omitempty"`
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Running: the call returned while its command goes on (a terminal
+	// call with "timeout"); ExitCode is then -1 until a later call ends it.
+	Running bool   `json:"running,omitempty"`
+	Cwd     string `json:"cwd,omitempty"`
 }
 
 // ErrorInfo describes an error. Fatal errors end the run.

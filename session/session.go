@@ -305,6 +305,15 @@ func (s *Session) Close() error {
 	s.baseCancel()
 	s.wake()
 	s.wg.Wait()
+	// Tools that hold something in the sandbox (the terminal's shell and
+	// what still runs in it) release it with the session.
+	for name, t := range s.tools {
+		if c, ok := t.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				s.logger.Warn("closing a tool", "tool", name, "err", err)
+			}
+		}
+	}
 	if err := s.closeSources(); err != nil {
 		s.logger.Warn("closing tool sources", "err", err)
 	}

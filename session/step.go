@@ -119,7 +119,7 @@ func (s *Session) execute(ctx context.Context, tool Tool, id string, args json.R
 	o := obsResult{Observation: Observation{
 		Content: res.Content, ExitCode: res.ExitCode, Duration: time.Since(start), IsError: res.IsError,
 		Diff: res.Diff, FullOutputPath: res.FullOutputPath, OutputBytes: res.OutputBytes,
-		Output: res.Output, TimedOut: res.TimedOut, Interrupted: res.Interrupted, Cwd: res.Cwd,
+		Output: res.Output, TimedOut: res.TimedOut, Interrupted: res.Interrupted, Running: res.Running, Cwd: res.Cwd,
 	}}
 	if err != nil {
 		o.IsError = true

@@ -56,6 +56,7 @@ type ToolResult struct {
 	Output      string
 	TimedOut    bool
 	Interrupted bool
+	Running     bool // the call returned while its command still runs
 	Cwd         string
 	// Finish ends the run successfully with FinishMessage (the finish tool).
 	Finish        bool

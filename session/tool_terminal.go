@@ -16,6 +16,7 @@ import (
 
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/shellrun"
 )
 
 // Defaults of TerminalTool.
@@ -26,9 +27,11 @@ const (
 	DefaultTerminalMaxSaved   = 512 << 20
 )
 
-// TerminalTool is the "terminal" tool: bash commands run in the sandbox as
-// in one shell session (the working directory and exported variables carry
-// over from call to call; see tool_terminal_script.go). Output streams live
+// TerminalTool is the "terminal" tool: bash commands run in the sandbox in
+// one persistent interactive shell on a pseudo-terminal where the sandbox
+// can open one (tool_terminal_pty.go), else each with Exec in a script that
+// carries the working directory and exported variables over from call to
+// call (tool_terminal_script.go). Output streams live
 // into the call's writers; the model gets it combined and, when long, cut
 // in the middle, with the full text saved in the sandbox.
 //
@@ -49,6 +52,10 @@ type TerminalTool struct {
 	marker    string // frames the state trailer; random per tool
 	state     termState
 	ignoreSet bool // .gitignore written in the default output dir
+
+	shell    *shellrun.Runner // the session's PTY shell (tool_terminal_pty.go)
+	shellFor sandbox.Sandbox  // the sandbox it runs in
+	ptyCwd   string           // its working directory after the last call
 }
 
 // NewTerminalTool returns a "terminal" tool with default settings and a
@@ -67,28 +74,28 @@ const terminalDescription = `Execute a bash command in the sandbox, in a persist
 
 ### Command execution
 * One command per call. To run several in sequence, chain them with ` + "`&&`" + ` or ` + "`;`" + `.
-* Persistent session: the working directory and exported environment variables (e.g. an activated virtualenv) carry over to the next call. Shell functions, aliases and unexported variables do not. A command that calls ` + "`exit`" + ` keeps the previous working directory.
-* Timeout: a command is killed after {timeout} seconds unless you set "timeout" (in seconds) to allow longer. Exit code -1 means it was killed.
-* No interactive input: commands run without a terminal and cannot be answered while running. Use non-interactive flags (` + "`-y`, `--yes`, `DEBIAN_FRONTEND=noninteractive`" + `) or pipe the answers in (` + "`yes | cmd`" + `).
+* Persistent session: commands run one after another in the same bash on a terminal, so the working directory, environment variables (e.g. an activated virtualenv), shell variables and functions carry over to the next call. If the shell exits (` + "`exit`" + `, ` + "`exec`" + `), a new one starts in the same directory with the same exported variables.
+* Timeout: without "timeout", a command is killed after {timeout} seconds (exit code -1). With "timeout" (in seconds) set, the call returns after that long with what the command printed so far, and the command keeps running.
+* Interactive programs: while a command is still running, send it input with is_input=true: text (typed, followed by Enter) or keys such as ` + "`C-c`" + ` (interrupt), ` + "`C-d`" + ` (end of input), ` + "`C-z`" + `, ` + "`Up`" + `, ` + "`Down`" + `, ` + "`Tab`" + `, ` + "`Enter`" + `. An empty command waits for more output. Prefer non-interactive flags (` + "`-y`, `--yes`, `DEBIAN_FRONTEND=noninteractive`" + `) where they exist.
 
 ### Long-running commands
 * For commands that run indefinitely (servers), run them in the background with output redirected to a file: ` + "`nohup python3 app.py > server.log 2>&1 &`" + `.
-* For long builds, installs or test suites, set "timeout" to a suitable value.
+* For long builds, installs or test suites, set "timeout": you get control back when it passes and can wait for more output with an empty command.
 
 ### Best practices
 * Verify a parent directory exists before creating files or directories in it.
 * Prefer absolute paths and avoid needless ` + "`cd`" + `.
-* Do not use ` + "`set -e`" + ` or ` + "`set -euo pipefail`" + ` at the top level: a failure would end the session's shell and lose its state.
+* Do not use ` + "`set -e`" + ` at the top level: the next failure would end the shell (a new one starts, but shell variables and functions are lost).
 
 ### Output
-* stdout and stderr are combined. Output longer than {max-output} characters is cut in the middle; the full output is saved to a file whose path is given, which you can read with ` + "`sed -n`" + ` or ` + "`grep`" + `.`
+* stdout and stderr are combined, as a terminal shows them. Output longer than {max-output} characters is cut in the middle; the full output is saved to a file whose path is given, which you can read with ` + "`sed -n`" + ` or ` + "`grep`" + `.`
 
 const terminalSchema = `{
   "type": "object",
   "properties": {
     "command": {"type": "string", "description": "The bash command to execute. Can contain several lines and be chained with && or ;."},
-    "is_input": {"type": "boolean", "description": "If true, command would be input to an already running process. Not supported in this sandbox: commands cannot be sent input while they run; run them non-interactively instead. Default: false."},
-    "timeout": {"type": "number", "description": "Optional. Seconds after which the command is killed. Default: {timeout}. Set it higher for long builds or test suites."},
+    "is_input": {"type": "boolean", "description": "If true, the command is input for the command that is still running: text to type (followed by Enter) or keys such as C-c, C-d, C-z, Up, Down, Tab, Enter, Escape. An empty command with is_input waits for more output. Default: false."},
+    "timeout": {"type": "number", "description": "Optional. Seconds to wait for the command; when they pass, the call returns what it printed so far and the command keeps running (interact with it using is_input). Without it, a command is killed after {timeout} seconds."},
     "reset": {"type": "boolean", "description": "If true, reset the shell session first: the working directory and environment variables go back to how they were at the start. Use it when the session's state is broken."}
   },
   "required": ["command"]
@@ -136,6 +143,20 @@ func (t *TerminalTool) Run(ctx context.Context, call ToolCall) (ToolResult, erro
 	if call.Sandbox == nil {
 		return ToolResult{}, errors.New("terminal: no sandbox to run the command in")
 	}
+	timeout := orDefault(t.Timeout, DefaultTerminalTimeout)
+	soft := false
+	if a.Timeout > 0 {
+		maxT := orDefault(t.MaxTimeout, DefaultTerminalMaxTimeout)
+		timeout, soft = maxT, true // also when the value would overflow a Duration
+		if float64(a.Timeout) < maxT.Seconds() {
+			timeout = time.Duration(float64(a.Timeout) * float64(time.Second))
+		}
+	} else if a.Timeout < 0 {
+		return ToolResult{}, fmt.Errorf("terminal: timeout %v is negative: give seconds > 0, or leave it out for the default of %v", float64(a.Timeout), timeout)
+	}
+	if r := t.ptyShell(call.Sandbox); r != nil {
+		return t.runPTY(ctx, call, r, a, timeout, soft)
+	}
 	if a.IsInput {
 		return ToolResult{IsError: true, Content: "Interactive input is not supported: each command runs to completion without a terminal, so there is no running process to send input to. " +
 			"Run the command non-interactively instead: pass flags such as -y/--yes/--no-input, pipe the answers in (e.g. `yes | cmd` or `printf 'a\\nb\\n' | cmd`), or start long-running programs in the background with output to a file."}, nil
@@ -156,16 +177,6 @@ func (t *TerminalTool) Run(ctx context.Context, call ToolCall) (ToolResult, erro
 	}
 	if strings.ContainsRune(*a.Command, 0) {
 		return ToolResult{}, errors.New(`terminal: the command contains a NUL character, which bash cannot run; write it with printf '\0' or a file instead`)
-	}
-	timeout := orDefault(t.Timeout, DefaultTerminalTimeout)
-	if a.Timeout > 0 {
-		maxT := orDefault(t.MaxTimeout, DefaultTerminalMaxTimeout)
-		timeout = maxT // also when the value would overflow a Duration
-		if float64(a.Timeout) < maxT.Seconds() {
-			timeout = time.Duration(float64(a.Timeout) * float64(time.Second))
-		}
-	} else if a.Timeout < 0 {
-		return ToolResult{}, fmt.Errorf("terminal: timeout %v is negative: give seconds > 0, or leave it out for the default of %v", float64(a.Timeout), timeout)
 	}
 	return t.run(ctx, call, *a.Command, timeout)
 }
@@ -210,35 +221,10 @@ func (t *TerminalTool) run(ctx context.Context, call ToolCall, command string, t
 	}
 
 	out := ToolResult{}
-	total, saved := capture.sizes()
+	total, _ := capture.sizes()
 	out.OutputBytes = total
-	note := ""
-	if capture.truncated() {
-		dir := t.OutputDir
-		if dir == "" {
-			dir = path.Join(call.Sandbox.WorkDir(), ".tether", "output")
-			t.ensureIgnore(ctx, call.Sandbox)
-		}
-		p := path.Join(dir, outputFileName(call.ID))
-		// Save even when ctx was cancelled: the output is what the user
-		// will want to look at.
-		saveCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		serr := capture.save(saveCtx, call.Sandbox, p)
-		cancel()
-		switch {
-		case serr != nil:
-			note = fmt.Sprintf("The full output could not be saved (%v); re-run the command with its output redirected to a file and inspect that with grep or sed -n", serr)
-		case saved < total:
-			out.FullOutputPath = p
-			note = fmt.Sprintf("The first %d bytes of the output are saved in %s; inspect it with e.g. `grep -n PATTERN %s` or `sed -n '%sp' %s`", saved, p, p, omittedRange, p)
-		default:
-			out.FullOutputPath = p
-			note = fmt.Sprintf("The full output is saved in %s; inspect it with e.g. `grep -n PATTERN %s` or `sed -n '%sp' %s`", p, p, omittedRange, p)
-		}
-	}
-
 	var b strings.Builder
-	out.Output = capture.render(note)
+	out.Output = capture.render(t.saveFull(ctx, call, capture, &out))
 	b.WriteString(out.Output)
 	if b.Len() > 0 && !strings.HasSuffix(b.String(), "\n") {
 		b.WriteString("\n")
@@ -304,5 +290,8 @@ func fmtSeconds(d time.Duration) string {
 func (t *TerminalTool) Cwd() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.shell != nil {
+		return t.ptyCwd
+	}
 	return t.state.cwd
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"time"
 )
 
 // TestTerminalResultCarriesStructure: what the screen shows comes from
@@ -16,7 +17,8 @@ func TestTerminalResultCarriesStructure(t *testing.T) {
 	if res.Output != "hi\n" || res.Cwd != sb.WorkDir()+"/d" || res.TimedOut || res.Interrupted {
 		t.Fatalf("structured result: output %q cwd %q timedOut %v interrupted %v", res.Output, res.Cwd, res.TimedOut, res.Interrupted)
 	}
-	res, _, _, err = ttRun(t, tool, sb, "c2", map[string]any{"command": "echo before; sleep 5", "timeout": 0.3})
+	tool.(*TerminalTool).Timeout = 300 * time.Millisecond
+	res, _, _, err = ttRun(t, tool, sb, "c2", map[string]any{"command": "echo before; sleep 5"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -332,8 +332,10 @@ while [ $i -lt 6 ]; do
       fi
     done
   fi
-  [ $k = 0 ] && break
   i=$((i+1))
+  # A child forked just before may carry the tag only once it exec's.
+  [ $k = 0 ] && [ $i -ge 3 ] && break
+  sleep 0.01 2>/dev/null
 done
 exit 0`
 }

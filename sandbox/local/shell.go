@@ -168,13 +168,16 @@ func (sh *localShell) Resize(ctx context.Context, cols, rows int) error {
 // foreground job (which may ignore Ctrl+C or be a subshell that never
 // exec'ed, so carries no tag of its own), unless that is the shell.
 func (sh *localShell) KillTagged(ctx context.Context, env string) error {
-	for range localKillPasses {
+	// A child forked just before the kill may not have exec'ed yet (it
+	// carries the tag only then): a few passes, a moment apart.
+	for i := range localKillPasses {
 		if pg := sh.foreground(); pg > 0 {
 			_ = syscall.Kill(-pg, syscall.SIGKILL)
 		}
-		if localKillPass([]byte("\x00"+env+"\x00"), os.Getpid()) == 0 {
+		if localKillPass([]byte("\x00"+env+"\x00"), os.Getpid()) == 0 && i >= 2 {
 			break
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
 }

@@ -127,7 +127,17 @@ func initScript(nonce, stateFile, cwd string) string {
 	// does not contain it.
 	// The state file's first line ("# tether <seq> <status>") lets a
 	// Runner whose transport lost the marker learn how the command ended.
-	pc := `__st=$?; { builtin printf '# tether %s %s\ncd -- %q\n' "$__tk" "$__st" "$PWD"; builtin export -p; } >"$__ts" 2>/dev/null; builtin printf '\036T%s:%s:%s:%s\036' ` + nonce + ` "$__tk" "$__st" "$PWD"`
+	// First the prompt undoes what would break the protocol or litter
+	// output: tracing (set -x would trace this very command), and a
+	// command's `exec >file` (the marker must reach the terminal). A
+	// working directory that was removed is left for the start one.
+	home := `"$HOME"`
+	if cwd != "" {
+		home = sq(cwd)
+	}
+	pc := `{ __st=$?; set +xv; } 2>/dev/null; [ -t 1 ] || { exec 1>/dev/tty; } 2>/dev/null; [ -t 2 ] || exec 2>&1; ` +
+		`[ -d "$PWD" ] || { builtin printf 'tether: the working directory %s is gone; now in %s\n' "$PWD" ` + home + ` >&2; builtin cd -- ` + home + ` 2>/dev/null; }; ` +
+		`{ builtin printf '# tether %s %s\ncd -- %q\n' "$__tk" "$__st" "$PWD"; builtin export -p; } >"$__ts" 2>/dev/null; builtin printf '\036T%s:%s:%s:%s\036' ` + nonce + ` "$__tk" "$__st" "$PWD"`
 	b.WriteString(`PROMPT_COMMAND=` + sq(pc) + `; builtin readonly PROMPT_COMMAND`)
 	return b.String()
 }

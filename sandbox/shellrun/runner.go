@@ -28,7 +28,8 @@ var (
 const (
 	startTimeout = 30 * time.Second       // open + prepare a shell
 	pingEvery    = 250 * time.Millisecond // re-ping while a shell starts
-	killGrace    = time.Second            // after Ctrl+C and the tree kill, before the shell is replaced
+	intrGrace    = 300 * time.Millisecond // after Ctrl+C, before the tree kill
+	killGrace    = time.Second            // after the tree kill, before the shell is replaced
 	maxPending   = 64 << 20               // output kept for a detached command
 )
 
@@ -70,20 +71,6 @@ type Runner struct {
 	cwd       string // as of the last prompt
 }
 
-// Gapper is a Shell whose transport can lose output (a WebSocket the
-// daemon drops): Gaps counts the drops. After one, the Runner learns how
-// the running command ended from the state file, read with the
-// Terminal's ReadFile.
-type Gapper interface{ Gaps() uint64 }
-
-type fileReader interface {
-	ReadFile(ctx context.Context, path string) ([]byte, error)
-}
-
-// resyncEvery is how often a Runner whose shell lost output checks the
-// state file for the end of the running command.
-const resyncEvery = 200 * time.Millisecond
-
 // New returns a Runner for shells of t opened with spec. The state that
 // survives a shell restart is kept in a file under stateDir in the sandbox
 // (default /tmp).
@@ -102,73 +89,6 @@ type conn struct {
 	ready   chan struct{}
 	isReady bool
 	ended   chan struct{}
-}
-
-type job struct {
-	seq   int
-	conn  *conn
-	start time.Time
-	gaps  uint64 // the shell's Gaps when the job started or was last checked
-	lost  bool
-
-	mu      sync.Mutex
-	w       io.Writer
-	pending []byte
-	dropped int
-
-	once      sync.Once
-	done      chan struct{}
-	code      int
-	restarted bool
-}
-
-func (j *job) write(b []byte) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.w != nil {
-		_, _ = j.w.Write(b)
-		return
-	}
-	if len(j.pending)+len(b) > maxPending {
-		j.dropped += len(b)
-		return
-	}
-	j.pending = append(j.pending, b...)
-}
-
-func (j *job) attach(w io.Writer) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if len(j.pending) > 0 && w != nil {
-		_, _ = w.Write(j.pending)
-	}
-	if j.dropped > 0 && w != nil {
-		fmt.Fprintf(w, "\n[tether: %d bytes of output were dropped while no one was reading]\n", j.dropped)
-	}
-	j.pending, j.dropped = nil, 0
-	j.w = w
-}
-
-func (j *job) detach() {
-	j.mu.Lock()
-	j.w = nil
-	j.mu.Unlock()
-}
-
-func (j *job) finish(code int, restarted bool) {
-	j.once.Do(func() {
-		j.code, j.restarted = code, restarted
-		close(j.done)
-	})
-}
-
-func (j *job) finished() bool {
-	select {
-	case <-j.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // Running reports whether a command is still running.
@@ -230,6 +150,9 @@ func (r *Runner) Input(ctx context.Context, data []byte, out io.Writer, timeout 
 	}
 	j.attach(out)
 	if len(data) > 0 && !j.finished() {
+		if data[len(data)-1] == 0x03 {
+			j.interrupting()
+		}
 		if err := j.conn.sh.Send(ctx, data); err != nil {
 			j.detach()
 			return Result{}, fmt.Errorf("send input to the command: %w", err)
@@ -296,36 +219,6 @@ wait:
 	return res
 }
 
-// resync checks, after the shell's transport dropped, whether the job
-// ended meanwhile (its marker lost with the output): the state file the
-// prompt writes names the last command and its status.
-func (r *Runner) resync(ctx context.Context, j *job) {
-	g := j.conn.sh.(Gapper).Gaps()
-	if g != j.gaps {
-		j.gaps = g
-		if !j.lost {
-			j.lost = true
-			j.write([]byte("\n[tether: the connection to the terminal dropped and was re-established; output printed meanwhile is lost]\n"))
-		}
-	}
-	fr, ok := r.term.(fileReader)
-	if !j.lost || !ok || j.finished() {
-		return
-	}
-	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	r.mu.Lock()
-	path := r.stateFile
-	r.mu.Unlock()
-	b, err := fr.ReadFile(rctx, path)
-	if err != nil {
-		return
-	}
-	if seq, st, ok := parseState(b); ok && seq == j.seq {
-		j.finish(st, false)
-	}
-}
-
 // Cwd is the shell's working directory as of the last prompt ("" before
 // the first).
 func (r *Runner) Cwd() string {
@@ -341,7 +234,16 @@ func (r *Runner) kill(ctx context.Context, j *job) {
 	kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	sh := j.conn.sh
+	// Ctrl+C first: bash then abandons the rest of the command line, which
+	// it would not do for a job that died of SIGKILL.
+	j.interrupting()
 	_ = sh.Send(kctx, []byte{0x03})
+	select {
+	case <-j.done:
+	case <-time.After(intrGrace):
+	}
+	// Then what the job left behind (&, nohup, setsid) and a foreground
+	// job that ignores SIGINT.
 	_ = sh.KillTagged(kctx, JobVar+"="+r.jobTag+"/"+strconv.Itoa(j.seq))
 	select {
 	case <-j.done:

@@ -311,6 +311,8 @@ func (m *Model) toolStatus(e *entry) (string, paint) {
 		return "⊘ rejected", st.Rejected
 	case o.NotRun:
 		return "⊘ cancelled, not run", st.Rejected
+	case o.Running:
+		return "⋯ still running · " + fmtDuration(o.Duration), st.Running
 	case o.TimedOut:
 		return "✗ timed out · " + fmtDuration(o.Duration), st.Fail
 	case o.Interrupted && o.ExitCode != nil:
