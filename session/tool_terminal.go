@@ -56,6 +56,8 @@ type TerminalTool struct {
 	shell    *shellrun.Runner // the session's PTY shell (tool_terminal_pty.go)
 	shellFor sandbox.Sandbox  // the sandbox it runs in
 	ptyCwd   string           // its working directory after the last call
+	shellOK  bool             // a shell opened once: no Exec fallback after
+	noShell  sandbox.Sandbox  // could not open a shell in it: Exec only
 }
 
 // NewTerminalTool returns a "terminal" tool with default settings and a

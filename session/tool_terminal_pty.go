@@ -39,6 +39,9 @@ func (t *TerminalTool) ptyShell(sb sandbox.Sandbox) *shellrun.Runner {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.noShell == sb {
+		return nil
+	}
 	if t.shell == nil || t.shellFor != sb {
 		// Starts in the work dir; the state that survives a restart of
 		// the shell is kept in /tmp of the sandbox.
@@ -61,6 +64,20 @@ func (t *TerminalTool) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return r.Close(ctx)
+}
+
+// noShellFallback decides, when r could not open a shell in sb, whether
+// the session goes on with Exec: when no shell has ever opened there (a
+// sandbox without PTY support), not when an open shell broke.
+func (t *TerminalTool) noShellFallback(sb sandbox.Sandbox, r *shellrun.Runner, err error) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shell != r || t.shellOK {
+		return false
+	}
+	t.noShell, t.shell, t.shellFor = sb, nil, nil
+	go r.Close(context.Background())
+	return true
 }
 
 // runPTY runs one call over the persistent shell r.
@@ -115,6 +132,10 @@ func (t *TerminalTool) runPTY(ctx context.Context, call ToolCall, r *shellrun.Ru
 			return ToolResult{}, errors.New(`terminal: the command contains a NUL character, which bash cannot run; write it with printf '\0' or a file instead`)
 		}
 		res, err = r.Run(ctx, cmd, w, timeout, soft)
+		if errors.Is(err, shellrun.ErrNoShell) && t.noShellFallback(call.Sandbox, r, err) {
+			// Nothing ran: the command goes the Exec way instead.
+			return t.run(ctx, call, cmd, timeout)
+		}
 	}
 	if err != nil {
 		return ToolResult{}, fmt.Errorf("terminal: the sandbox could not run the command: %w", err)
@@ -124,7 +145,7 @@ func (t *TerminalTool) runPTY(ctx context.Context, call ToolCall, r *shellrun.Ru
 		cwd = call.Sandbox.WorkDir()
 	}
 	t.mu.Lock()
-	t.ptyCwd = cwd
+	t.ptyCwd, t.shellOK = cwd, true
 	t.mu.Unlock()
 	return t.observe(ctx, call, capture, res, timeout, cwd), nil
 }

@@ -22,6 +22,9 @@ var (
 	ErrNotRunning = errors.New("no command is running")
 	// ErrClosed: the Runner was closed.
 	ErrClosed = errors.New("the shell was closed")
+	// ErrNoShell: the Terminal could not open a shell at all (the
+	// sandbox has no PTY support, say).
+	ErrNoShell = errors.New("could not open a shell")
 )
 
 // Timings of the protocol.
@@ -291,7 +294,7 @@ func (r *Runner) ensure(ctx context.Context) (*conn, error) {
 	defer cancel()
 	sh, err := r.term.OpenShell(sctx, spec)
 	if err != nil {
-		return nil, fmt.Errorf("open a shell: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrNoShell, err)
 	}
 	c.sh = sh
 	go r.read(c)
