@@ -105,6 +105,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
 	}
+	pidsHit := localPidsHits(s.cgroup)
 	start := time.Now()
 	var pr *localProc
 	var wait func() (int, error)
@@ -168,6 +169,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		<-pumped
 	}
 	pipes.closeReaders()
+	s.noteLimits(req, code, pidsHit)
 
 	reason := pr.reason.Load()
 	if useInit && reason != localKillNone && code == 128+int(syscall.SIGKILL) {

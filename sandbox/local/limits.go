@@ -3,6 +3,7 @@ package local
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -141,4 +142,43 @@ func localAffinity(n int) *unix.CPUSet {
 		}
 	}
 	return &set
+}
+
+// localPidsHits is how often the sandbox's pids cgroup has refused a fork
+// (pids.events "max"), -1 without one.
+func localPidsHits(cgroup string) int64 {
+	if cgroup == "" {
+		return -1
+	}
+	data, err := os.ReadFile(filepath.Join(cgroup, "pids.events"))
+	if err != nil {
+		return -1
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "max "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
+}
+
+// noteLimits tells the model, on the command's stderr (or stdout), which
+// of the sandbox's limits the command ran into, so a failure it caused
+// reads as the limit and not as a mystery. pidsBefore is localPidsHits
+// when the command started.
+func (s *localSandbox) noteLimits(req sandbox.ExecRequest, code int, pidsBefore int64) {
+	w := req.Stderr
+	if w == nil {
+		w = req.Stdout
+	}
+	if w == nil {
+		return
+	}
+	if pidsBefore >= 0 && localPidsHits(s.cgroup) > pidsBefore {
+		fmt.Fprintf(w, "\ntether: the sandbox's process limit (pids = %d) refused new processes: run fewer at once or raise [local] pids\n", s.limits.PIDs)
+	}
+	if code == 128+int(unix.SIGXFSZ) {
+		fmt.Fprintf(w, "\ntether: a file reached the sandbox's size limit (disk_gb = %d per file) and the writer was stopped: raise [local] disk_gb\n", s.limits.DiskGB)
+	}
 }

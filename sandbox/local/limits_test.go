@@ -28,6 +28,9 @@ func TestForkBombIsBounded(t *testing.T) {
 	if !strings.Contains(out.String(), "Resource temporarily unavailable") {
 		t.Fatalf("200 processes under pids=64 and no fork failure:\n%s", out.String())
 	}
+	if localCgroupPath(sb.ID()) != "" && !strings.Contains(out.String(), "process limit (pids = 64)") {
+		t.Errorf("the limit was hit but the observation does not say so:\n%s", out.String())
+	}
 	// The sandbox still works afterwards.
 	if res, _ := localRun(t, sb, "true"); res.ExitCode != 0 {
 		t.Fatalf("sandbox unusable after the fork bomb: %+v", res)
@@ -71,6 +74,11 @@ func TestDiskLimit(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "small=0") {
 		t.Fatalf("a 100 MB file was refused:\n%s", out.String())
+	}
+	out.Reset()
+	res, _ = sb.Exec(context.Background(), sandbox.ExecRequest{Command: `head -c 1200M /dev/zero > big3`, Stderr: &out, Timeout: time.Minute})
+	if res.ExitCode != 153 || !strings.Contains(out.String(), "size limit (disk_gb = 1 per file)") {
+		t.Errorf("writing past disk_gb: exit %d, stderr %q: want 153 and a note naming the limit", res.ExitCode, out.String())
 	}
 }
 
