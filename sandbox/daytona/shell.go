@@ -48,6 +48,9 @@ const (
 	dtShellKillWait = 15 * time.Second
 )
 
+// dtReconnectPause delays a reconnect (tests: output is lost meanwhile).
+var dtReconnectPause time.Duration
+
 // dtPtyShell is one interactive shell on a Daytona PTY session.
 type dtPtyShell struct {
 	s   *daytonaSandbox
@@ -177,6 +180,7 @@ func (sh *dtPtyShell) reconnect() *sdk.PtyHandle {
 	sh.mu.Lock()
 	sh.up = make(chan struct{})
 	sh.mu.Unlock()
+	time.Sleep(dtReconnectPause)
 	for try := range dtReconnectTry {
 		if sh.closing.Load() {
 			return nil
