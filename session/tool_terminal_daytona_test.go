@@ -14,7 +14,7 @@ import (
 // ttDaytonaProviders: Daytona's real toolbox daemon behind the in-process
 // control plane (skipped where the binary or namespaces are missing).
 func ttDaytonaProviders() []ttProvider {
-	return []ttProvider{{"daytona", func(t *testing.T) sandbox.Sandbox {
+	return []ttProvider{{"daytona", func(t testing.TB) sandbox.Sandbox {
 		sb, _ := ttDaytonaSandbox(t)
 		return sb
 	}}}

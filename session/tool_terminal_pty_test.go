@@ -21,12 +21,12 @@ import (
 
 type ttProvider struct {
 	name string
-	open func(t *testing.T) sandbox.Sandbox
+	open func(t testing.TB) sandbox.Sandbox
 }
 
 // ttTerminalProviders lists the providers the PTY tests run against.
 func ttTerminalProviders() []ttProvider {
-	ps := []ttProvider{{"local", func(t *testing.T) sandbox.Sandbox {
+	ps := []ttProvider{{"local", func(t testing.TB) sandbox.Sandbox {
 		sb, err := ttSandboxIso(t, local.IsolationBwrap)
 		if err != nil {
 			t.Logf("bubblewrap unavailable (%v): local without isolation", err)
