@@ -69,6 +69,8 @@ func newRoot() *cobra.Command {
 		newRunCmd(),
 		newReplayCmd(),
 		newLsCmd(),
+		newDiffCmd(),
+		newExportCmd(),
 		newCleanupCmd(),
 		newSuiteCmd(),
 		newSandboxCmd(),

@@ -81,7 +81,7 @@ func (s *Session) restoreSnapshot(ctx context.Context, dir string, from int64) *
 		s.restoreErr = "this sandbox provider cannot restore local snapshots"
 		return nil
 	}
-	if err := validSnapshot(dir); err != nil {
+	if err := ValidSnapshot(dir); err != nil {
 		s.restoreErr = err.Error()
 		return nil
 	}

@@ -175,8 +175,9 @@ func (s *Session) snapshotStep(ctx context.Context, after string, baseline bool)
 	}
 }
 
-// validSnapshot checks that dir is a snapshot in one of tether's stores.
-func validSnapshot(dir string) error {
+// ValidSnapshot checks that dir is a snapshot in one of tether's stores
+// (a recording naming any other directory is not trusted with it).
+func ValidSnapshot(dir string) error {
 	if !filepath.IsAbs(dir) {
 		return fmt.Errorf("snapshot %q is not an absolute path", dir)
 	}
