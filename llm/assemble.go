@@ -3,15 +3,14 @@ package llm
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 )
 
 // assembler accumulates one streamed reply, whatever the wire API, and
 // forwards its pieces to onDelta.
 type assembler struct {
 	onDelta   func(Delta)
-	content   strings.Builder
-	reasoning strings.Builder
+	content   textBuf
+	reasoning textBuf
 	// reasoningField is the chat field reasoning arrived in.
 	reasoningField string
 	details        reasoningDetails // OpenRouter
@@ -23,7 +22,9 @@ type assembler struct {
 	usage          *usageCounts
 	// size is the bytes of reply assembled (text, reasoning, arguments),
 	// checked against the reply limit.
-	size      int
+	size int
+	// limit is the reply limit, for the text buffers.
+	limit     int
 	started   bool // reply content has arrived (for the idle watchdog)
 	delivered bool // something reached onDelta (a retry must say so)
 }
@@ -31,7 +32,7 @@ type assembler struct {
 type callBuf struct {
 	id, name, itemID string
 	extra            json.RawMessage
-	args             strings.Builder
+	args             textBuf
 }
 
 // usageCounts is usage as any server reports it, normalised.
@@ -70,7 +71,7 @@ func (a *assembler) addReasoning(text, field string) {
 
 // newCall appends a call and returns its position.
 func (a *assembler) newCall() int {
-	a.calls = append(a.calls, &callBuf{})
+	a.calls = append(a.calls, &callBuf{args: textBuf{limit: a.limit}})
 	return len(a.calls) - 1
 }
 

@@ -262,7 +262,8 @@ func (c *Client) Stream(ctx context.Context, req Request, onDelta func(Delta)) (
 
 // prepare builds one attempt's request body and reply decoder.
 func (c *Client) prepare(req Request, onDelta func(Delta)) (string, []byte, replyDecoder, *assembler, error) {
-	a := &assembler{onDelta: onDelta}
+	a := &assembler{onDelta: onDelta, limit: c.maxReply}
+	a.content.limit, a.reasoning.limit = c.maxReply, c.maxReply
 	if c.api == APIResponses {
 		body, err := c.responsesBody(req)
 		return "/responses", body, &responsesDecoder{c: c, a: a}, a, err
