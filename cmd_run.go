@@ -150,20 +150,20 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 		if res.Status != "" { // empty when no run started (e.g. no sandbox)
 			fmt.Fprintf(os.Stderr, "%s · %d events · %s · %s", res.Status, res.EventCount, costText(res.Result), res.Duration.Round(1e6))
 			if res.RecordPath != "" {
-				fmt.Fprintf(os.Stderr, " · recording %s", res.RecordPath)
+				fmt.Fprintf(os.Stderr, " · recording %s", termsafe.SanitizeLine(res.RecordPath))
 			}
 			fmt.Fprintln(os.Stderr)
 		}
 	}
 	if res.Unrestored != "" && !f.quiet {
-		fmt.Fprintln(os.Stderr, "tether run:", res.Unrestored)
+		fmt.Fprintln(os.Stderr, "tether run:", termsafe.Sanitize(res.Unrestored))
 	}
 	if runErr != nil && !f.asJSON && !app.IsExitStatus(runErr) {
 		if ctx.Err() != nil && context.Cause(ctx) != ctx.Err() {
 			// A signal: say which, rather than "context canceled".
-			fmt.Fprintln(os.Stderr, "tether run: stopped:", context.Cause(ctx))
+			fmt.Fprintln(os.Stderr, "tether run: stopped:", errText(context.Cause(ctx)))
 		} else {
-			fmt.Fprintln(os.Stderr, "tether run:", runErr)
+			fmt.Fprintln(os.Stderr, "tether run:", errText(runErr))
 		}
 	}
 	if runErr != nil || res.Status != session.StateFinished {

@@ -79,8 +79,10 @@ func cleanup(ctx context.Context, c *common, yes, all bool) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tRUN\tWHY")
 	for _, o := range found {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", o.Info.ID, o.Info.State, o.Info.CreatedAt.Format(time.DateTime),
-			o.Info.Labels[sandbox.LabelRunID], o.Reason)
+		// Ids, states and labels come from the provider, which may hold
+		// what anyone with access to the account wrote: shown inert.
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell(o.Info.ID), cell(o.Info.State), o.Info.CreatedAt.Format(time.DateTime),
+			cell(o.Info.Labels[sandbox.LabelRunID]), cell(o.Reason))
 	}
 	tw.Flush()
 	if !yes {
@@ -93,7 +95,7 @@ func cleanup(ctx context.Context, c *common, yes, all bool) error {
 			errs = append(errs, fmt.Errorf("deleting %s: %w", o.Info.ID, err))
 			continue
 		}
-		fmt.Println("deleted", o.Info.ID)
+		fmt.Println("deleted", cell(o.Info.ID))
 	}
 	return errors.Join(errs...)
 }
@@ -143,13 +145,13 @@ func minArgs(n int, what string) cobra.PositionalArgs {
 func sandboxCreate(ctx context.Context, _ *cobra.Command, cfg config.Config, p sandbox.Provider, _ []string) error {
 	spec := setup.Spec(cfg)
 	spec.Labels = mergeLabels(spec.Labels, map[string]string{suite.LabelKept: "true"})
-	spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", s) }
+	spec.OnState = func(s string) { fmt.Fprintln(os.Stderr, "state:", termsafe.SanitizeLine(s)) }
 	sb, err := p.Create(ctx, spec)
 	if err != nil {
 		return err
 	}
-	fmt.Println(sb.ID())
-	fmt.Fprintf(os.Stderr, "kept: remove it with `tether sandbox rm %s`\n", sb.ID())
+	fmt.Println(cell(sb.ID()))
+	fmt.Fprintf(os.Stderr, "kept: remove it with `tether sandbox rm %s`\n", cell(sb.ID()))
 	return nil
 }
 
@@ -162,7 +164,7 @@ func sandboxLs(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tLABELS")
 	for _, in := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.ID, in.State, in.CreatedAt.Format(time.DateTime), userLabels(in.Labels))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(in.ID), cell(in.State), in.CreatedAt.Format(time.DateTime), cell(userLabels(in.Labels)))
 	}
 	return tw.Flush()
 }
@@ -174,10 +176,14 @@ func sandboxRm(ctx context.Context, _ *cobra.Command, _ config.Config, p sandbox
 			errs = append(errs, fmt.Errorf("deleting %s: %w", id, err))
 			continue
 		}
-		fmt.Println("deleted", id)
+		fmt.Println("deleted", cell(id))
 	}
 	return errors.Join(errs...)
 }
+
+// cell is a provider's string (an id, a state, labels) for one table cell:
+// inert, on one line (tabs, which would break the columns, are spaces).
+func cell(s string) string { return termsafe.SanitizeLine(s) }
 
 func sandboxExec(ctx context.Context, p sandbox.Provider, args []string, argvMode bool, timeout time.Duration) error {
 	line := sandbox.CommandLine(args[1:], argvMode)

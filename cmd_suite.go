@@ -145,7 +145,7 @@ func runSuite(ctx context.Context, c *common, f suiteRunFlags, file string) erro
 	}
 	if runErr != nil {
 		if !app.IsExitStatus(runErr) {
-			fmt.Fprintln(os.Stderr, "tether suite:", runErr)
+			fmt.Fprintln(os.Stderr, "tether suite:", errText(runErr))
 		}
 		return app.ExitStatus(1)
 	}

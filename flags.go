@@ -130,7 +130,7 @@ func mergeLabels(a, b map[string]string) map[string]string {
 func openLog(cfg config.Config) (*slog.Logger, io.Closer) {
 	log, closer, err := app.OpenLog(cfg)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "tether: warning:", err)
+		fmt.Fprintln(os.Stderr, "tether: warning:", errText(err))
 		return slog.New(slog.DiscardHandler), io.NopCloser(nil)
 	}
 	return log, closer

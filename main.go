@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/tether-dev/tether/internal/termsafe"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tether-dev/tether/app"
@@ -49,13 +51,18 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return int(ee)
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", cmd.CommandPath(), ue.err, cmd.CommandPath())
+		fmt.Fprintf(stderr, "%s: %s\nRun '%s --help' for usage.\n", cmd.CommandPath(), errText(ue.err), cmd.CommandPath())
 		return 2
 	default:
-		fmt.Fprintln(stderr, "tether:", err)
+		fmt.Fprintln(stderr, "tether:", errText(err))
 		return 1
 	}
 }
+
+// errText is an error for the terminal. Errors quote file names, flags,
+// sandbox ids and what servers and sandboxes said: any of them can hold
+// escapes that would act on the terminal (retitle it, set the clipboard).
+func errText(err error) string { return termsafe.Sanitize(err.Error()) }
 
 // newRoot builds the command tree; the root command itself opens the UI.
 func newRoot() *cobra.Command {

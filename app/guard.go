@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 )
 
@@ -37,7 +38,7 @@ func Teardown(reg *sandbox.Registry, log *slog.Logger, report io.Writer) bool {
 	if err := reg.CloseAll(ctx); err != nil {
 		log.Error("teardown", "err", err)
 		if report != nil {
-			fmt.Fprintln(report, "tether: some sandboxes could not be closed; run `tether cleanup`:", err)
+			fmt.Fprintln(report, "tether: some sandboxes could not be closed; run `tether cleanup`:", termsafe.Sanitize(err.Error()))
 		}
 	}
 	return reg.Len() == 0
