@@ -61,6 +61,16 @@ func TestE2ELLMErrorsEndRight(t *testing.T) {
 					t.Errorf("a call cut at the token limit ran, or its result does not say why not: %+v", res)
 				}
 			}},
+		{name: "stream-true-ignored-one-json-reply", finish: true, requests: 2,
+			replies: []llmtest.Reply{
+				{ContentType: "application/json", Body: `{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"fake-model","choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[{"id":"call_w1","type":"function","function":{"name":"terminal","arguments":"{\"command\":\"echo $((6*7))whole\"}"}}]},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":50,"completion_tokens":9,"total_tokens":59}}`},
+				llmtest.TextReply("ok, it ran"),
+			},
+			check: func(t *testing.T, reqs []llmtest.ChatRequest) {
+				if res := reqs[1].ToolResults(); len(res) != 1 || res[0].ToolCallID != "call_w1" || !strings.Contains(res[0].Content, "42whole") {
+					t.Errorf("the call of a non-streamed reply did not run: %+v", res)
+				}
+			}},
 		{name: "llama-server-context-size", requests: 1, inError: "conversation is too long",
 			replies: []llmtest.Reply{{Status: 400, ContentType: "application/json",
 				Body: `{"error":{"code":400,"message":"request (7553 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":7553,"n_ctx":4096}}`}}},
