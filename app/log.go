@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 
 	"github.com/tether-dev/tether/internal/redact"
@@ -17,6 +19,7 @@ type redactHandler struct {
 func (h redactHandler) redact(s string) string { return h.secrets.Text(s) }
 
 func (h redactHandler) attr(a slog.Attr) slog.Attr {
+	a.Value = a.Value.Resolve() // a LogValuer's value is what gets written
 	switch a.Value.Kind() {
 	case slog.KindString:
 		a.Value = slog.StringValue(h.redact(a.Value.String()))
@@ -30,9 +33,27 @@ func (h redactHandler) attr(a slog.Attr) slog.Attr {
 	case slog.KindAny:
 		if err, ok := a.Value.Any().(error); ok {
 			a.Value = slog.StringValue(h.redact(err.Error()))
+			return a
 		}
+		a.Value = h.anyValue(a.Value)
 	}
 	return a
+}
+
+// anyValue checks a struct, slice, map or pointer as the text and JSON
+// handlers would write it (fmt's %+v, encoding/json): when either holds
+// a secret, the value is written as its redacted text instead.
+func (h redactHandler) anyValue(v slog.Value) slog.Value {
+	text := fmt.Sprintf("%+v", v.Any())
+	if r := h.redact(text); r != text {
+		return slog.StringValue(r)
+	}
+	if b, err := json.Marshal(v.Any()); err == nil {
+		if r := h.redact(string(b)); r != string(b) {
+			return slog.StringValue(r)
+		}
+	}
+	return v
 }
 
 func (h redactHandler) Handle(ctx context.Context, r slog.Record) error {

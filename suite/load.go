@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/tether-dev/tether/internal/safefile"
+	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/internal/tomlpos"
 )
 
@@ -200,6 +201,10 @@ func (p *parser) models(list []string, at string) ([]string, error) {
 	for i, m := range list {
 		if strings.TrimSpace(m) == "" || strings.ContainsAny(m, "[]#\n") {
 			return nil, p.errAt(at, "model %d (%q) is not a valid model name", i+1, m)
+		}
+		if termsafe.SanitizeLine(m) != m {
+			// It is in every case id, progress line and report.
+			return nil, p.errAt(at, "model %d (%q) holds control or invisible characters: write the model's plain name", i+1, m)
 		}
 		if seen[m] {
 			return nil, p.errAt(at, "model %q is listed twice", m)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tether-dev/tether/internal/jsonsafe"
 	"github.com/tether-dev/tether/session"
 )
 
@@ -104,7 +105,7 @@ func (r *Report) Failed() bool {
 
 // WriteJSON writes the report as indented JSON (ReadJSON reads it back).
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
+	enc := json.NewEncoder(jsonsafe.Writer(w)) // `--json -` may be a terminal: no raw C1
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(r); err != nil {
 		return fmt.Errorf("write JSON report: %w", err)

@@ -37,10 +37,10 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		if c.Status != StatePassed && c.Reason != "" {
 			line := fmt.Sprintf("  %s: %s", oneLine(c.ID, 60), oneLine(c.Reason, 160))
 			if c.Kept {
-				line += fmt.Sprintf(" [sandbox %s kept]", c.SandboxID)
+				line += fmt.Sprintf(" [sandbox %s kept]", oneLine(c.SandboxID, 100)) // the provider's id
 			}
 			if c.RecordPath != "" {
-				line += "\n    replay: tether replay " + c.RecordPath
+				line += "\n    replay: tether replay " + oneLine(c.RecordPath, 300)
 			}
 			reasons = append(reasons, line)
 		}
