@@ -43,12 +43,13 @@ type Engine struct {
 	detach   sync.Once
 	seq      atomic.Int64
 
-	mu       sync.Mutex
-	run      *session.Running // set once the session exists
-	sess     *session.Session
-	queued   []func(*session.Session) error
-	stepMode bool
-	shutdown bool
+	mu        sync.Mutex
+	run       *session.Running // set once the session exists
+	sess      *session.Session
+	queued    []func(*session.Session) error
+	stepMode  bool
+	shutdown  bool
+	nextModel string // switched to before the session existed
 
 	shutdownOnce sync.Once
 	shutdownErr  error

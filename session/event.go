@@ -27,6 +27,7 @@ const (
 	KindReasoningDelta   Kind = "reasoning_delta"   // Message: a fragment of the model's streamed reasoning
 	KindReasoning        Kind = "reasoning"         // Message: the model's complete reasoning for one LLM call
 	KindRetry            Kind = "retry"             // Retry: an LLM call failed and is retried after a wait
+	KindModel            Kind = "model"             // ModelChange: the user switched the model mid-session
 )
 
 // State is where a session is in its life.
@@ -77,6 +78,7 @@ type Event struct {
 	Tools       *ToolsInfo   `json:"tools,omitempty"`
 	Retry       *Retry       `json:"retry,omitempty"`
 	Workspace   *Workspace   `json:"workspace,omitempty"`
+	ModelChange *ModelChange `json:"model_change,omitempty"`
 }
 
 // Retry reports a failed LLM call that is retried after Wait.
@@ -90,6 +92,13 @@ type Retry struct {
 	// Discard is set when the text streamed so far belonged to the failed
 	// attempt: the reply starts over.
 	Discard bool `json:"discard,omitempty"`
+}
+
+// ModelChange reports a switch of model: calls from the next one on go
+// to To.
+type ModelChange struct {
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // ContextInfo says which project instructions file the agent was given.

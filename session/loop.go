@@ -243,6 +243,7 @@ func (s *Session) runCalls(ctx context.Context, calls []llm.ToolCall, stuck *stu
 func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 	s.mu.Lock()
 	req := llm.Request{Messages: slices.Clone(s.conv), Tools: s.defs}
+	model := s.model // SetModel may switch it for the next call
 	s.mu.Unlock()
 	red := s.bus.redact.stream()
 	redR := s.bus.redact.stream()
@@ -252,7 +253,7 @@ func (s *Session) callModel(ctx context.Context) (llm.Message, bool, error) {
 		}
 	}
 	var mu sync.Mutex // in case a client calls onDelta from several goroutines
-	resp, err := safeStream(ctx, s.model, req, func(d llm.Delta) {
+	resp, err := safeStream(ctx, model, req, func(d llm.Delta) {
 		mu.Lock()
 		defer mu.Unlock()
 		if r := d.Retry; r != nil {

@@ -95,6 +95,10 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 		if ev.Sandbox != nil {
 			a.onSandbox(ev)
 		}
+	case session.KindModel:
+		if ev.ModelChange != nil {
+			a.info.ModelName = ev.ModelChange.To
+		}
 	case session.KindContext:
 		if ev.Context != nil {
 			c := *ev.Context

@@ -29,6 +29,8 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			a.showHelp = false
 		}
 		return nil
+	case a.picker.open:
+		return a.onPickerKey(k)
 	case a.replay != nil:
 		return a.onReplayKey(k)
 	}
@@ -66,6 +68,8 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, km.Sandbox):
 		a.sandboxHidden = !a.sandboxHidden
 		return nil
+	case key.Matches(k, km.Model):
+		return a.openPicker()
 	case key.Matches(k, km.HelpAnywhere):
 		a.showHelp = true
 		return nil

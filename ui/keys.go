@@ -12,7 +12,7 @@ type keyMap struct {
 	Send, Newline, History, Shell          key.Binding
 	Focus, FocusBack, Review, Sandbox      key.Binding
 	Step, Pause, Cancel, Interrupt, Quit   key.Binding
-	Help                                   key.Binding
+	Help, Model                            key.Binding
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
 	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
@@ -44,6 +44,7 @@ func newKeyMap() keyMap {
 		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
 		Quit:      b([]string{"ctrl+q"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
 		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
+		Model:     pickerKey(),
 
 		Approve:    b([]string{"y", "Y"}, "y", "approve"),
 		Reject:     b([]string{"n", "N"}, "n", "reject (reason)"),
@@ -87,6 +88,8 @@ func (m *model) shortHelp() []key.Binding {
 		return []key.Binding{hint("y", "quit"), hint("n/esc", "stay")}
 	case m.showHelp:
 		return []key.Binding{hint("esc/?", "close help")}
+	case m.picker.open:
+		return []key.Binding{hint("↑/↓", "select"), hint("enter", "switch"), hint("esc", "close")}
 	}
 	if m.focus == focusStream && m.stream.CapturingInput() {
 		// Search box or full view: they take every key but ctrl+c (and,
@@ -138,7 +141,7 @@ func (m *model) fullHelp() [][]key.Binding {
 	}
 	groups := [][]key.Binding{
 		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox},
-		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Quit, k.Help},
+		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Model, k.Quit, k.Help},
 		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
 	}
 	return append(groups, m.stream.FullHelp()...)

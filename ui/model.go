@@ -42,6 +42,7 @@ type model struct {
 	spinning bool
 	help     help.Model
 	showHelp bool
+	picker   modelPicker
 
 	sess sessionView
 	sbx  sandboxView
@@ -219,6 +220,9 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 		return a.stream.Update(msg)
 	case tea.MouseClickMsg:
 		return a.onClick(msg)
+	case modelsMsg:
+		a.onModels(msg)
+		return nil
 	case tea.PasteMsg:
 		return a.onPaste(msg)
 	case tea.KeyPressMsg:
@@ -238,6 +242,10 @@ func (a *model) onPaste(msg tea.PasteMsg) tea.Cmd {
 	switch {
 	case a.quit.confirm || a.quit.active || a.showHelp:
 		return nil
+	case a.picker.open:
+		var cmd tea.Cmd
+		a.picker.input, cmd = a.picker.input.Update(msg)
+		return cmd
 	case a.focus == focusApproval:
 		return a.approval.update(msg)
 	case a.focus == focusPrompt && a.replay == nil:

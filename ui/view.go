@@ -167,6 +167,8 @@ func (a *model) view() tea.View {
 		lines = overlay(lines, a.confirmBox(l.w, l.h), l.w)
 	case a.showHelp:
 		lines = overlay(lines, a.helpBox(l.w, l.h), l.w)
+	case a.picker.open:
+		lines = overlay(lines, a.pickerBox(l.w, l.h), l.w)
 	}
 	v.SetContent(strings.Join(lines, "\n"))
 	v.Cursor = a.promptCursor(l)
@@ -176,7 +178,7 @@ func (a *model) view() tea.View {
 // promptCursor is where the terminal's cursor goes: in the prompt box
 // while it has the keyboard and nothing covers it; nil hides it.
 func (a *model) promptCursor(l layout) *tea.Cursor {
-	if a.focus != focusPrompt || a.inactive || a.replay != nil || a.quit.active || a.quit.confirm || a.showHelp {
+	if a.focus != focusPrompt || a.inactive || a.replay != nil || a.quit.active || a.quit.confirm || a.showHelp || a.picker.open {
 		return nil
 	}
 	c := a.prompt.ta.Cursor()

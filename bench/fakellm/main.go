@@ -30,9 +30,10 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "listen address (loopback)")
 	delay := flag.Duration("chunk-delay", 5*time.Millisecond, "delay between streamed chunks")
+	models := flag.String("models", "gpt-4.1-mini,gpt-4.1,o4-mini", "comma-separated ids GET /v1/models lists")
 	flag.Parse()
 
-	srv := llmtest.Start()
+	srv := llmtest.Start(llmtest.WithModelList(strings.Split(*models, ",")...))
 	defer srv.Close()
 	var mu sync.Mutex
 	finished := 0

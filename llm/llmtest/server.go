@@ -24,6 +24,7 @@ type Server struct {
 	ts        *httptest.Server
 	apiKey    string
 	models    map[string]bool
+	listed    []string // what GET /v1/models answers
 	noOptions bool
 	shape     Shape
 	strict    bool              // check conversations as the shape's provider does
@@ -56,6 +57,10 @@ func WithModels(models ...string) Option {
 	}
 }
 
+// WithModelList makes GET /v1/models list these ids (in this order); the
+// default lists the models given to WithModels, sorted, or none.
+func WithModelList(ids ...string) Option { return func(s *Server) { s.listed = slices.Clone(ids) } }
+
 // WithoutStreamOptions imitates servers that reject stream_options: a
 // request carrying it gets 400 "Unrecognized request argument supplied:
 // stream_options" (without consuming a scripted reply).
@@ -83,6 +88,7 @@ func Start(opts ...Option) *Server {
 	mux.HandleFunc("/v1/responses", func(w http.ResponseWriter, r *http.Request) {
 		s.serve(w, r, decodeResponsesRequest, s.responseEvents)
 	})
+	mux.HandleFunc("/v1/models", s.serveModels)
 	s.ts = httptest.NewServer(mux)
 	s.URL = s.ts.URL + "/v1"
 	return s
@@ -137,6 +143,41 @@ func (s *Server) Pending() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.queue)
+}
+
+// serveModels answers GET /v1/models in OpenAI's shape.
+func (s *Server) serveModels(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "only GET is supported", "invalid_request_error", "", "")
+		return
+	}
+	if s.apiKey != "" && r.Header.Get("Authorization") != "Bearer "+s.apiKey {
+		msg, typ, code := defaultError(http.StatusUnauthorized, "", "")
+		writeError(w, http.StatusUnauthorized, msg, typ, code, "")
+		return
+	}
+	ids := s.listed
+	if ids == nil {
+		for m := range s.models {
+			ids = append(ids, m)
+		}
+		slices.Sort(ids)
+	}
+	type model struct {
+		ID      string `json:"id"`
+		Object  string `json:"object"`
+		Created int64  `json:"created"`
+		OwnedBy string `json:"owned_by"`
+	}
+	list := struct {
+		Object string  `json:"object"`
+		Data   []model `json:"data"`
+	}{Object: "list", Data: []model{}}
+	for _, id := range ids {
+		list.Data = append(list.Data, model{ID: id, Object: "model", Created: s.created, OwnedBy: "llmtest"})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(list)
 }
 
 // serve answers one request of either API: decode reads its body, render

@@ -147,6 +147,12 @@ func (m *Model) Append(ev session.Event) {
 		if ev.Sandbox != nil {
 			m.onSandbox(ev.Sandbox)
 		}
+	case session.KindModel:
+		if c := ev.ModelChange; c != nil {
+			e := m.push(kindNote)
+			e.text.WriteString("model switched: " + c.From + " → " + c.To + " (from the next call on)")
+			e.done = true
+		}
 	case session.KindContext:
 		if ev.Context != nil {
 			e := m.push(kindNote)
