@@ -31,14 +31,18 @@ func TestEngineListsModelsInUseFirstAndSwitchesTheNextCall(t *testing.T) {
 	if err := e.Send("first"); err != nil {
 		t.Fatal(err)
 	}
-	collect(t, e, func(ev session.Event) bool { return ev.Kind == session.KindState && ev.State.To == session.StateFinished })
+	collect(t, e, func(ev session.Event) bool {
+		return ev.Kind == session.KindState && ev.State.To == session.StateFinished
+	})
 	if err := e.SetModel("other-model"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.Send("second"); err != nil {
 		t.Fatal(err)
 	}
-	evs := collect(t, e, func(ev session.Event) bool { return ev.Kind == session.KindState && ev.State.To == session.StateFinished })
+	evs := collect(t, e, func(ev session.Event) bool {
+		return ev.Kind == session.KindState && ev.State.To == session.StateFinished
+	})
 	switched := false
 	for _, ev := range evs {
 		if ev.Kind == session.KindModel && ev.ModelChange.From == "fake-model" && ev.ModelChange.To == "other-model" {
