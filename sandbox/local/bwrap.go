@@ -15,6 +15,7 @@ import (
 type bwrapSpec struct {
 	Work, Home, Tmp string // host directories: workspace, HOME, /tmp
 	Etc             string // host directory holding the synthesized passwd and group
+	EtcView         string // host directory bound as /etc (etcview.go); "" = bwrapEtc entry by entry
 	Cwd             string // as the process sees it
 	NetOff          bool
 	Mounts          []Mount // extra mounts the user asked for
@@ -63,6 +64,13 @@ var bwrapSystem = sync.OnceValue(func() []string {
 			args = append(args, "--ro-bind", d, d)
 		}
 	}
+	return args
+})
+
+// bwrapEtcBinds binds bwrapEtc's entries one by one, when there is no
+// /etc view. Read once.
+var bwrapEtcBinds = sync.OnceValue(func() []string {
+	var args []string
 	for _, name := range bwrapEtc {
 		p := filepath.Join("/etc", name)
 		if _, err := os.Stat(p); err == nil {
@@ -95,6 +103,11 @@ func bwrapArgs(spec bwrapSpec) []string {
 		args = append(args, "--unshare-net")
 	}
 	args = append(args, bwrapSystem()...)
+	if spec.EtcView != "" {
+		args = append(args, "--ro-bind", spec.EtcView, "/etc")
+	} else {
+		args = append(args, bwrapEtcBinds()...)
+	}
 	if spec.Etc != "" {
 		args = append(args,
 			"--ro-bind", filepath.Join(spec.Etc, "passwd"), "/etc/passwd",
@@ -144,6 +157,7 @@ func (s *localSandbox) bwrapSpec(cwd string, argv ...string) bwrapSpec {
 		Home:      s.homeDir(),
 		Tmp:       s.tmpDir(),
 		Etc:       s.etcDir(),
+		EtcView:   s.p.etcViewDir(),
 		Cwd:       cwd,
 		NetOff:    s.network == "off",
 		Mounts:    s.mounts(),

@@ -106,6 +106,18 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		_ = unix.Close(pair[0])
 		return nil, fmt.Errorf("sandbox init: start bubblewrap: %w", err)
 	}
+	s.mu.Lock()
+	if s.closed {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	} else {
+		s.initStarting = cmd.Process.Pid
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.initStarting = 0
+		s.mu.Unlock()
+	}()
 	in := &localInitProc{cmd: cmd, fd: pair[0], done: make(chan struct{}), waiters: map[uint64]chan localInitMsg{}}
 	ready := make(chan localInitMsg, 1)
 	go in.read(ready)

@@ -51,6 +51,9 @@ type Provider struct {
 	// iso is decided on first use, not in NewProvider: probing bwrap takes
 	// a few milliseconds that must not delay a TUI's first frame.
 	iso func() (localIsolation, error)
+	// etcView is the /etc sandboxes see (etcview.go), built on first use
+	// (by the first sandbox's init, in the background).
+	etcView func() string
 
 	mu   sync.Mutex
 	live map[string]*localSandbox
@@ -108,7 +111,7 @@ func NewProvider(opts Options) (*Provider, error) {
 		return nil, err
 	}
 	mode := opts.Isolation
-	return &Provider{
+	p := &Provider{
 		baseDir: base,
 		network: network,
 		keep:    opts.Keep,
@@ -124,7 +127,15 @@ func NewProvider(opts Options) (*Provider, error) {
 			return iso, err
 		}),
 		live: make(map[string]*localSandbox),
-	}, nil
+		etcView: sync.OnceValue(func() string {
+			dir, err := localEtcView(base)
+			if err != nil {
+				log.Warn("local sandbox: no /etc view, binding its entries one by one", "err", err)
+			}
+			return dir
+		}),
+	}
+	return p, nil
 }
 
 // localBaseDir resolves where workspaces live and creates it. Symlinks are

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/tether-dev/tether/sandbox"
 )
@@ -23,14 +24,15 @@ type localSandbox struct {
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
 
 	initMu sync.Mutex
-	init   *localInitProc // the sandbox's init (initclient.go), started by the first Exec
+	init   *localInitProc // the sandbox's init (initclient.go), prestarted at Create
 
-	mu      sync.Mutex
-	info    sandbox.Info // State changes under mu; the rest is fixed at Create
-	closed  bool
-	running map[*localProc]struct{}
-	execs   sync.WaitGroup // Exec calls in flight, so Close can wait them out
-	nextID  uint64
+	mu           sync.Mutex
+	info         sandbox.Info // State changes under mu; the rest is fixed at Create
+	closed       bool
+	initStarting int // process group of an init not yet ready, 0 when none
+	running      map[*localProc]struct{}
+	execs        sync.WaitGroup // Exec calls in flight, so Close can wait them out
+	nextID       uint64
 
 	nextSnap int                // snapshots made (their ids are 1, 2, ...)
 	lastSnap sandbox.SnapshotID // the latest, whose unchanged files the next links
@@ -67,6 +69,10 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	procs := make([]*localProc, 0, len(s.running))
 	for pr := range s.running {
 		procs = append(procs, pr)
+	}
+	if s.initStarting > 0 {
+		// An init still starting is not waited for: it goes now.
+		_ = syscall.Kill(-s.initStarting, syscall.SIGKILL)
 	}
 	s.mu.Unlock()
 
