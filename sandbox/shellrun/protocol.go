@@ -29,6 +29,8 @@ const (
 	// initVar carries the preparation script into the shell's environment;
 	// a bootstrap PROMPT_COMMAND runs it in the first bash that starts.
 	initVar = "TETHER_SHELL_INIT"
+	// ownVar marks the bash the preparation started itself.
+	ownVar = "TETHER_SHELL_OWN"
 )
 
 // markStart and markEnd frame the completion marker. The marker is
@@ -115,10 +117,18 @@ func shellEnv(nonce, stateFile, cwd string) map[string]string {
 // `set -e` loses nothing the model relied on.
 func initScript(nonce, stateFile, cwd string) string {
 	var b strings.Builder
+	// Only a bash we started ourselves, without profile or rc files, so
+	// that shells are alike whatever the provider started (the Daytona
+	// daemon starts a login shell that has read the image's profile).
+	b.WriteString(`[ "$` + ownVar + `" = 1 ] || ` + ownVar + `=1 builtin exec bash --noprofile --norc; builtin export -n ` + ownVar + `; `)
 	b.WriteString(`builtin export -n PROMPT_COMMAND ` + initVar + `; builtin unset ` + initVar + `; `)
 	b.WriteString(`stty -echo -opost -ixon 2>/dev/null; PS1=; PS2=; PS0=; PS4='+ '; set +H +o history; `)
 	b.WriteString(`bind 'set enable-bracketed-paste off' 2>/dev/null; bind 'set horizontal-scroll-mode on' 2>/dev/null; `)
 	b.WriteString(`__ts=` + sq(stateFile) + `; `)
+	// A shell that exits (exit, set -e) waits a moment first: the Daytona
+	// daemon stops forwarding the terminal's output the instant its
+	// process ends, and would drop what the command printed last.
+	b.WriteString(`trap 'sleep 0.1 2>/dev/null' EXIT; `)
 	if cwd != "" {
 		b.WriteString(`builtin cd -- ` + sq(cwd) + ` 2>/dev/null; `)
 	}
