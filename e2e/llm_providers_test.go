@@ -209,3 +209,37 @@ func TestE2EProviderShapesRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestE2EPriceOverrideTakesCachedRates: a [llm.prices] entry with a
+// cached_input rate prices cached prompt tokens at it; a model with no
+// price reports its tokens with cost_known false, never a guessed figure.
+func TestE2EPriceOverrideTakesCachedRates(t *testing.T) {
+	usage := llmtest.Reply{Text: "done", PromptTokens: 1_000_000, CachedTokens: 500_000, CompletionTokens: 100_000}
+	t.Run("override", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, "local", withConfig("[llm.prices.\"fake-model\"]\ninput = 2.0\noutput = 8.0\ncached_input = 0.5"))
+		e.llm.Enqueue(usage)
+		out, stderr, code := e.run(60*time.Second, "run", "--json", "go")
+		var res runResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v:\n%s\n%s", code, err, out, stderr)
+		}
+		// 0.5 M uncached at $2, 0.5 M cached at $0.5, 0.1 M out at $8.
+		if want := 1.0 + 0.25 + 0.8; !res.CostKnown || math.Abs(res.CostUSD-want) > 1e-9 {
+			t.Errorf("cost %v known %v, want %v", res.CostUSD, res.CostKnown, want)
+		}
+	})
+	t.Run("unknown", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, "local")
+		e.llm.Enqueue(usage)
+		out, stderr, code := e.run(60*time.Second, "run", "--json", "go")
+		var res runResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil || code != 0 {
+			t.Fatalf("exit %d, %v:\n%s\n%s", code, err, out, stderr)
+		}
+		if res.CostKnown || res.CostUSD != 0 || res.PromptTokens != 1_000_000 {
+			t.Errorf("unpriced model: %+v", res)
+		}
+	})
+}
