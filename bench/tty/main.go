@@ -60,6 +60,7 @@ func main() {
 	flag.IntVar(&c.prompts, "prompts", 50, "seq 1 200000 prompts")
 	flag.DurationVar(&c.dur, "duration", 10*time.Second, "how long the generator ticks")
 	flag.Int64Var(&c.flood, "flood", 100_000_000, "flood bytes")
+	flag.BoolVar(&c.verbose, "v", false, "log every output chunk of each start-up (time since exec, bytes) to stderr")
 	flag.Parse()
 	if c.bin == "" || c.llm == "" {
 		fmt.Fprintln(os.Stderr, "tty: -bin and -fakellm are required")
@@ -81,6 +82,7 @@ type config struct {
 	startN, keys, prompts int
 	idle, dur             time.Duration
 	flood                 int64
+	verbose               bool
 }
 
 func result(name string, format string, args ...any) {

@@ -101,17 +101,38 @@ func measureFloor(self, dir string, c config) (floorStats, error) {
 }
 
 func measureStartup(c config, dir string, llm *fakeLLM, fl floorStats) error {
-	var first, started []time.Duration
+	var first, full, started, cpus, runqs []time.Duration
 	for i := 0; i < c.startN; i++ {
 		t, err := startTether(c.bin, filepath.Join(dir, fmt.Sprintf("start%d", i)), llm.url, 160, 48)
 		if err != nil {
 			return err
 		}
-		at, err := t.WaitFor(isFirstFrame, 20*time.Second)
+		// At the chunk that completes the first full frame (in the read
+		// loop, before anything else runs here): tether's CPU time so far
+		// and its threads' time waiting for a CPU.
+		var cpu, runq time.Duration
+		t.OnChunk(func(at time.Time, n int, screen func() []string) {
+			if c.verbose {
+				fmt.Fprintf(os.Stderr, "start %d: +%s ms: %d bytes\n", i+1, ms(at.Sub(t.Start)), n)
+			}
+			if cpu == 0 && isFullFrame(screen()) {
+				cpu, runq, _ = ptyterm.Sched(t.Cmd.Process.Pid)
+			}
+		})
+		firstE, fullE := t.Expect(isFirstFrame), t.Expect(isFullFrame)
+		at, err := firstE.Wait(20 * time.Second)
 		if err == nil {
 			first = append(first, at.Sub(t.Start))
+			at, err = fullE.Wait(20 * time.Second)
+		}
+		if err == nil {
+			full = append(full, at.Sub(t.Start))
 			at, err = t.WaitFor(sandboxStarted, 20*time.Second)
 			started = append(started, at.Sub(t.Start))
+		}
+		t.OnChunk(nil)
+		if cpu > 0 {
+			cpus, runqs = append(cpus, cpu), append(runqs, runq)
 		}
 		t.quit()
 		if err != nil {
@@ -119,6 +140,9 @@ func measureStartup(c config, dir string, llm *fakeLLM, fl floorStats) error {
 		}
 	}
 	dist("start_first_frame", first, fl.start)
+	dist("start_full_frame", full, fl.start)
+	dist("start_cpu", cpus, nil)        // tether's CPU time to its first full frame
+	dist("start_run_queue", runqs, nil) // …and time its threads were runnable but not running
 	dist("start_sandbox_shown", started, nil)
 	return nil
 }

@@ -126,6 +126,13 @@ func isFirstFrame(l []string) bool {
 	return ptyterm.Contains(l, "Tell the agent") || ptyterm.Contains(l, "!cmd")
 }
 
+// isFullFrame: the first frame at the terminal's size, the prompt's
+// placeholder in the bottom rows (a frame drawn at a default 80×24 before
+// the size is known has it higher up).
+func isFullFrame(l []string) bool {
+	return isFirstFrame(l[max(0, len(l)-6):])
+}
+
 // quit ends tether the way a user does (ctrl+q), falling back to signals.
 func (t *tether) quit() {
 	t.Send("\x11")
