@@ -60,6 +60,7 @@ default); ` + "`tether run PROMPT`" + ` runs one prompt headless.`,
 
 // runTUI opens the terminal UI (or the fleet view) on a fresh sandbox.
 func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
+	holdGC()
 	cfg, err := c.load()
 	if err != nil {
 		return err
@@ -85,6 +86,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	}
 	reg := sandbox.NewRegistry()
 	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
+	uiOpts.Width, uiOpts.Height = terminalSize()
 	uiOpts.History, uiOpts.SaveHistory = promptHistory(cfg, log)
 	startEngine := func(so session.Options) *app.Engine {
 		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: setup.Spec(cfg),
@@ -156,7 +158,9 @@ func replay(ctx context.Context, path string, noColor bool) error {
 		// Shown first in the stream, where the replay starts.
 		events = append([]session.Event{{Kind: session.KindError, Time: events[0].Time, Error: &session.ErrorInfo{Message: n}}}, events...)
 	}
-	final, err := teapace.Run(ui.NewReplay(events, ui.Options{NoColor: noColor}), programOptions(ctx)...)
+	opts := ui.Options{NoColor: noColor}
+	opts.Width, opts.Height = terminalSize()
+	final, err := teapace.Run(ui.NewReplay(events, opts), programOptions(ctx)...)
 	if m, ok := final.(ui.Model); ok {
 		defer m.Close()
 	}

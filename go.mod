@@ -92,3 +92,8 @@ require (
 	google.golang.org/grpc v1.80.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
+
+// chroma v2.14.0 with its lexer and style registries built on first use
+// instead of at package init (~20 ms of every start-up on a loaded 2-core
+// machine, before main): see third_party/chroma/TETHER.md.
+replace github.com/alecthomas/chroma/v2 => ./third_party/chroma

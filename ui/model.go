@@ -107,6 +107,10 @@ func newApp(opts Options) *model {
 	a.sess.state = session.StateIdle
 	a.approval = newApprovalPanel()
 	a.w, a.h = 80, 24
+	if opts.Width > 0 && opts.Height > 0 {
+		a.w, a.h = opts.Width, opts.Height
+		a.help.SetWidth(a.w)
+	}
 	return a
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	// SaveHistory keeps a sent prompt for later runs; it is called off the
 	// UI goroutine (it writes a file). Nil: history lasts this run only.
 	SaveHistory func(prompt string)
+	// Width and Height are the terminal's size when the caller knows it
+	// (0: 80×24 until the first resize message), so the first frame is
+	// drawn once at the real size rather than at 80×24 and then again.
+	Width, Height int
 }
 
 func (o Options) now() time.Time {

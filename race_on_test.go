@@ -1,0 +1,6 @@
+//go:build race
+
+package main
+
+// raceEnabled: the race detector changes what the program allocates.
+const raceEnabled = true
