@@ -304,12 +304,13 @@ func (e *e2eEnv) waitMarked(p *proc, d time.Duration) {
 	}
 }
 
-// localSandboxes lists sandbox directories left under the local base dir.
+// localSandboxes lists sandbox directories (local-<id>) left under the
+// local base dir; the shared /etc view (.etc-*) is not a sandbox.
 func (e *e2eEnv) localSandboxes() []string {
 	ents, _ := os.ReadDir(e.sandboxBase())
 	var out []string
 	for _, en := range ents {
-		if en.IsDir() {
+		if en.IsDir() && strings.HasPrefix(en.Name(), "local-") {
 			out = append(out, en.Name())
 		}
 	}
