@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/atotto/clipboard"
+
 	"bufio"
 	"context"
 	"encoding/json"
@@ -85,7 +87,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 		return err
 	}
 	reg := sandbox.NewRegistry()
-	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill")}
+	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill"), NativeClipboard: clipboard.WriteAll}
 	uiOpts.Width, uiOpts.Height = terminalSize()
 	uiOpts.History, uiOpts.SaveHistory = promptHistory(cfg, log)
 	startEngine := func(so session.Options) *app.Engine {

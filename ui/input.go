@@ -70,6 +70,9 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, km.Model):
 		return a.openPicker()
+	case key.Matches(k, km.Mouse):
+		a.toggleMouse()
+		return nil
 	case key.Matches(k, km.HelpAnywhere):
 		a.showHelp = true
 		return nil

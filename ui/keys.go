@@ -12,7 +12,7 @@ type keyMap struct {
 	Send, Newline, History, Shell          key.Binding
 	Focus, FocusBack, Review, Sandbox      key.Binding
 	Step, Pause, Cancel, Interrupt, Quit   key.Binding
-	Help, Model                            key.Binding
+	Help, Model, Mouse                     key.Binding
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
 	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
@@ -45,6 +45,7 @@ func newKeyMap() keyMap {
 		Quit:      b([]string{"ctrl+q"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
 		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
 		Model:     pickerKey(),
+		Mouse:     b([]string{"ctrl+g"}, "ctrl+g", "mouse: wheel scrolls ⇄ drag selects text"),
 
 		Approve:    b([]string{"y", "Y"}, "y", "approve"),
 		Reject:     b([]string{"n", "N"}, "n", "reject (reason)"),
@@ -140,7 +141,7 @@ func (m *model) fullHelp() [][]key.Binding {
 		return groups
 	}
 	groups := [][]key.Binding{
-		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox},
+		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox, k.Mouse},
 		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Model, k.Quit, k.Help},
 		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/session"
+	"github.com/tether-dev/tether/ui/eventlist"
 )
 
 type focusArea int
@@ -43,6 +44,7 @@ type model struct {
 	help     help.Model
 	showHelp bool
 	picker   modelPicker
+	mouseOff bool // the terminal keeps the mouse (drag selects text)
 
 	sess sessionView
 	sbx  sandboxView
@@ -226,6 +228,10 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 		return a.onClick(msg)
 	case modelsMsg:
 		a.onModels(msg)
+		return nil
+	case eventlist.CopyMsg:
+		return a.onCopy(msg)
+	case nativeCopyDone:
 		return nil
 	case tea.PasteMsg:
 		return a.onPaste(msg)

@@ -44,6 +44,10 @@ type Options struct {
 	// (0: 80×24 until the first resize message), so the first frame is
 	// drawn once at the real size rather than at 80×24 and then again.
 	Width, Height int
+	// NativeClipboard, when set, also puts copied text on the system
+	// clipboard (for terminals that ignore OSC 52); it is called off the
+	// UI goroutine.
+	NativeClipboard func(text string) error
 }
 
 func (o Options) now() time.Time {

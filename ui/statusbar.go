@@ -133,6 +133,9 @@ func (a *model) statusLine() string {
 		follow = part{st.bold.Render("scrolled"), 6}
 	}
 	parts = append(parts, follow)
+	if a.mouseOff {
+		parts = append(parts, part{st.bold.Render("select text") + st.faint.Render(" (ctrl+g)"), 6})
+	}
 	if a.sandboxHidden || a.h < 12 {
 		if in := a.sbx.info; in != nil {
 			parts = append(parts, part{"sandbox " + st.state(termsafe.SanitizeLine(in.State)), 1})

@@ -129,6 +129,9 @@ func (a *model) relayout() {
 
 func (a *model) view() tea.View {
 	v := tea.View{AltScreen: true, MouseMode: tea.MouseModeCellMotion}
+	if a.mouseOff {
+		v.MouseMode = tea.MouseModeNone
+	}
 	v.WindowTitle = "tether · " + string(a.sess.state)
 	if a.replay != nil {
 		v.WindowTitle = "tether replay"

@@ -127,6 +127,8 @@ func (f *fullView) update(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Close):
 		m.closeFull()
+	case key.Matches(msg, k.Copy):
+		return m.copySelected()
 	case key.Matches(msg, k.LineUp), msg.String() == "k":
 		f.scroll(m, -1)
 	case key.Matches(msg, k.LineDown), msg.String() == "j":

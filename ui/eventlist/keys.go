@@ -19,6 +19,7 @@ type KeyMap struct {
 	Search               key.Binding
 	NextMatch, PrevMatch key.Binding
 	Filter               key.Binding
+	Copy                 key.Binding
 
 	// Full-output view.
 	Close       key.Binding
@@ -48,6 +49,7 @@ func DefaultKeyMap() KeyMap {
 		NextMatch: b([]string{"n"}, "n/N", "next/prev match"),
 		PrevMatch: b([]string{"N"}, "N", "previous match"),
 		Filter:    b([]string{"ctrl+f"}, "ctrl+f", "only matches"),
+		Copy:      b([]string{"c"}, "c", "copy to clipboard"),
 		Close:     b([]string{"esc", "q"}, "esc", "close"),
 		Left:      b([]string{"left", "h"}, "←/→", "scroll sideways"),
 		Right:     b([]string{"right", "l"}, "→", "scroll right"),
@@ -76,13 +78,13 @@ func (m *Model) FullHelp() [][]key.Binding {
 	if m.full != nil {
 		return [][]key.Binding{
 			{k.Close, k.LineUp, k.LineDown, k.PageUp, k.PageDown},
-			{k.Top, k.Follow, k.Left, k.Search, k.NextMatch},
+			{k.Top, k.Follow, k.Left, k.Search, k.NextMatch, k.Copy},
 		}
 	}
 	return [][]key.Binding{
 		{k.Prev, k.Next, k.LineUp, k.LineDown, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown},
 		{k.Top, k.Follow, k.Toggle, k.ToggleAll, k.Open},
-		{k.Search, k.NextMatch, k.Filter},
+		{k.Search, k.NextMatch, k.Filter, k.Copy},
 	}
 }
 
@@ -143,6 +145,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.jumpMatch(-1)
 	case key.Matches(msg, k.Filter):
 		m.toggleFilter()
+	case key.Matches(msg, k.Copy):
+		return m.copySelected()
 	}
 	return nil
 }
