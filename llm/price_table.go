@@ -22,6 +22,7 @@ package llm
 // [anthropic-3p] third-party copies of Anthropic's table (docs.electronhub.ai/guides/prompt-caching, claudecodeguides.com)
 // [deepseek] api-docs.deepseek.com/quick_start/pricing as quoted by tokenmix.ai and chat-deep.ai (checked 2026-04-30); third party
 // [gemini-3p] Google's official rates as quoted by a reseller (evolink.ai/gemini-3-pro); third party
+// [gemini-forum] ai.google.dev/gemini-api/docs/pricing as quoted on Google's developer forum (discuss.ai.google.dev/t/question-about-gemini-api-caching-pricing/107349); third party
 //
 // Not modelled: long-context tiers (Gemini above 200k prompt tokens,
 // Anthropic above 200k, Claude Haiku 5.5 above 100k: those prompts cost
@@ -97,13 +98,14 @@ var builtinPrices = map[string]Price{
 	"claude-3-opus":     {15.00, 75.00, 1.50, 18.75}, // [anthropic] 2026-12-03
 
 	// Google, prompts up to 200k tokens. The Gemini 2.5 cached rates of
-	// the old table were stale, and no current vendor figure was found:
+	// the old table were stale (2.5 Pro's $0.31 is the old rate, now
+	// $0.125); for the Flash models no current figure was found: their
 	// cached tokens are billed here at the input rate (an overestimate).
-	"gemini-3-pro-preview":  {2.00, 12.00, 0.20, 0}, // [gemini-3p] 2026-12-03
-	"gemini-2.5-pro":        {1.25, 10.00, 0, 0},    // [table] 2026-12-03
-	"gemini-2.5-flash":      {0.30, 2.50, 0, 0},     // [table] 2026-12-03
-	"gemini-2.5-flash-lite": {0.10, 0.40, 0, 0},     // [table] 2026-12-03
-	"gemini-2.0-flash":      {0.10, 0.40, 0, 0},     // [table] 2026-12-03
+	"gemini-3-pro-preview":  {2.00, 12.00, 0.20, 0},  // [gemini-3p] 2026-12-03
+	"gemini-2.5-pro":        {1.25, 10.00, 0.125, 0}, // [gemini-forum] 2026-12-03
+	"gemini-2.5-flash":      {0.30, 2.50, 0, 0},      // [table] 2026-12-03
+	"gemini-2.5-flash-lite": {0.10, 0.40, 0, 0},      // [table] 2026-12-03
+	"gemini-2.0-flash":      {0.10, 0.40, 0, 0},      // [table] 2026-12-03
 
 	// DeepSeek: cached = cache hit, input = cache miss. V4 Pro at its
 	// regular listed rate (the 75% promotion ended 2026-05-31).
