@@ -16,6 +16,7 @@ import (
 
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/internal/jsonsafe"
+	"github.com/tether-dev/tether/internal/safefile"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
@@ -58,7 +59,10 @@ Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
 		if f.at != 0 && f.resume == "" {
 			return usageError{errors.New("--at needs --resume RECORDING")}
 		}
-		prompt, err := readPrompt(f.promptFile, args)
+		prompt, err := readPrompt(cmd.Context(), f.promptFile, args)
+		if err != nil && cmd.Context().Err() != nil {
+			return err // a signal while waiting for the prompt: not bad usage
+		}
 		if err != nil && (f.resume == "" || f.promptFile != "" || len(args) > 0) {
 			return usageError{err}
 		}
@@ -185,21 +189,36 @@ func costText(r session.Result) string {
 	return fmt.Sprintf("%d+%d tokens, $%.4f", r.PromptTokens, r.CompletionTokens, r.CostUSD)
 }
 
-func readPrompt(file string, args []string) (string, error) {
+// maxPromptBytes bounds a prompt read with -f: /dev/zero or an endless
+// pipe must not grow memory without end.
+const maxPromptBytes = safefile.DefaultMax
+
+// readPrompt returns the prompt from -f FILE ("-" = stdin) or the
+// arguments. Reading a pipe, a FIFO or a terminal can wait for ever: a
+// signal (ctx) ends the wait, so ctrl+c works while tether waits for the
+// prompt.
+func readPrompt(ctx context.Context, file string, args []string) (string, error) {
 	var prompt string
 	switch {
-	case file == "-":
-		b, err := io.ReadAll(os.Stdin)
-		if err != nil {
-			return "", fmt.Errorf("reading the prompt from stdin: %w", err)
-		}
-		prompt = string(b)
 	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("reading the prompt: %w", err)
+		type read struct {
+			b   []byte
+			err error
 		}
-		prompt = string(b)
+		done := make(chan read, 1)
+		go func() { // abandoned on a signal: the process exits
+			b, err := readPromptFile(file)
+			done <- read{b, err}
+		}()
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("reading the prompt: stopped: %w", context.Cause(ctx))
+		case r := <-done:
+			if r.err != nil {
+				return "", fmt.Errorf("reading the prompt: %w", r.err)
+			}
+			prompt = string(r.b)
+		}
 	default:
 		prompt = strings.Join(args, " ")
 	}
@@ -207,6 +226,31 @@ func readPrompt(file string, args []string) (string, error) {
 		return "", errors.New("no prompt: give it as an argument, or with -f FILE (- for stdin)")
 	}
 	return prompt, nil
+}
+
+// readPromptFile reads at most maxPromptBytes of file (stdin for "-"),
+// which may be a pipe (`-f <(cmd)`) or a FIFO, refusing more.
+func readPromptFile(file string) ([]byte, error) {
+	r := io.Reader(os.Stdin)
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return nil, fmt.Errorf("%s is a directory: give the file holding the prompt", file)
+		}
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxPromptBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPromptBytes {
+		return nil, fmt.Errorf("the prompt is more than %d MiB: is %s the right file?", maxPromptBytes>>20, file)
+	}
+	return b, nil
 }
 
 // branchFrom turns --resume/--at into where the run goes on from. At a

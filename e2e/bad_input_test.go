@@ -44,6 +44,7 @@ func TestE2EBadInputIsRefused(t *testing.T) {
 		{[]string{"run", "--config", fifo, "hi"}, "is not a regular file (a named pipe)"},
 		{[]string{"suite", "run", "/dev/zero"}, "/dev/zero is not a regular file"},
 		{[]string{"suite", "run", fifo}, "is not a regular file (a named pipe)"},
+		{[]string{"run", "-f", "/dev/zero"}, "the prompt is more than 8 MiB"},
 		{[]string{"suite", "run", bigSuite}, "big.toml:7: case[1]: with case \"c1\""},
 		{[]string{"suite", "run", "--max-cases", "50", bigSuite}, "more than the 50 allowed (--max-cases)"},
 	} {
