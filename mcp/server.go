@@ -185,6 +185,10 @@ func (c *conn) transport(sb sandbox.Sandbox, log *slog.Logger) (sdk.Transport, e
 	go func() {
 		defer close(c.done)
 		res, err := sb.Exec(ctx, sandbox.ExecRequest{Command: s.Command, Env: s.Env, Stdin: inR, Stdout: outW, Stderr: &stderr})
+		if term, ok := sandbox.As[sandbox.Terminal](sb); ok && errors.Is(err, sandbox.ErrNoStdin) {
+			log.Info("mcp server: no stdin on exec, running it on a terminal", "server", s.Name)
+			res.ExitCode, err = runOnShell(ctx, sb, term, s, inR, outW, &stderr)
+		}
 		switch {
 		case err != nil:
 			c.setDead(err)

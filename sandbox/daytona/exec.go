@@ -46,7 +46,7 @@ func (s *daytonaSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (san
 		return sandbox.ExecResult{}, errors.New("daytona: exec: empty command: give a bash command to run")
 	}
 	if req.Stdin != nil {
-		return sandbox.ExecResult{}, fmt.Errorf("daytona: exec: %w (session commands have no stdin): run the server on the host or over HTTP", sandbox.ErrNoStdin)
+		return sandbox.ExecResult{}, fmt.Errorf("daytona: exec: %w (session commands have no stdin): run it on a terminal (OpenShell) instead", sandbox.ErrNoStdin)
 	}
 	if req.Timeout < 0 {
 		return sandbox.ExecResult{}, fmt.Errorf("daytona: exec: negative timeout %s: use 0 for none", req.Timeout)
