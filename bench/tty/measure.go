@@ -128,6 +128,7 @@ func measureIdle(t *ptyterm.Term, d time.Duration) (idleStats, error) {
 type promptRun struct {
 	at        time.Time // enter pressed
 	wall, cpu time.Duration
+	runq      time.Duration // tether's threads runnable but not running (the machine's load)
 }
 
 // runPrompt types text, waits for it to show, presses enter and waits for
@@ -143,11 +144,11 @@ func runPrompt(t *ptyterm.Term, text string, n int, timeout time.Duration) (prom
 	}
 	mark := fmt.Sprintf("(done #%d)", n)
 	e = t.Expect(func(l []string) bool { return ptyterm.Contains(l, mark) })
-	c0, _ := t.CPU()
+	c0, q0, _ := ptyterm.Sched(t.Cmd.Process.Pid)
 	at := t.Send("\r")
 	shown, err := e.Wait(timeout)
-	c1, _ := t.CPU()
-	return promptRun{at: at, wall: shown.Sub(at), cpu: c1 - c0}, err
+	c1, q1, _ := ptyterm.Sched(t.Cmd.Process.Pid)
+	return promptRun{at: at, wall: shown.Sub(at), cpu: c1 - c0, runq: q1 - q0}, err
 }
 
 // lineStats are tick lines' print→screen latencies.
@@ -198,6 +199,7 @@ type latencyRun struct {
 	keys, fkeys  []time.Duration // all keys; keys sent during the flood
 	lost         int
 	wall         time.Duration
+	cpu, runq    time.Duration // tether's CPU time and run-queue wait over the run
 	floodSeconds float64
 }
 
@@ -224,6 +226,7 @@ func measureLatency(t *tether, n int, dur time.Duration, flood int64) (latencyRu
 	}
 	mark := fmt.Sprintf("(done #%d)", n)
 	done := t.Expect(func(l []string) bool { return ptyterm.Contains(l, mark) })
+	c0, q0, _ := ptyterm.Sched(t.Cmd.Process.Pid)
 	start := t.Send("\r")
 	stop := make(chan struct{})
 	typed := make(chan []keySample, 1)
@@ -236,6 +239,8 @@ func measureLatency(t *tether, n int, dur time.Duration, flood int64) (latencyRu
 	}()
 	_, err = done.Wait(dur + 5*time.Minute)
 	r.wall = time.Since(start)
+	c1, q1, _ := ptyterm.Sched(t.Cmd.Process.Pid)
+	r.cpu, r.runq = c1-c0, q1-q0
 	close(stop)
 	keys := <-typed
 	r.lost = <-lost
