@@ -20,6 +20,7 @@ const maxBatch = 256
 type eventsMsg struct {
 	events []session.Event
 	closed bool
+	from   <-chan session.Event // the engine's channel they came from
 }
 
 // waitEvents blocks (in its own goroutine, as a tea.Cmd) for one event, then
@@ -28,21 +29,21 @@ func waitEvents(ch <-chan session.Event) tea.Cmd {
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
-			return eventsMsg{closed: true}
+			return eventsMsg{closed: true, from: ch}
 		}
 		evs := []session.Event{ev}
 		for len(evs) < maxBatch {
 			select {
 			case ev, ok := <-ch:
 				if !ok {
-					return eventsMsg{events: evs, closed: true}
+					return eventsMsg{events: evs, closed: true, from: ch}
 				}
 				evs = append(evs, ev)
 			default:
-				return eventsMsg{events: evs}
+				return eventsMsg{events: evs, from: ch}
 			}
 		}
-		return eventsMsg{events: evs}
+		return eventsMsg{events: evs, from: ch}
 	}
 }
 

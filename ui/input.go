@@ -31,6 +31,12 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case a.picker.open:
 		return a.onPickerKey(k)
+	case a.fork.open:
+		req, cmd := a.fork.onKey(k, km)
+		if req != nil {
+			return a.sendFork(*req)
+		}
+		return cmd
 	case a.replay != nil:
 		return a.onReplayKey(k)
 	}
@@ -101,6 +107,8 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(k, km.Cancel):
 			return a.cancelRun()
+		case key.Matches(k, km.Fork):
+			return a.openFork()
 		case key.Matches(k, km.Help):
 			a.showHelp = true
 			return nil

@@ -15,6 +15,7 @@ type keyMap struct {
 	Help, Model, Mouse                     key.Binding
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
+	Fork, ForkMode                         key.Binding
 	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
 
 	// Matched but not listed in help (another binding's help names them).
@@ -53,6 +54,8 @@ func newKeyMap() keyMap {
 		ApproveAll: b([]string{"a", "A"}, "a", "approve all"),
 		Run:        b([]string{"enter", "ctrl+s"}, "enter", "send reason / run edit"),
 		Back:       b([]string{"esc"}, "esc", "back"),
+		Fork:       b([]string{"F"}, "F", "fork at the selected event"),
+		ForkMode:   b([]string{"ctrl+r"}, "ctrl+r", "fork: edit the call or replace its result"),
 
 		Play:       b([]string{"space", " "}, "space", "play/pause"),
 		Speed:      b([]string{"+", "=", "-"}, "+/-", "speed"),
@@ -91,6 +94,8 @@ func (m *model) shortHelp() []key.Binding {
 		return []key.Binding{hint("esc/?", "close help")}
 	case m.picker.open:
 		return []key.Binding{hint("↑/↓", "select"), hint("enter", "switch"), hint("esc", "close")}
+	case m.fork.open:
+		return []key.Binding{hint("enter", "fork"), hint("tab", "model"), hint("esc", "cancel")}
 	}
 	if m.focus == focusStream && m.stream.CapturingInput() {
 		// Search box or full view: they take every key but ctrl+c (and,
@@ -144,6 +149,7 @@ func (m *model) fullHelp() [][]key.Binding {
 		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox, k.Mouse},
 		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Model, k.Quit, k.Help},
 		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
+		{k.Fork, k.ForkMode},
 	}
 	return append(groups, m.stream.FullHelp()...)
 }

@@ -39,6 +39,7 @@ type model struct {
 	stream   stream
 	prompt   promptBox
 	approval approvalPanel
+	fork     forkDialog
 	spin     spinner.Model
 	spinning bool
 	help     help.Model
@@ -108,6 +109,7 @@ func newApp(opts Options) *model {
 	a.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot))
 	a.sess.state = session.StateIdle
 	a.approval = newApprovalPanel()
+	a.fork = newForkDialog()
 	a.w, a.h = 80, 24
 	if opts.Width > 0 && opts.Height > 0 {
 		a.w, a.h = opts.Width, opts.Height
@@ -189,6 +191,7 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 		a.help.Styles = a.st.help
 		a.prompt.setStyles(a.st, a.dark)
 		a.approval.setStyles(a.st, a.dark)
+		a.fork.setStyles(a.st, a.dark)
 		// The event list takes its palette when made; the reply normally
 		// comes before the first event, so a fresh list loses nothing.
 		if a.appended == 0 {
@@ -211,7 +214,12 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 		a.spin, cmd = a.spin.Update(msg)
 		return cmd
 	case eventsMsg:
+		if msg.from != nil && (a.eng == nil || msg.from != a.eng.Events()) {
+			return nil // from an engine the screen switched away from
+		}
 		return a.onEvents(msg)
+	case forkDoneMsg:
+		return a.onForkDone(msg)
 	case shellDoneMsg:
 		return a.onShellDone(msg)
 	case shutdownDoneMsg:
@@ -244,7 +252,7 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 	if a.replay == nil {
 		cmds = append(cmds, a.prompt.update(msg))
 	}
-	cmds = append(cmds, a.stream.Update(msg), a.approval.update(msg))
+	cmds = append(cmds, a.stream.Update(msg), a.approval.update(msg), a.fork.update(msg))
 	return tea.Batch(cmds...)
 }
 
@@ -256,6 +264,8 @@ func (a *model) onPaste(msg tea.PasteMsg) tea.Cmd {
 		var cmd tea.Cmd
 		a.picker.input, cmd = a.picker.input.Update(msg)
 		return cmd
+	case a.fork.open:
+		return a.fork.update(msg)
 	case a.focus == focusApproval:
 		return a.approval.update(msg)
 	case a.focus == focusPrompt && a.replay == nil:

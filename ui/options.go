@@ -48,6 +48,10 @@ type Options struct {
 	// clipboard (for terminals that ignore OSC 52); it is called off the
 	// UI goroutine.
 	NativeClipboard func(text string) error
+	// Fork starts a branch of the session engine shows (the fork key in
+	// the stream); the screen then shows the branch. It runs in a
+	// tea.Cmd. Embedded screens ask their parent instead (ForkRequestMsg).
+	Fork func(from Engine, req ForkRequest) (Engine, error)
 }
 
 func (o Options) now() time.Time {

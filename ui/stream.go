@@ -26,6 +26,7 @@ type stream interface {
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
 	Close() error
+	Selection() (eventlist.Selection, bool) // the fork point the selection names
 }
 
 // newStream makes the event list for these options.

@@ -172,6 +172,8 @@ func (a *model) view() tea.View {
 		lines = overlay(lines, a.helpBox(l.w, l.h), l.w)
 	case a.picker.open:
 		lines = overlay(lines, a.pickerBox(l.w, l.h), l.w)
+	case a.fork.open:
+		lines = overlay(lines, a.forkBox(l.w, l.h), l.w)
 	}
 	v.SetContent(strings.Join(lines, "\n"))
 	v.Cursor = a.promptCursor(l)

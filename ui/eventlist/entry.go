@@ -26,6 +26,9 @@ const (
 // that belongs to it (arguments, output, result), or a one-line note.
 type entry struct {
 	kind entryKind
+	// seq is the event a fork there starts from: a prompt's, a tool
+	// call's action; obsSeq is the tool call's observation.
+	seq, obsSeq int64
 
 	text  strings.Builder // user/assistant/error/note text, raw (sanitized at render)
 	fatal bool
@@ -68,6 +71,7 @@ func (m *Model) Append(ev session.Event) {
 		if ev.Message != nil {
 			m.closeAssistant()
 			e := m.push(kindUser)
+			e.seq = ev.Seq
 			e.text.WriteString(ev.Message.Text)
 			e.done = true
 		}
@@ -215,7 +219,7 @@ func (m *Model) onAction(ev session.Event) {
 		m.calls[a.ToolCallID] = e
 	}
 	// A second action for a running call is an edit of its arguments.
-	e.act = &a
+	e.act, e.seq = &a, ev.Seq
 	if a.NeedsApproval {
 		if !e.pending {
 			e.pending = true
@@ -242,7 +246,7 @@ func (m *Model) toolEntry(id string) *entry {
 func (m *Model) onObservation(ev session.Event) {
 	o := *ev.Observation
 	e := m.toolEntry(o.ToolCallID)
-	e.obs = &o
+	e.obs, e.obsSeq = &o, ev.Seq
 	if e.pending {
 		m.clearPending(e)
 	}
