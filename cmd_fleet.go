@@ -20,30 +20,35 @@ import (
 
 // runFleet is `tether --fleet`: the fleet view with one session to start
 // with; newEngine makes each session's engine (ctrl+n makes more).
-func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngine func() (*app.Engine, error)) error {
+func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngine func() (*app.Engine, error),
+	forkEngine func(ui.Engine, ui.ForkRequest) (*app.Engine, error)) error {
 	var (
 		mu      sync.Mutex
 		engines []*app.Engine
 		closed  bool
 	)
-	mk := func() (ui.Engine, error) {
+	add := func(make func() (*app.Engine, error)) (ui.Engine, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if closed {
 			return nil, errors.New("tether is shutting down")
 		}
-		e, err := newEngine()
+		e, err := make()
 		if err != nil {
 			return nil, err
 		}
 		engines = append(engines, e)
 		return e, nil
 	}
+	mk := func() (ui.Engine, error) { return add(newEngine) }
+	fork := func(src ui.Engine, req ui.ForkRequest) (ui.Engine, error) {
+		return add(func() (*app.Engine, error) { return forkEngine(src, req) })
+	}
 	first, err := mk()
 	if err != nil {
 		return err
 	}
-	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk})
+	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk, Fork: fork})
 	final, runErr := teapace.Run(model, programOptions(ctx)...)
 	if m, ok := final.(fleet.Model); ok {
 		defer m.Close() // removes the streams' spill files

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -56,12 +57,20 @@ default); ` + "`tether run PROMPT`" + ` runs one prompt headless.`,
 	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
 	cmd.Flags().BoolVar(&step, "step", false, "step mode: approve each tool call before it runs")
 	cmd.Flags().BoolVar(&fleetView, "fleet", false, "fleet view: several sessions side by side (ctrl+n starts another)")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), c, step, fleetView) }
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return runTUI(cmd.Context(), c, step, fleetView, nil) }
 	return cmd
 }
 
-// runTUI opens the terminal UI (or the fleet view) on a fresh sandbox.
-func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
+// resumeFrom is where `tether resume` goes on from: the recording, and
+// the sandbox it ran in (reused when it is still there).
+type resumeFrom struct {
+	branch *session.Branch
+	reuse  string
+}
+
+// runTUI opens the terminal UI (or the fleet view) on a fresh sandbox, or
+// on a recorded session to go on with (from).
+func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFrom) error {
 	holdGC()
 	cfg, err := c.load()
 	if err != nil {
@@ -90,24 +99,50 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 	uiOpts := ui.Options{NoColor: cfg.UI.NoColor, SpillDir: filepath.Join(config.StateDir(), "spill"), NativeClipboard: clipboard.WriteAll}
 	uiOpts.Width, uiOpts.Height = terminalSize()
 	uiOpts.History, uiOpts.SaveHistory = promptHistory(cfg, log)
-	startEngine := func(so session.Options) *app.Engine {
-		return app.StartEngine(app.EngineOptions{Provider: provider, Spec: setup.Spec(cfg),
-			Registry: reg, Session: so, NoModelHint: hint, Logger: log})
+	startEngine := func(so session.Options, from *resumeFrom) *app.Engine {
+		eo := app.EngineOptions{Provider: provider, Spec: setup.Spec(cfg),
+			Registry: reg, Session: so, NoModelHint: hint, Logger: log}
+		if from != nil {
+			eo.From, eo.Reuse = from.branch, from.reuse
+		}
+		return app.StartEngine(eo)
+	}
+	var (
+		forkMu   sync.Mutex
+		branches []*app.Engine // forks made in the plain screen, shut down at the end
+	)
+	fork := func(src ui.Engine, req ui.ForkRequest) (*app.Engine, error) {
+		e, err := startFork(cfg, log, sopts, src, req, startEngine)
+		if err == nil {
+			forkMu.Lock()
+			branches = append(branches, e)
+			forkMu.Unlock()
+		}
+		return e, err
 	}
 	if fleetView {
 		return app.Guard(reg, log, os.Stderr, func() error {
+			first := true
 			return runFleet(ctx, log, uiOpts, func() (*app.Engine, error) {
 				so := sopts
 				var err error
 				if so.RecordPath, err = app.RecordPath(cfg); err != nil {
 					return nil, err
 				}
-				return startEngine(so), nil
+				f := from
+				if !first {
+					f = nil
+				}
+				first = false
+				return startEngine(so, f), nil
+			}, func(src ui.Engine, req ui.ForkRequest) (*app.Engine, error) {
+				return startFork(cfg, log, sopts, src, req, startEngine)
 			})
 		})
 	}
 	return app.Guard(reg, log, os.Stderr, func() error {
-		engine := startEngine(sopts)
+		engine := startEngine(sopts, from)
+		uiOpts.Fork = func(src ui.Engine, req ui.ForkRequest) (ui.Engine, error) { return fork(src, req) }
 		model := ui.New(engine, uiOpts)
 		final, runErr := teapace.Run(model, programOptions(ctx)...)
 		if m, ok := final.(ui.Model); ok {
@@ -115,14 +150,29 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool) error {
 		}
 		// The UI normally shuts the engine down itself, with the teardown on
 		// screen; after a signal or a panic it could not, so do it here
-		// (Shutdown runs once and returns the same result to both).
-		engine.Detach()
+		// (Shutdown runs once and returns the same result to both). The
+		// sessions forked from (the screen shows only the last branch) go
+		// down here too.
+		forkMu.Lock()
+		all := append([]*app.Engine{engine}, branches...)
+		forkMu.Unlock()
 		sctx, cancel := context.WithTimeout(context.Background(), app.ShutdownTimeout)
 		defer cancel()
-		if err := engine.Shutdown(sctx); err != nil {
-			// A sandbox that failed to close stays registered: guard tries
-			// once more, and says what is left only if that fails too.
-			log.Error("shutdown", "err", err)
+		for _, e := range all {
+			e.Detach()
+			if err := e.Shutdown(sctx); err != nil {
+				// A sandbox that failed to close stays registered: guard
+				// tries once more, and says what is left only if that fails too.
+				log.Error("shutdown", "err", err)
+			}
+		}
+		if len(branches) > 0 {
+			for _, e := range all[:len(all)-1] {
+				if res := e.Result(); res.RecordPath != "" {
+					fmt.Fprintf(os.Stderr, "tether: forked-from session recorded to %s (go back to it with `tether resume %s`)\n", res.RecordPath, res.RecordPath)
+				}
+			}
+			engine = all[len(all)-1]
 		}
 		if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
 			return fmt.Errorf("terminal UI: %w", runErr)

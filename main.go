@@ -76,6 +76,7 @@ func newRoot() *cobra.Command {
 		newRunCmd(),
 		newReplayCmd(),
 		newLsCmd(),
+		newResumeCmd(),
 		newDiffCmd(),
 		newExportCmd(),
 		newCleanupCmd(),

@@ -27,6 +27,14 @@ type EngineOptions struct {
 	// NoModelHint is shown when Session.Model is nil.
 	NoModelHint string
 	Logger      *slog.Logger
+	// From starts the session from a recording: a fork at an event
+	// (with an edit) or a resume at its end. The branch goes on at once
+	// when it has something to go on with (a cut-short run, a forked
+	// step); an ended run waits for a prompt.
+	From *session.Branch
+	// Reuse attaches to this sandbox (a resumed recording's) when the
+	// provider can and it is still there, instead of creating one.
+	Reuse string
 }
 
 // Engine runs one interactive session for the TUI. The sandbox is created
@@ -98,7 +106,7 @@ func (e *Engine) create() {
 		}
 	}
 	launch := session.Launch{
-		Provider: e.opts.Provider, Spec: spec, OnEvent: e.send,
+		Provider: e.opts.Provider, Spec: spec, OnEvent: e.send, From: e.opts.From, Reuse: e.opts.Reuse,
 		OnTeardown: func(info sandbox.Info, err error) {
 			if err != nil {
 				e.emitError(err, false)
@@ -133,6 +141,11 @@ func (e *Engine) create() {
 	e.mu.Unlock()
 	if shutting {
 		return
+	}
+	if e.opts.From != nil && len(queued) == 0 && run.Session.CanContinue() {
+		if err := run.Session.Continue(); err != nil {
+			e.emitError(err, false)
+		}
 	}
 	for _, call := range queued {
 		if err := call(run.Session); err != nil {

@@ -35,6 +35,11 @@ type Launch struct {
 	// From, when set, starts the session from a recording (Fork, or
 	// Resume when At is 0 and there is no edit) instead of afresh.
 	From *Branch
+	// Reuse names a sandbox to attach to (through the provider's
+	// sandbox.Opener) instead of creating one, when it is still there: a
+	// resumed session goes on in its own sandbox. Attached, it is owned
+	// as a created one is (tracked, closed by Close).
+	Reuse string
 }
 
 // Branch names a point of a recorded session to go on from.
@@ -80,6 +85,16 @@ const sandboxCloseTimeout = 2 * time.Minute
 // nothing is left: a sandbox it created is closed again.
 func Start(ctx context.Context, l Launch, opts Options) (*Running, error) {
 	sb, owned := l.Sandbox, false
+	if sb == nil && l.Reuse != "" {
+		if op, ok := l.Provider.(sandbox.Opener); ok {
+			if opened, err := op.Open(ctx, l.Reuse); err == nil {
+				sb, owned = opened, true
+				if l.Track != nil {
+					sb = l.Track(sb)
+				}
+			}
+		}
+	}
 	if sb == nil {
 		if l.Provider == nil {
 			return nil, fmt.Errorf("no sandbox: set Launch.Provider (or Sandbox) so there is somewhere to run")

@@ -19,6 +19,9 @@ type Options struct {
 	// NewEngine starts a new session's engine (ctrl+n). It runs in a
 	// tea.Cmd, so it may take a moment. nil: no new sessions.
 	NewEngine func() (ui.Engine, error)
+	// Fork starts a branch of a session (the fork dialog of its screen):
+	// it joins the list beside the original. nil: no forks.
+	Fork func(from ui.Engine, req ui.ForkRequest) (ui.Engine, error)
 }
 
 func (o Options) quitDelay() time.Duration {
@@ -74,13 +77,16 @@ func New(engines []ui.Engine, opts Options) Model {
 	f := &fleet{opts: opts, dark: !opts.UI.Light, w: 80, h: 24, next: 1}
 	f.st = newStyles(f.dark, opts.UI.NoColor)
 	for _, e := range engines {
-		f.add(e)
+		f.add(e, "")
 	}
 	return Model{f}
 }
 
-func (f *fleet) add(e ui.Engine) *member {
-	m := &member{id: f.next, name: fmt.Sprintf("#%d", f.next), eng: e, m: ui.New(e, f.opts.UI)}
+func (f *fleet) add(e ui.Engine, name string) *member {
+	if name == "" {
+		name = fmt.Sprintf("#%d", f.next)
+	}
+	m := &member{id: f.next, name: name, eng: e, m: ui.New(e, f.opts.UI)}
 	f.next++
 	f.sess = append(f.sess, m)
 	return m
@@ -154,8 +160,9 @@ func (v Model) ShutdownErrs() map[string]error {
 
 // newEngineMsg is NewEngine's answer.
 type newEngineMsg struct {
-	eng ui.Engine
-	err error
+	eng  ui.Engine
+	err  error
+	name string // "" = the next number
 }
 
 type quitNowMsg struct{}
@@ -173,6 +180,9 @@ func (f *fleet) update(msg tea.Msg) tea.Cmd {
 	case childMsg:
 		if _, ok := msg.msg.(ui.QuitRequestMsg); ok {
 			return f.requestQuit()
+		}
+		if fr, ok := msg.msg.(ui.ForkRequestMsg); ok {
+			return f.fork(msg.id, fr)
 		}
 		s := f.byID(msg.id)
 		if s == nil {
@@ -266,7 +276,7 @@ func (f *fleet) onNewEngine(msg newEngineMsg) tea.Cmd {
 		f.setNotice("could not start a session: "+err.Error(), true)
 		return nil
 	}
-	s := f.add(msg.eng)
+	s := f.add(msg.eng, msg.name)
 	cmd := f.initMember(s)
 	if f.quitting {
 		// Quitting began while it was being made: it goes down too.
@@ -275,6 +285,26 @@ func (f *fleet) onNewEngine(msg newEngineMsg) tea.Cmd {
 	f.cur, f.list = len(f.sess)-1, false
 	f.setNotice(s.name+" started", false)
 	return cmd
+}
+
+// fork starts a branch of session id beside it, named after it and the
+// event: "#1⑂12".
+func (f *fleet) fork(id int, fr ui.ForkRequestMsg) tea.Cmd {
+	src := f.byID(id)
+	if src == nil {
+		return nil
+	}
+	if f.opts.Fork == nil {
+		f.setNotice("forks are not available here", true)
+		return nil
+	}
+	f.adding++
+	f.setNotice(fmt.Sprintf("forking %s at event %d…", src.name, fr.Request.At), false)
+	mk, name := f.opts.Fork, fmt.Sprintf("%s⑂%d", src.name, fr.Request.At)
+	return func() tea.Msg {
+		e, err := mk(fr.Engine, fr.Request)
+		return newEngineMsg{eng: e, err: err, name: name}
+	}
 }
 
 // setNotice shows one line of feedback in the list pane until the next key.
