@@ -243,3 +243,33 @@ func TestE2EPriceOverrideTakesCachedRates(t *testing.T) {
 		}
 	})
 }
+
+// TestE2EWireAPIConfigOverride: [llm] api picks the wire API whatever
+// the model's name: "chat" sends a gpt-6 model to /chat/completions,
+// "responses" sends any model to /responses; max_tokens_param is honoured.
+func TestE2EWireAPIConfigOverride(t *testing.T) {
+	cases := []struct {
+		name, model, cfg, api, inBody string
+	}{
+		{"chat-for-gpt-6", "gpt-6", `api = "chat"` + "\nmax_tokens = 500\nmax_tokens_param = \"max_tokens\"", "chat", `"max_tokens":500`},
+		{"responses-for-any-model", "my-deployment", `api = "responses"` + "\nmax_tokens = 500", "responses", `"max_output_tokens":500`},
+		{"completion-tokens-for-a-deployment", "prod-reasoner", `max_tokens = 500` + "\nmax_tokens_param = \"max_completion_tokens\"", "chat", `"max_completion_tokens":500`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, "local", withLLMConfig(c.cfg))
+			e.extra["LLM_MODEL"] = c.model
+			e.llm.Enqueue(llmtest.ToolReply(terminalCall()), llmtest.TextReply("done"))
+			out, stderr, code := e.run(60*time.Second, "run", "--json", "go")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+			}
+			for i, req := range e.llm.Requests() {
+				if req.API != c.api || !strings.Contains(string(req.Body), c.inBody) {
+					t.Errorf("request %d went to %s (want %s), body without %s: %s", i+1, req.API, c.api, c.inBody, req.Body)
+				}
+			}
+		})
+	}
+}
