@@ -169,7 +169,7 @@ func TestGuardPanic(t *testing.T) {
 	if reg.Len() != 0 {
 		t.Errorf("registry still holds %d sandbox(es) after the panic", reg.Len())
 	}
-	if ents, _ := os.ReadDir(base); len(ents) != 0 {
+	if ents, _ := readDirNames(base); len(ents) != 0 {
 		t.Errorf("sandbox dirs left after the panic: %v", ents)
 	}
 	deadline = time.Now().Add(3 * time.Second)

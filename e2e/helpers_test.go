@@ -399,11 +399,15 @@ func logStderr(t *testing.T, stderr string) {
 	}
 }
 
+// readDirNames lists what is left in a local base dir but the shared /etc
+// view: each name a sandbox directory.
 func readDirNames(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	var out []string
 	for _, en := range ents {
-		out = append(out, en.Name())
+		if !strings.HasPrefix(en.Name(), ".etc-") { // the local provider's shared /etc view
+			out = append(out, en.Name())
+		}
 	}
 	return out, err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,7 +23,12 @@ import (
 
 // localPidsParent is the directory sandbox cgroups are made in, or "" when
 // none can be. Found once.
-var localPidsParent = sync.OnceValue(func() string {
+var localPidsParent = sync.OnceValue(func() string { return localCgroupParent("pids") })
+
+// localCgroupParent is the directory of tether's own cgroup in which a child
+// with controller ctrl can be made (cgroup v2 with ctrl delegated, or the
+// v1 hierarchy of ctrl, writable), or "".
+func localCgroupParent(ctrl string) string {
 	own := map[string]string{} // controller ("" for v2) -> our path
 	if f, err := os.Open("/proc/self/cgroup"); err == nil {
 		sc := bufio.NewScanner(f)
@@ -53,18 +59,18 @@ var localPidsParent = sync.OnceValue(func() string {
 		switch {
 		case after[0] == "cgroup2" && own[""] != "":
 			v2 = filepath.Join(fields[4], own[""])
-		case after[0] == "cgroup" && own["pids"] != "" && localHasOpt(after[2], "pids"):
-			v1 = filepath.Join(fields[4], own["pids"])
+		case after[0] == "cgroup" && own[ctrl] != "" && localHasOpt(after[2], ctrl):
+			v1 = filepath.Join(fields[4], own[ctrl])
 		}
 	}
-	if v2 != "" && localV2Pids(v2) {
+	if v2 != "" && localV2Has(v2, ctrl) {
 		return v2
 	}
 	if v1 != "" && localWritableDir(v1) {
 		return v1
 	}
 	return ""
-})
+}
 
 func localHasOpt(opts, want string) bool {
 	for _, o := range strings.Split(opts, ",") {
@@ -75,13 +81,13 @@ func localHasOpt(opts, want string) bool {
 	return false
 }
 
-// localV2Pids reports whether children of dir get the pids controller.
-func localV2Pids(dir string) bool {
+// localV2Has reports whether children of dir get controller ctrl.
+func localV2Has(dir, ctrl string) bool {
 	data, err := os.ReadFile(filepath.Join(dir, "cgroup.subtree_control"))
 	if err != nil || !localWritableDir(dir) {
 		return false
 	}
-	return localHasOpt(strings.ReplaceAll(strings.TrimSpace(string(data)), " ", ","), "pids")
+	return localHasOpt(strings.ReplaceAll(strings.TrimSpace(string(data)), " ", ","), ctrl)
 }
 
 func localWritableDir(dir string) bool {
@@ -115,12 +121,21 @@ func localMakeCgroup(id string, max int) string {
 }
 
 // localCgroupJoin wraps argv so that the process writes itself into the
-// cgroup before it runs anything, leaving no window for a fork outside it.
-func localCgroupJoin(dir string, argv []string) []string {
-	if dir == "" {
+// cgroups (directories, "" ones skipped) before it runs anything, leaving
+// no window for a fork outside them.
+func localCgroupJoin(dirs []string, argv []string) []string {
+	var procs []string
+	for _, d := range dirs {
+		if d != "" && !slices.Contains(procs, filepath.Join(d, "cgroup.procs")) {
+			procs = append(procs, filepath.Join(d, "cgroup.procs"))
+		}
+	}
+	if len(procs) == 0 {
 		return argv
 	}
-	return append([]string{"/bin/sh", "-c", `echo $$ > "$0" || { echo "tether: cannot join the sandbox's cgroup $0" >&2; exit 125; }; exec "$@"`, filepath.Join(dir, "cgroup.procs")}, argv...)
+	script := `n=$0; while [ "$n" -gt 0 ]; do echo $$ > "$1" || { echo "tether: cannot join the sandbox's cgroup $1" >&2; exit 125; }; shift; n=$((n-1)); done; exec "$@"`
+	out := append([]string{"/bin/sh", "-c", script, strconv.Itoa(len(procs))}, procs...)
+	return append(out, argv...)
 }
 
 // localKillCgroup kills every process in the cgroup until it is empty (or

@@ -15,7 +15,7 @@ import (
 // a sandbox (Exec, a PTY shell) goes through here.
 func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 	if !s.iso.bwrap {
-		argv = localCgroupJoin(s.cgroup, argv)
+		argv = localCgroupJoin([]string{s.cgroup, s.memCg}, argv)
 		cmd := exec.Command(argv[0], argv[1:]...)
 		cmd.Dir = cwd
 		return cmd, nil
@@ -30,7 +30,7 @@ func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 		spec.Helper = s.iso.helper
 		spec.Argv = spec.helperArgv(localHelperExec, 0, argv)
 	}
-	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
+	full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
 	cmd := exec.Command(full[0], full[1:]...)
 	cmd.Dir = s.info.WorkDir
 	cmd.ExtraFiles = []*os.File{sec}

@@ -105,7 +105,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
 	}
-	pidsHit := localPidsHits(s.cgroup)
+	pidsHit, oomKills := localPidsHits(s.cgroup), localMemOOMKills(s.memCg)
 	start := time.Now()
 	var pr *localProc
 	var wait func() (int, error)
@@ -125,6 +125,9 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	localCloseExtra(cmd)
 	if err != nil {
 		pipes.closeReaders()
+		if s.usable(context.Background()) != nil && !errors.Is(err, sandbox.ErrClosed) {
+			err = fmt.Errorf("%w (%v)", sandbox.ErrClosed, err) // Close won the race
+		}
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox %s: start command: %w", s.info.ID, err)
 	}
 	if !s.track(pr) {
@@ -169,7 +172,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		<-pumped
 	}
 	pipes.closeReaders()
-	s.noteLimits(req, code, pidsHit)
+	s.noteLimits(req, code, pidsHit, oomKills)
 
 	reason := pr.reason.Load()
 	if useInit && reason != localKillNone && code == 128+int(syscall.SIGKILL) {

@@ -91,7 +91,7 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 	spec := s.bwrapSpec(s.info.WorkDir)
 	spec.Helper = s.iso.helper
 	spec.Argv = spec.helperArgv(localHelperInit, 4, nil)
-	full := localCgroupJoin(s.cgroup, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
+	full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
 	cmd := exec.Command(full[0], full[1:]...)
 	cmd.Dir = s.info.WorkDir
 	cmd.ExtraFiles = []*os.File{sec, child}

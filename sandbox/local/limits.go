@@ -19,7 +19,8 @@ import (
 // How each is enforced (no delegated cgroup v2 is assumed; see Describe):
 //   - CPU: the command is pinned to that many CPUs (sched affinity, which
 //     the seccomp filter stops it from widening);
-//   - MemoryGB: RLIMIT_DATA, per process;
+//   - MemoryGB: a memory cgroup for the whole sandbox where one can be
+//     made (memcgroup.go), and RLIMIT_DATA per process;
 //   - PIDs: RLIMIT_NPROC inside the command's own user namespace, so it
 //     counts the sandbox's processes only;
 //   - DiskGB: RLIMIT_FSIZE, the largest file one process may write — a
@@ -100,8 +101,9 @@ func (l Limits) forSpec(spec sandbox.Spec) (Limits, error) {
 }
 
 // describe says what the limits are and how they are held, for the
-// sandbox pane: cgroup says whether the sandbox has its pids cgroup.
-func (l Limits) describe(cgroup bool) string {
+// sandbox pane: cgroup and memCg say whether the sandbox has its pids and
+// memory cgroups.
+func (l Limits) describe(cgroup, memCg bool) string {
 	pids := "cgroup"
 	switch {
 	case cgroup:
@@ -110,7 +112,11 @@ func (l Limits) describe(cgroup bool) string {
 	default:
 		pids = "rlimit"
 	}
-	return fmt.Sprintf("%d CPU (affinity), %d GB memory per process (rlimit), %d processes (%s), %d GB per file (rlimit)", l.CPU, l.MemoryGB, l.PIDs, pids, l.DiskGB)
+	mem := "per process (rlimit)"
+	if memCg {
+		mem = "for the sandbox (cgroup) and per process (rlimit)"
+	}
+	return fmt.Sprintf("%d CPU (affinity), %d GB memory %s, %d processes (%s), %d GB per file (rlimit)", l.CPU, l.MemoryGB, mem, l.PIDs, pids, l.DiskGB)
 }
 
 // prelude is the shell text that sets the rlimits, soft and hard so the
@@ -167,7 +173,7 @@ func localPidsHits(cgroup string) int64 {
 // of the sandbox's limits the command ran into, so a failure it caused
 // reads as the limit and not as a mystery. pidsBefore is localPidsHits
 // when the command started.
-func (s *localSandbox) noteLimits(req sandbox.ExecRequest, code int, pidsBefore int64) {
+func (s *localSandbox) noteLimits(req sandbox.ExecRequest, code int, pidsBefore, oomBefore int64) {
 	w := req.Stderr
 	if w == nil {
 		w = req.Stdout
@@ -177,6 +183,9 @@ func (s *localSandbox) noteLimits(req sandbox.ExecRequest, code int, pidsBefore 
 	}
 	if pidsBefore >= 0 && localPidsHits(s.cgroup) > pidsBefore {
 		fmt.Fprintf(w, "\ntether: the sandbox's process limit (pids = %d) refused new processes: run fewer at once or raise [local] pids\n", s.limits.PIDs)
+	}
+	if oomBefore >= 0 && localMemOOMKills(s.memCg) > oomBefore {
+		fmt.Fprintf(w, "\ntether: the sandbox's memory limit (memory_gb = %d, all its processes together) was reached and the kernel killed a process: use less memory or raise [local] memory_gb\n", s.limits.MemoryGB)
 	}
 	if code == 128+int(unix.SIGXFSZ) {
 		fmt.Fprintf(w, "\ntether: a file reached the sandbox's size limit (disk_gb = %d per file) and the writer was stopped: raise [local] disk_gb\n", s.limits.DiskGB)

@@ -55,6 +55,25 @@ func TestMemoryLimit(t *testing.T) {
 	if _, out := localRun(t, sb, `python3 -c 'a = bytearray(300 << 20); print("ok")'`); !strings.Contains(out, "ok") {
 		t.Fatalf("300 MB refused under memory_gb = 1: %s", out)
 	}
+	if localMemCgroupPath(sb.ID()) == "" {
+		t.Log("no memory cgroup here: memory_gb holds per process only")
+		return
+	}
+	// Under the per-process cap each, over the sandbox's cap together.
+	out.Reset()
+	res, err = sb.Exec(context.Background(), sandbox.ExecRequest{
+		Command: `for i in 1 2 3 4; do python3 -c 'import time; a = b"x" * (400 << 20); time.sleep(3)' & done; wait`,
+		Stdout:  &out, Stderr: &out, Timeout: time.Minute,
+	})
+	if err != nil || res.TimedOut {
+		t.Fatalf("%+v %v", res, err)
+	}
+	if !strings.Contains(out.String(), "memory limit (memory_gb = 1, all its processes together)") {
+		t.Fatalf("1.6 GB in four processes under memory_gb = 1 and no note of the limit:\n%s", out.String())
+	}
+	if info, _ := sb.Info(context.Background()); !strings.Contains(info.Limits, "for the sandbox (cgroup)") {
+		t.Errorf("Limits %q does not say memory is held for the sandbox", info.Limits)
+	}
 }
 
 func TestDiskLimit(t *testing.T) {

@@ -235,6 +235,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		isolation += ", network off"
 	}
 	cgroup := localMakeCgroup(id, limits.PIDs)
+	memCg := localMakeMemCgroup(id, limits.MemoryGB)
 	var mounts []string
 	if iso.bwrap {
 		for _, m := range p.mounts {
@@ -257,7 +258,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		WorkDir:   filepath.Join(dir, localWorkDir),
 		Isolation: isolation,
-		Limits:    limits.describe(cgroup != ""),
+		Limits:    limits.describe(cgroup != "", memCg != ""),
 		Mounts:    mounts,
 	}
 	err = localWriteMeta(dir, info)
@@ -273,6 +274,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if err != nil {
 		_ = localRemoveAll(dir)
 		localKillCgroup(cgroup)
+		localKillCgroup(memCg)
 		return nil, fmt.Errorf("local sandbox: prepare workspace: %w", err)
 	}
 	sb := &localSandbox{
@@ -283,6 +285,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		iso:     iso,
 		limits:  limits,
 		cgroup:  cgroup,
+		memCg:   memCg,
 		env:     maps.Clone(spec.Env),
 		running: make(map[*localProc]struct{}),
 	}
@@ -337,6 +340,7 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 	}
 	localKillTagged(localSandboxTag(id))
 	localKillCgroup(localCgroupPath(id))
+	localKillCgroup(localMemCgroupPath(id))
 	dir := filepath.Join(p.baseDir, id)
 	if err := localRemoveAll(dir); err != nil {
 		return fmt.Errorf("local sandbox: delete %s: %w", id, err)
@@ -469,6 +473,7 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 		iso:     iso,
 		limits:  limits,
 		cgroup:  localMakeCgroup(id, limits.PIDs),
+		memCg:   localMakeMemCgroup(id, limits.MemoryGB),
 		running: make(map[*localProc]struct{}),
 	}
 	p.mu.Lock()

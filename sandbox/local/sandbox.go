@@ -19,6 +19,7 @@ type localSandbox struct {
 	iso     localIsolation
 	limits  Limits
 	cgroup  string            // pids cgroup of this sandbox, "" when the machine allows none
+	memCg   string            // memory cgroup (memcgroup.go), "" when none; may equal cgroup
 	env     map[string]string // Spec.Env, applied to every command
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
@@ -84,6 +85,9 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))
 	localKillCgroup(s.cgroup)
+	if s.memCg != s.cgroup {
+		localKillCgroup(s.memCg)
+	}
 
 	done := make(chan struct{})
 	go func() {
