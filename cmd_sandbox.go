@@ -247,12 +247,14 @@ func showConfig(cfg config.Config) error {
 	if src == "" {
 		src = "(no file; defaults and environment; would read " + config.DefaultPath() + ")"
 	}
-	fmt.Printf("# effective settings from %s\n", src)
+	// The path and the values (from the file and the environment) may
+	// hold escapes; TOML quoting leaves C1 controls and bidi overrides.
+	fmt.Printf("# effective settings from %s\n", termsafe.SanitizeLine(src))
 	out, err := cfg.Show()
 	if err != nil {
 		return err
 	}
-	fmt.Print(out)
+	fmt.Print(termsafe.Sanitize(out))
 	return nil
 }
 

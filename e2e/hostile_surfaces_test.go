@@ -42,6 +42,28 @@ func TestE2EErrorsQuoteHostileNamesInert(t *testing.T) {
 	}
 }
 
+// TestE2EConfigShowsHostileValuesInert: `tether config` prints the file's
+// path and every value as read, from the file and the environment.
+func TestE2EConfigShowsHostileValuesInert(t *testing.T) {
+	e := newEnv(t, "local")
+	dir := filepath.Join(e.root, hostileName)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "c.toml")
+	if err := os.WriteFile(cfg, []byte("[daytona]\nimage = \"img\\u009b2J\\u202e\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.extra["LLM_MODEL"] = "model\u009d0;pwned\a"
+	out, stderr, code := e.run(30*time.Second, "config", "--config", cfg)
+	if code != 0 || !strings.Contains(out, "pwned") || !strings.Contains(out, "img") {
+		t.Fatalf("config: exit %d:\n%s\n%s", code, out, stderr)
+	}
+	if err := inertCheck(out); err != nil || strings.ContainsRune(out, '\u202e') {
+		t.Errorf("config prints values raw (%v):\n%q", err, out)
+	}
+}
+
 // TestE2ESandboxListsShowProviderStringsInert: labels come back from the
 // provider as anyone with access to the account wrote them; `tether
 // sandbox ls` and `tether cleanup --all` show them inert.
