@@ -313,7 +313,8 @@ func dtCheckEntry(env string) error {
 }
 
 // dtKillTaggedScript SIGKILLs every process whose environment holds the
-// entry job, and, when shellTag is set, the foreground process group of
+// entry job with its process group (unless that is its session's own),
+// and, when shellTag is set, the foreground process group of
 // the terminal of the shell holding shellTag (found as the session
 // leader among the processes carrying it), unless that is the shell
 // itself. It repeats while it finds something, to catch children forked
@@ -323,7 +324,11 @@ func dtKillTaggedScript(job, shellTag string) string {
 while [ $i -lt 6 ]; do
   k=0
   for e in $(grep -lzx -e "$j" /proc/[0-9]*/environ 2>/dev/null); do
-    d=${e%/environ}; kill -KILL "${d#/proc/}" 2>/dev/null && k=1
+    d=${e%/environ}; p=${d#/proc/}
+    # Its process group too, unless that is its session's own (the
+    # shell's): a job's forked subshell carries no tag but shares it.
+    st=$(cat "$d/stat" 2>/dev/null) && { st=${st##*) }; set -- $st; [ "$3" != "$4" ] && [ "$3" -gt 1 ] 2>/dev/null && { kill -KILL "-$3" 2>/dev/null || kill -KILL -- "-$3" 2>/dev/null; }; }
+    kill -KILL "$p" 2>/dev/null && k=1
   done
   if [ -n "$s" ]; then
     for e in $(grep -lzx -e "$s" /proc/[0-9]*/environ 2>/dev/null); do

@@ -1,12 +1,14 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -174,12 +176,66 @@ func (sh *localShell) KillTagged(ctx context.Context, env string) error {
 		if pg := sh.foreground(); pg > 0 {
 			_ = syscall.Kill(-pg, syscall.SIGKILL)
 		}
-		if localKillPass([]byte("\x00"+env+"\x00"), os.Getpid()) == 0 && i >= 2 {
+		if localKillJobPass([]byte("\x00"+env+"\x00"), os.Getpid()) == 0 && i >= 2 {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	return nil
+}
+
+// localKillJobPass SIGKILLs the processes carrying needle and the process
+// groups they are in, unless a group is its session's own (the shell's):
+// a job's forked subshell (`( loop ) &`) never exec'ed, so carries no tag,
+// but shares its group with its tagged children.
+func localKillJobPass(needle []byte, self int) (killed int) {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return 0
+	}
+	names, _ := d.Readdirnames(-1)
+	_ = d.Close()
+	buf := make([]byte, 0, 4096)
+	groups := map[int]bool{}
+	for _, name := range names {
+		pid, err := strconv.Atoi(name)
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := localReadEnviron(pid, buf[:0])
+		if err != nil || !bytes.Contains(env, needle) {
+			continue
+		}
+		if pg, sid, ok := localGroup(pid); ok && pg != sid && pg > 1 {
+			groups[pg] = true
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
+		}
+	}
+	for pg := range groups {
+		_ = syscall.Kill(-pg, syscall.SIGKILL)
+	}
+	return killed
+}
+
+// localGroup reads a process's group and session ids.
+func localGroup(pid int) (pgid, sid int, ok bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(b[i+1:])) // state ppid pgrp session ...
+	if len(f) < 4 {
+		return 0, 0, false
+	}
+	pgid, err1 := strconv.Atoi(f[2])
+	sid, err2 := strconv.Atoi(f[3])
+	return pgid, sid, err1 == nil && err2 == nil
 }
 
 // foreground is the terminal's foreground process group when it is not
