@@ -91,7 +91,8 @@ func TestStepModeApproveRejectEditApproveAll(t *testing.T) {
 	if o := obs["r"]; o == nil || !o.Rejected || !strings.Contains(o.Content, "never delete things in /tmp") {
 		t.Errorf("rejected = %+v", o)
 	}
-	if o := obs["e"]; o == nil || o.Content != "edited\n" {
+	if o := obs["e"]; o == nil || !strings.HasPrefix(o.Content, "edited\n") ||
+		!strings.Contains(o.Content, "The user edited this tool call") {
 		t.Errorf("edited = %+v", o)
 	}
 	for _, id := range []string{"all1", "all2", "free"} {

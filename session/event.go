@@ -127,6 +127,9 @@ type Action struct {
 	NeedsApproval bool `json:"needs_approval,omitempty"`
 	// Direct is true for commands the user ran themselves (`!cmd`), not the model.
 	Direct bool `json:"direct,omitempty"`
+	// Edited is true when the user changed the model's call before it ran
+	// (the event carries the arguments it ran with).
+	Edited bool `json:"edited,omitempty"`
 }
 
 // Output is a chunk of a running tool's output. Chunks may be coalesced.

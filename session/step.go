@@ -44,7 +44,9 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 		a := act
 		s.pending, s.decision = &a, nil
 	}
-	s.publish(Event{Kind: KindAction, Action: &act})
+	// A copy: an edit changes act later, not the event already out.
+	first := act
+	s.publish(Event{Kind: KindAction, Action: &first})
 	if act.NeedsApproval {
 		s.setStateLocked(StateWaiting, "waiting for approval: "+act.Tool)
 	}
@@ -63,6 +65,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 			call.Name, jsonError(call.Arguments))
 	default:
 		run := true
+		var proposed json.RawMessage // the model's arguments, when the user edited them
 		if act.NeedsApproval {
 			d, err := s.awaitDecision(ctx)
 			if err != nil {
@@ -74,9 +77,10 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 				run = false
 				obs.Rejected, obs.Content = true, rejectionText(d.reason)
 			case decisionEdit:
+				proposed = act.Args
 				args = d.args
 				out.key = actionKey(call.Name, args)
-				act.Args, act.NeedsApproval = args, false
+				act.Args, act.NeedsApproval, act.Edited = args, false, true
 				act.Command, act.Summary = describe(tool, args)
 				s.replaceArgs(call.ID, args)
 				s.publish(Event{Kind: KindAction, Action: &act})
@@ -86,6 +90,11 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 			obs = s.execute(ctx, tool, call.ID, args)
 			out.finish, out.finishMsg = obs.finish, obs.finishMsg
 			s.snapshotStep(ctx, call.ID, false) // before the observation: a fork there gets these files
+		}
+		if proposed != nil {
+			// The history shows the call as it ran; the model must not
+			// take the change for its own.
+			obs.Content = strings.TrimRight(obs.Content, "\n") + "\n" + editedNote(proposed)
 		}
 	}
 	obs.ToolCallID, obs.Tool = call.ID, call.Name
@@ -307,4 +316,14 @@ func (s *Session) shellCwd() string {
 		return t.Cwd()
 	}
 	return ""
+}
+
+// editedNote ends the result of a call the user changed before it ran.
+func editedNote(proposed json.RawMessage) string {
+	p := string(proposed)
+	if len(p) > 2000 {
+		p = p[:2000] + "…"
+	}
+	return "[The user edited this tool call before it ran. You proposed the arguments " + p +
+		"; it ran with the arguments shown in your call above. Take the user's change into account.]"
 }

@@ -96,8 +96,11 @@ func (m *Model) renderTool(e *entry, w int) []string {
 	// "(you)" marks the user's own !command; it belongs to the command,
 	// before the result badge.
 	you := ""
-	if e.act != nil && e.act.Direct {
+	switch {
+	case e.act != nil && e.act.Direct:
 		you = " (you)"
+	case e.act != nil && e.act.Edited:
+		you = " (edited by you)"
 	}
 	out := make([]string, 0, len(rows)+12)
 	for i, r := range rows {
