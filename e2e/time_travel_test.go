@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tether-dev/tether/llm/llmtest"
+)
+
+// TestE2EResumeAfterKill9 kills a run with SIGKILL while its second tool
+// call sleeps, then `tether resume` opens the UI on the recording: the run
+// goes on in the same sandbox, and the model gets the whole conversation
+// with the interrupted call answered.
+func TestE2EResumeAfterKill9(t *testing.T) {
+	e := newEnv(t, "local-none")
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo one > a.txt"})),
+		llmtest.ToolReply(e.sleepCall()),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "cat a.txt"})),
+		llmtest.TextReply("resumed and done"),
+	)
+	p := e.start("run", "write a.txt then wait")
+	e.waitMarked(p, 30*time.Second)
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	p.wait(t, 10*time.Second)
+	killMarked(e.marker) // the sleep, so the sandbox is idle
+	recs, _ := filepath.Glob(filepath.Join(e.recordDir(), "*.jsonl"))
+	if len(recs) != 1 {
+		t.Fatalf("recordings %v, want one", recs)
+	}
+	out, _, _ := e.run(30*time.Second, "ls")
+	if !strings.Contains(out, "interrupted") {
+		t.Errorf("tether ls does not mark the killed run interrupted:\n%s", out)
+	}
+
+	u := e.startTUI("resume", recs[0])
+	u.waitScreen("resumed and done", 60*time.Second)
+	scr := u.screen()
+	for _, want := range []string{"write a.txt then wait", "echo one > a.txt", "cat a.txt"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("resumed screen lacks %q:\n%s", want, scr)
+		}
+	}
+	reqs := e.llm.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d model calls, want 4 (2 before the kill, 2 after)", len(reqs))
+	}
+	var conv []string
+	for _, m := range reqs[2].Messages {
+		conv = append(conv, m.Role+": "+m.Content)
+	}
+	joined := strings.Join(conv, "\n")
+	for _, want := range []string{"user: write a.txt then wait", "exit code 0", "tether stopped while this tool call ran"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the first call after resume lacks %q; it got:\n%s", want, joined)
+		}
+	}
+	last := reqs[3].Messages[len(reqs[3].Messages)-1]
+	if !strings.Contains(last.Content, "one") {
+		t.Errorf("cat a.txt after resume did not see the file the killed run wrote (same sandbox): %q", last.Content)
+	}
+	u.keys("C-q")
+	u.waitExit(30 * time.Second)
+	e.assertNoLeaks("resume-after-kill9")
+}
+
+// TestE2EForkDiffExport forks a recorded run headless at its first tool
+// call with another command, then compares the two and exports one.
+func TestE2EForkDiffExport(t *testing.T) {
+	e := newEnv(t, "local-none")
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo base > base.txt"})),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo parent > which.txt"})),
+		llmtest.TextReply("parent done"),
+		llmtest.TextReply("branch done"),
+	)
+	out, stderr, code := e.run(60*time.Second, "run", "--json", "make files")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	var parent struct {
+		RecordPath string `json:"record_path"`
+	}
+	json.Unmarshal([]byte(out), &parent)
+	evs := readEvents(t, parent.RecordPath)
+	var at int64
+	n := 0
+	for _, ev := range evs {
+		if ev.Kind == "action" {
+			if n++; n == 2 {
+				at = ev.Seq
+			}
+		}
+	}
+	out, stderr, code = e.run(60*time.Second, "run", "--json", "--resume", parent.RecordPath, "--at", itoa(at))
+	if code != 0 {
+		t.Fatalf("fork: exit %d\n%s\n%s", code, out, stderr)
+	}
+	var branch struct {
+		RecordPath string `json:"record_path"`
+		ForkAt     int64  `json:"fork_at"`
+		Unrestored string `json:"unrestored"`
+		Workspace  struct {
+			Method string `json:"method"`
+		} `json:"workspace"`
+	}
+	if err := json.Unmarshal([]byte(out), &branch); err != nil || branch.ForkAt != at || branch.Workspace.Method != "snapshot" || branch.Unrestored != "" {
+		t.Fatalf("fork result %+v (%v):\n%s", branch, err, out)
+	}
+
+	out, stderr, code = e.run(30*time.Second, "diff", parent.RecordPath, branch.RecordPath)
+	if code != 0 || !strings.Contains(out, "parent done") || !strings.Contains(out, "branch done") || !strings.Contains(out, "workspace files") {
+		t.Errorf("diff: exit %d\n%s\n%s", code, out, stderr)
+	}
+	out, _, code = e.run(30*time.Second, "diff", "--json", parent.RecordPath, branch.RecordPath)
+	var cmp struct {
+		Files struct {
+			Known bool `json:"known"`
+		} `json:"files"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || !cmp.Files.Known {
+		t.Errorf("diff --json: exit %d\n%s", code, out)
+	}
+	html := filepath.Join(e.root, "session.html")
+	if _, stderr, code = e.run(30*time.Second, "export", parent.RecordPath, "--format", "html", "-o", html); code != 0 {
+		t.Fatalf("export: exit %d\n%s", code, stderr)
+	}
+	if b, err := os.ReadFile(html); err != nil || !strings.Contains(string(b), "echo base &gt; base.txt") {
+		t.Errorf("exported html: %v\n%.500s", err, b)
+	}
+	if _, stderr, code = e.run(30*time.Second, "export", parent.RecordPath, "--format", "pdf"); code != 2 || !strings.Contains(stderr, "md, html, json") {
+		t.Errorf("export --format pdf: exit %d, want 2 with the formats named:\n%s", code, stderr)
+	}
+}
+
+type recEvent struct {
+	Seq  int64  `json:"seq"`
+	Kind string `json:"kind"`
+}
+
+func readEvents(t *testing.T, path string) []recEvent {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []recEvent
+	for _, l := range strings.Split(string(b), "\n") {
+		var ev recEvent
+		if json.Unmarshal([]byte(l), &ev) == nil && ev.Kind != "" {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
