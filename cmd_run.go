@@ -59,6 +59,9 @@ Exit status: 0 finished, 1 error/stuck/cancelled/limit, 2 bad usage.`,
 		if f.at != 0 && f.resume == "" {
 			return usageError{errors.New("--at needs --resume RECORDING")}
 		}
+		if f.at < 0 {
+			return usageError{fmt.Errorf("--at %d: events are numbered from 1 (the seq the TUI shows)", f.at)}
+		}
 		prompt, err := readPrompt(cmd.Context(), f.promptFile, args)
 		if err != nil && cmd.Context().Err() != nil {
 			return err // a signal while waiting for the prompt: not bad usage

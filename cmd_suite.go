@@ -79,6 +79,9 @@ Exit status: 0 every case passed, 1 a case failed or the run could not finish, 2
 
 // runSuite runs the suite in file and prints and writes its report.
 func runSuite(ctx context.Context, c *common, f suiteRunFlags, file string) error {
+	if f.jobs < 1 {
+		return usagef("-j must be at least 1 (got %d): the number of cases run at once", f.jobs)
+	}
 	if f.maxCases < 0 {
 		return usagef("--max-cases must not be negative (got %d)", f.maxCases)
 	}

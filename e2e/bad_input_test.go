@@ -45,6 +45,8 @@ func TestE2EBadInputIsRefused(t *testing.T) {
 		{[]string{"suite", "run", "/dev/zero"}, "/dev/zero is not a regular file"},
 		{[]string{"suite", "run", fifo}, "is not a regular file (a named pipe)"},
 		{[]string{"run", "-f", "/dev/zero"}, "the prompt is more than 8 MiB"},
+		{[]string{"run", "--at", "-1", "--resume", "r.jsonl", "hi"}, "--at -1: events are numbered from 1"},
+		{[]string{"suite", "run", "-j", "-5", "s.toml"}, "-j must be at least 1 (got -5)"},
 		{[]string{"suite", "run", bigSuite}, "big.toml:7: case[1]: with case \"c1\""},
 		{[]string{"suite", "run", "--max-cases", "50", bigSuite}, "more than the 50 allowed (--max-cases)"},
 	} {
