@@ -125,9 +125,13 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFr
 			first := true
 			return runFleet(ctx, log, uiOpts, func() (*app.Engine, error) {
 				so := sopts
-				var err error
-				if so.RecordPath, err = app.RecordPath(cfg); err != nil {
-					return nil, err
+				if !first {
+					// The first session takes the recording made above:
+					// session N records to the name ending -N.
+					var err error
+					if so.RecordPath, err = app.RecordPath(cfg); err != nil {
+						return nil, err
+					}
 				}
 				f := from
 				if !first {
