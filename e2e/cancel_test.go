@@ -12,6 +12,7 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 )
@@ -49,8 +50,9 @@ func cancelIn(t *testing.T, prov, state string) time.Duration {
 	if prov == "local" {
 		p, err = local.NewProvider(local.Options{BaseDir: base})
 	} else {
-		fake = daytonatest.NewServer(t)
-		p, err = daytona.NewProvider(daytona.Options{APIKey: daytonatest.DefaultAPIKey, APIURL: fake.URL})
+		env := realdaemon.New(t)
+		fake = env.Server
+		p, err = env.NewProvider(daytona.Options{})
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 )
 
 // tetherBin is the binary under test, built by TestMain.
@@ -124,9 +125,11 @@ func newEnv(t *testing.T, provider string, opts ...envOpt) *e2eEnv {
 	}
 	e.dayKey = c.dayKey // also with the local provider: a user may have both keys set
 	if provider == "daytona" {
-		e.day = daytonatest.NewServer(t, c.dayOpts...)
+		// The control plane is fake; the sandboxes run on the real
+		// toolbox daemon (the test skips where it cannot run).
+		e.day = realdaemon.New(t, c.dayOpts...).Server
 		if e.dayKey == "" {
-			e.dayKey = daytonatest.DefaultAPIKey
+			e.dayKey = e.day.APIKey()
 		}
 	}
 	for _, d := range []string{"home", "state", "data", "config/tether"} {

@@ -10,16 +10,19 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 )
 
+// daytonaFake is a fake Daytona control plane whose sandboxes run on the
+// real toolbox daemon (the test skips where it cannot run).
 func daytonaFake(t testing.TB) (*daytonatest.Server, *daytona.Provider) {
 	t.Helper()
-	srv := daytonatest.NewServer(t)
-	p, err := daytona.NewProvider(daytona.Options{APIKey: daytonatest.DefaultAPIKey, APIURL: srv.URL})
+	env := realdaemon.New(t)
+	p, err := env.NewProvider(daytona.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv, p
+	return env.Server, p
 }
 
 func TestCancelMidSuiteLeavesNoSandboxes(t *testing.T) {

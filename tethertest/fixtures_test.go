@@ -2,6 +2,7 @@ package tethertest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -12,29 +13,40 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 	"github.com/tether-dev/tether/sandbox/local"
 	"github.com/tether-dev/tether/session"
 	"github.com/tether-dev/tether/tethertest"
 )
 
-// The shared sandbox lives on a fake Daytona made in TestMain, where no
-// testing.TB exists: both are usable from there.
+// The shared sandbox lives on a fake Daytona control plane whose sandboxes
+// run on the real toolbox daemon, made in TestMain, where no testing.TB
+// exists: both are usable from there. Where the daemon cannot run, the
+// shared sandbox is a local one.
 var (
-	fakeDaytona *daytonatest.Server
+	fakeDaytona *daytonatest.Server // nil without the real daemon
 	shared      *tethertest.Shared
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	fakeDaytona, err = daytonatest.Start()
-	if err != nil {
+	var p sandbox.Provider
+	env, err := realdaemon.Start()
+	switch {
+	case errors.Is(err, realdaemon.ErrUnavailable):
+		fmt.Fprintln(os.Stderr, "tethertest: the shared sandbox is local:", err)
+		if p, err = local.NewProvider(local.Options{BaseDir: os.TempDir()}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case err != nil:
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
-	}
-	p, err := daytona.NewProvider(daytona.Options{APIKey: daytonatest.DefaultAPIKey, APIURL: fakeDaytona.URL})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	default:
+		fakeDaytona = env.Server
+		if p, err = env.NewProvider(daytona.Options{}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
 	shared = tethertest.NewShared(context.Background(), tethertest.WithProvider(p))
 	code := m.Run()
@@ -42,11 +54,16 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "closing the shared sandbox:", err)
 		code = 1
 	}
-	if live := fakeDaytona.Live(); len(live) != 0 {
-		fmt.Fprintln(os.Stderr, "sandboxes left on the fake Daytona:", live)
-		code = 1
+	if env != nil {
+		if live := fakeDaytona.Live(); len(live) != 0 {
+			fmt.Fprintln(os.Stderr, "sandboxes left on the fake Daytona:", live)
+			code = 1
+		}
+		if err := env.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			code = 1
+		}
 	}
-	fakeDaytona.Close()
 	os.Exit(code)
 }
 
@@ -105,6 +122,9 @@ func TestSharedSandboxServesEveryTest(t *testing.T) {
 	res, err := sandbox.Run(context.Background(), sb, "cat a/f.txt b/f.txt")
 	if err != nil || res.Stdout != "ab" {
 		t.Fatalf("both tests wrote to one sandbox: %+v, %v", res, err)
+	}
+	if fakeDaytona == nil {
+		return
 	}
 	if n := len(fakeDaytona.Live()); n != 1 {
 		t.Errorf("live sandboxes %d, want the one shared", n)

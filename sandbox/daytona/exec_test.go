@@ -45,37 +45,29 @@ func TestDaytonaExecStreamsLive(t *testing.T) {
 	}
 }
 
-func TestDaytonaExecUsesSessions(t *testing.T) {
+// TestDaytonaExecLeavesNoToolboxSession: Exec runs over PTY sessions it
+// deletes before returning (no session command, whose sessions linger,
+// and no kill request on the normal path).
+func TestDaytonaExecLeavesNoToolboxSession(t *testing.T) {
 	srv, p := dtFake(t)
 	sb := dtCreate(t, p, sandbox.Spec{})
 	for range 3 {
-		dtExec(t, sb, sandbox.ExecRequest{Command: "true"})
+		if res, out, errOut := dtExec(t, sb, sandbox.ExecRequest{Command: "echo o; echo e >&2"}); res.ExitCode != 0 || out != "o\n" || errOut != "e\n" {
+			t.Fatalf("%+v %q %q", res, out, errOut)
+		}
+		// Sessions are deleted before Exec returns; their shells take a
+		// moment to be reaped.
+		dtIdle(t, srv, sb.ID(), 2*time.Second)
 	}
 	base := "/toolbox/" + sb.ID() + "/process/"
+	if n := srv.CountRequests("POST", base+"session"); n != 0 {
+		t.Errorf("session requests = %d, want 0", n)
+	}
 	if n := srv.CountRequests("POST", base+"execute"); n != 0 {
-		t.Errorf("ExecuteCommand (cut at 60 s by the SDK) used %d times", n)
+		t.Errorf("ExecuteCommand used %d times on the normal path", n)
 	}
-	if n := srv.CountRequests("POST", base+"session/"); n != 3 {
-		t.Errorf("session exec requests = %d", n)
-	}
-	// Idle sessions are reused: one session for sequential commands.
-	created := 0
-	for _, r := range srv.Requests() {
-		if r.Method == "POST" && r.Path == base+"session" {
-			created++
-		}
-	}
-	if created != 1 {
-		t.Errorf("sessions created = %d, want 1", created)
-	}
-	var ws int
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/logs") && strings.Contains(r.Query, "follow=true") {
-			ws++
-		}
-	}
-	if ws != 3 {
-		t.Errorf("log streams = %d, want 3", ws)
+	if n := srv.CountRequests("POST", base+"pty"); n != 6 {
+		t.Errorf("PTY sessions created = %d, want 6 (stdout and stderr, 3 times)", n)
 	}
 }
 
@@ -126,7 +118,7 @@ func TestDaytonaExecCwdEnv(t *testing.T) {
 }
 
 // dtTreeCommand starts a process tree: a background child, one that drops
-// tether's environment tag (only the process-group kill reaches it), one
+// tether's environment tag (only the session kill reaches it), one
 // that escapes into its own session (only the tag reaches it), and a
 // foreground sleep. It records pids in the work dir and says "tree-is-up"
 // once all are running.
@@ -135,21 +127,12 @@ env -u TETHER_EXEC_ID sleep 1000 & echo $! > untagged.pid
 setsid bash -c 'echo $$ > esc.pid; exec sleep 1000' &
 echo $$ > main.pid
 while [ ! -s esc.pid ]; do sleep 0.01; done
-echo tree-is-up-- # the SDK holds back a frame's last 2 bytes
+echo tree-is-up
 sleep 1000`
-
-func dtTreePIDs(t *testing.T, dir string) []int {
-	var pids []int
-	for _, f := range []string{"bg.pid", "untagged.pid", "esc.pid", "main.pid"} {
-		pids = append(pids, dtReadPID(t, filepath.Join(dir, f)))
-	}
-	return pids
-}
 
 func TestDaytonaExecCancelKillsTree(t *testing.T) {
 	srv, p := dtFake(t)
 	sb := dtCreate(t, p, sandbox.Spec{})
-	fs, _ := srv.Sandbox(sb.ID())
 	ctx, cancel := context.WithCancel(context.Background())
 	out := dtNewBuf("tree-is-up")
 	var cancelledAt time.Time
@@ -175,9 +158,8 @@ func TestDaytonaExecCancelKillsTree(t *testing.T) {
 	if d := returned.Sub(cancelledAt); d > 3*time.Second {
 		t.Errorf("Exec returned %s after cancel", d)
 	}
-	if alive := dtWaitGone(dtTreePIDs(t, fs.Dir), 3*time.Second); len(alive) != 0 {
-		t.Errorf("processes still alive after cancel: %v", alive)
-	}
+	// The whole tree is gone (the daemon's view, its PID namespace).
+	dtIdle(t, srv, sb.ID(), 3*time.Second)
 	// The sandbox still runs commands afterwards.
 	if res, out, _ := dtExec(t, sb, sandbox.ExecRequest{Command: "echo again"}); res.ExitCode != 0 || out != "again\n" {
 		t.Errorf("after cancel: %+v %q", res, out)
@@ -187,7 +169,6 @@ func TestDaytonaExecCancelKillsTree(t *testing.T) {
 func TestDaytonaExecTimeout(t *testing.T) {
 	srv, p := dtFake(t)
 	sb := dtCreate(t, p, sandbox.Spec{})
-	fs, _ := srv.Sandbox(sb.ID())
 	start := time.Now()
 	res, out, _ := dtExec(t, sb, sandbox.ExecRequest{Command: dtTreeCommand, Timeout: 700 * time.Millisecond})
 	if !res.TimedOut || res.Cancelled || res.ExitCode != -1 {
@@ -199,9 +180,7 @@ func TestDaytonaExecTimeout(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("a 700ms timeout took %s", d)
 	}
-	if alive := dtWaitGone(dtTreePIDs(t, fs.Dir), 3*time.Second); len(alive) != 0 {
-		t.Errorf("processes still alive after timeout: %v", alive)
-	}
+	dtIdle(t, srv, sb.ID(), 3*time.Second)
 }
 
 func TestDaytonaExecCancelledBeforeStart(t *testing.T) {
@@ -259,7 +238,7 @@ func TestDaytonaExecCancelRightAfterStart(t *testing.T) {
 	defer cancel()
 	go func() {
 		// Cancel as soon as the toolbox has been asked to run it.
-		for srv.CountRequests("POST", "/toolbox/"+sb.ID()+"/process/session/") == 0 {
+		for srv.CountRequests("POST", "/toolbox/"+sb.ID()+"/process/pty") < 1 {
 			time.Sleep(50 * time.Microsecond)
 		}
 		cancel()

@@ -14,14 +14,19 @@ import (
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
+	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 )
 
 const dtTestKey = "dt-test-key-0123456789-SECRET"
 
-// dtFake starts a fake Daytona and a provider pointed at it.
+// dtFake starts a fake Daytona control plane whose sandboxes run on the
+// real toolbox daemon (skipping the test where it cannot run) and a
+// provider pointed at it.
 func dtFake(t testing.TB, mod ...func(*daytona.Options)) (*daytonatest.Server, *daytona.Provider) {
 	t.Helper()
-	srv := daytonatest.NewServer(t, daytonatest.WithAPIKey(dtTestKey))
+	env := realdaemon.New(t, daytonatest.WithAPIKey(dtTestKey))
+	srv := env.Server
+	dtEnvs.Store(srv, env)
 	opts := daytona.Options{APIKey: dtTestKey, APIURL: srv.URL, Logger: dtLogger(t)}
 	for _, m := range mod {
 		m(&opts)
@@ -148,3 +153,33 @@ func dtReadPID(t testing.TB, path string) int {
 }
 
 func dtIntp(n int) *int { return &n }
+
+// dtEnvs maps a server dtFake made to its real-daemon environment.
+var dtEnvs sync.Map
+
+// dtDaemon is the real daemon behind a sandbox of a dtFake server.
+func dtDaemon(t testing.TB, srv *daytonatest.Server, id string) *realdaemon.Daemon {
+	t.Helper()
+	env, ok := dtEnvs.Load(srv)
+	if !ok {
+		t.Fatal("not a dtFake server")
+	}
+	d, ok := env.(*realdaemon.Env).Daemon(id)
+	if !ok {
+		t.Fatalf("no daemon for sandbox %s", id)
+	}
+	return d
+}
+
+// dtIdle fails t unless the sandbox holds no process, toolbox session or
+// PTY session within d.
+func dtIdle(t testing.TB, srv *daytonatest.Server, id string, d time.Duration) {
+	t.Helper()
+	procs, sessions, err := dtDaemon(t, srv, id).WaitIdle(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(procs) > 0 || len(sessions) > 0 {
+		t.Errorf("left in the sandbox: processes %v, sessions %v", procs, sessions)
+	}
+}

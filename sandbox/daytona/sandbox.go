@@ -25,8 +25,6 @@ type daytonaSandbox struct {
 	sb   *sdk.Sandbox // its mutable fields are only touched by Close
 	info sandbox.Info // what we asked for at create time
 
-	sessions dtSessions
-
 	mu       sync.Mutex
 	closed   bool
 	closeErr error

@@ -190,6 +190,13 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 			res.TimedOut = true
 		case localKillClosed:
 			return res, fmt.Errorf("local sandbox %s: command killed: %w", s.info.ID, sandbox.ErrClosed)
+		default:
+			// Killed by a signal we did not send (kill -9 $$, the OOM
+			// killer): report it as bash's $? would, 128+signal, as bwrap
+			// and Daytona do.
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				res.ExitCode = 128 + int(ws.Signal())
+			}
 		}
 	}
 	return res, nil

@@ -1,7 +1,10 @@
 package daytonatest
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -77,6 +80,17 @@ func (s *Server) handleForward(w http.ResponseWriter, r *http.Request, sb *fakeS
 		return
 	}
 	r2 := r.Clone(r.Context())
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git/clone") {
+		// Record what the client asked for (Sandbox().Clones), as the
+		// fake's own toolbox does, then pass the request on unchanged.
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		var b cloneBody
+		if json.Unmarshal(body, &b) == nil {
+			sb.recordClone(b.URL, b.Path, b.Branch, b.Commit, b.Username, b.Password)
+		}
+		r2.Body = io.NopCloser(bytes.NewReader(body))
+		r2.ContentLength = int64(len(body))
+	}
 	prefix := "/toolbox/" + r.PathValue("id")
 	r2.URL.Path = "/" + strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, prefix), "/")
 	r2.URL.RawPath = ""

@@ -108,22 +108,12 @@ func (s *Server) handleBulkDownload(w http.ResponseWriter, r *http.Request, sb *
 }
 
 func (s *Server) handleClone(w http.ResponseWriter, r *http.Request, sb *fakeSandbox) {
-	var b struct {
-		URL      string  `json:"url"`
-		Path     string  `json:"path"`
-		Branch   *string `json:"branch"`
-		Commit   *string `json:"commit_id"`
-		Username *string `json:"username"`
-		Password *string `json:"password"`
-	}
+	var b cloneBody
 	if err := json.NewDecoder(r.Body).Decode(&b); err != nil || b.URL == "" || b.Path == "" {
 		writeError(w, http.StatusBadRequest, "url and path are required")
 		return
 	}
-	sb.procMu.Lock()
-	sb.Clones = append(sb.Clones, Clone{URL: b.URL, Path: b.Path, Branch: deref(b.Branch, ""), Commit: deref(b.Commit, ""),
-		Username: deref(b.Username, ""), PasswordSet: deref(b.Password, "") != ""})
-	sb.procMu.Unlock()
+	sb.recordClone(b.URL, b.Path, b.Branch, b.Commit, b.Username, b.Password)
 	dst := resolve(sb.Dir, b.Path)
 	args := []string{"clone", "--quiet"}
 	if br := deref(b.Branch, ""); br != "" {
@@ -150,4 +140,21 @@ func (s *Server) git(sb *fakeSandbox, args ...string) (string, error) {
 	cmd.Env = append(append(os.Environ(), "GIT_TERMINAL_PROMPT=0"), s.sandboxEnv(sb)...)
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// cloneBody is the toolbox's git clone request.
+type cloneBody struct {
+	URL      string  `json:"url"`
+	Path     string  `json:"path"`
+	Branch   *string `json:"branch"`
+	Commit   *string `json:"commit_id"`
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+func (sb *fakeSandbox) recordClone(url, path string, branch, commit, user, pass *string) {
+	sb.procMu.Lock()
+	sb.Clones = append(sb.Clones, Clone{URL: url, Path: path, Branch: deref(branch, ""), Commit: deref(commit, ""),
+		Username: deref(user, ""), PasswordSet: deref(pass, "") != ""})
+	sb.procMu.Unlock()
 }

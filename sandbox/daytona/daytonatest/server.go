@@ -157,6 +157,9 @@ func (s *Server) close() {
 	os.RemoveAll(s.root)
 }
 
+// APIKey is the key the server accepts.
+func (s *Server) APIKey() string { return s.apiKey }
+
 // SetCreateDelay keeps sandboxes created from now on in state "creating"
 // for d before they become "started".
 func (s *Server) SetCreateDelay(d time.Duration) {

@@ -279,14 +279,20 @@ func (d *Daemon) Close() error {
 			d.client.CloseIdleConnections()
 		}
 		if d.initPID != 0 {
-			// Killing the PID namespace's init kills all that is in it.
+			// Killing the PID namespace's init kills all that is in it;
+			// unshare, still alive, reaps it at once (an orphan would wait
+			// for the host's init, which can take a second).
 			_ = syscall.Kill(d.initPID, syscall.SIGKILL)
 		}
-		_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
 		select {
 		case <-d.waited:
-		case <-time.After(stopTimeout):
-			d.closeErr = errors.New("realdaemon: unshare did not exit after SIGKILL")
+		case <-time.After(stopTimeout / 2):
+			_ = syscall.Kill(-d.cmd.Process.Pid, syscall.SIGKILL)
+			select {
+			case <-d.waited:
+			case <-time.After(stopTimeout / 2):
+				d.closeErr = errors.New("realdaemon: unshare did not exit after SIGKILL")
+			}
 		}
 		if d.closeErr == nil && d.pidNS != 0 {
 			if left := waitNSEmpty(d.pidNS, stopTimeout); len(left) > 0 {
@@ -305,8 +311,8 @@ type Process struct {
 	State     string // as in /proc/PID/stat: R, S, Z, ...
 }
 
-// Processes lists the processes in the sandbox other than its init and the
-// daemon itself, read from the namespace's own /proc: what a leak check
+// Processes lists the processes in the sandbox other than its init, the
+// daemon itself and its code-interpreter worker (daytona_repl_worker.py), read from the namespace's own /proc: what a leak check
 // wants to be empty once a command is over.
 func (d *Daemon) Processes() ([]Process, error) {
 	root := fmt.Sprintf("/proc/%d/root/proc", d.initPID)
@@ -326,6 +332,7 @@ func (d *Daemon) Processes() ([]Process, error) {
 		}
 		out = append(out, p)
 	}
+	out = dropWorker(out)
 	sort.Slice(out, func(i, j int) bool { return out[i].PID < out[j].PID })
 	return out, nil
 }
@@ -386,4 +393,34 @@ func tail(b []byte, n int) string {
 		b = b[len(b)-n:]
 	}
 	return strings.TrimSpace(string(b))
+}
+
+// dropWorker leaves out the daemon's code-interpreter worker (started with
+// the daemon, through pyenv shims where the host has them) and whatever
+// descends from it.
+func dropWorker(ps []Process) []Process {
+	byPID := make(map[int]Process, len(ps))
+	for _, p := range ps {
+		byPID[p.PID] = p
+	}
+	isWorker := func(p Process) bool {
+		for range 32 {
+			if strings.Contains(p.Args, "daytona_repl_worker.py") {
+				return true
+			}
+			parent, ok := byPID[p.PPID]
+			if !ok {
+				return false
+			}
+			p = parent
+		}
+		return false
+	}
+	out := ps[:0:0]
+	for _, p := range ps {
+		if !isWorker(p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }

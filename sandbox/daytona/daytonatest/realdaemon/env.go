@@ -26,8 +26,8 @@ type Env struct {
 	errs    []error            // from daemons' Close
 }
 
-// Start starts a control-plane fake (with opts; WithAPIKey is set to
-// APIKey) whose sandboxes run on real daemons. It returns an error wrapping
+// Start starts a control-plane fake (with opts; the API key is APIKey
+// unless opts say otherwise) whose sandboxes run on real daemons. It returns an error wrapping
 // ErrUnavailable where the daemon cannot run. Close stops it all.
 func Start(opts ...daytonatest.Option) (*Env, error) {
 	bin, err := Binary()
@@ -38,7 +38,8 @@ func Start(opts ...daytonatest.Option) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{bin: bin, daemons: map[string]*Daemon{}}
-	opts = append(append([]daytonatest.Option(nil), opts...), daytonatest.WithAPIKey(APIKey), daytonatest.WithToolbox(e.startToolbox))
+	// APIKey unless the caller chose one.
+	opts = append(append([]daytonatest.Option{daytonatest.WithAPIKey(APIKey)}, opts...), daytonatest.WithToolbox(e.startToolbox))
 	srv, err := daytonatest.Start(opts...)
 	if err != nil {
 		return nil, err
@@ -80,7 +81,7 @@ func Provider(t testing.TB) *daytona.Provider {
 // NewProvider builds a Daytona provider on the Env: opts as given, with the
 // API key and URL filled in.
 func (e *Env) NewProvider(opts daytona.Options) (*daytona.Provider, error) {
-	opts.APIKey, opts.APIURL = APIKey, e.Server.URL
+	opts.APIKey, opts.APIURL = e.Server.APIKey(), e.Server.URL
 	return daytona.NewProvider(opts)
 }
 
@@ -141,8 +142,9 @@ func (s *sandboxDaemon) Close() error {
 	return err
 }
 
-// WaitIdle waits up to d until the sandbox has no process but the daemon
-// and no toolbox session, and returns what is left if it does not become
+// WaitIdle waits up to d until the sandbox has no process but the daemon's
+// own, no toolbox session and no PTY session (listed as "pty:ID"), and
+// returns what is left if it does not become
 // idle: the leak check after a command or a session.
 func (d *Daemon) WaitIdle(ctx context.Context, timeout time.Duration) (procs []Process, sessions []string, err error) {
 	deadline := time.Now().Add(timeout)
@@ -155,6 +157,13 @@ func (d *Daemon) WaitIdle(ctx context.Context, timeout time.Duration) (procs []P
 		sessions, err = d.Sessions(ctx)
 		if err != nil {
 			return nil, nil, err
+		}
+		ptys, err := d.PtySessions(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range ptys {
+			sessions = append(sessions, "pty:"+id)
 		}
 		if (len(procs) == 0 && len(sessions) == 0) || time.Now().After(deadline) {
 			return procs, sessions, nil
