@@ -1,6 +1,9 @@
 package daytona
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+)
 
 // dtMarks finds the markers Exec's wrapper prints on a terminal,
 // \x1e<nonce><kind><payload>\x1e, in a stream of raw output, and passes
@@ -9,6 +12,7 @@ import "bytes"
 // flush) settles it: output is never delayed otherwise.
 type dtMarks struct {
 	prefix []byte // \x1e + nonce
+	mu     sync.Mutex
 	pend   []byte
 	done   bool
 }
@@ -19,6 +23,8 @@ func newDtMarks(nonce string) *dtMarks { return &dtMarks{prefix: []byte("\x1e" +
 // marker's kind and payload and returns true when the stream is over
 // (what follows is then ignored).
 func (m *dtMarks) push(b []byte, data func([]byte), mark func(kind byte, payload string) bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.done {
 		return
 	}
@@ -69,6 +75,8 @@ func (m *dtMarks) partial() int {
 // flush passes on what is held back: the stream was cut (cancel,
 // timeout), and those bytes were output after all.
 func (m *dtMarks) flush(data func([]byte)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if !m.done && len(m.pend) > 0 {
 		data(m.pend)
 	}
