@@ -21,6 +21,7 @@ func TestE2ELLMErrorsEndRight(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
+		cfg      string // lines of the [llm] table
 		replies  []llmtest.Reply
 		finish   bool
 		requests int
@@ -71,6 +72,8 @@ func TestE2ELLMErrorsEndRight(t *testing.T) {
 					t.Errorf("the call of a non-streamed reply did not run: %+v", res)
 				}
 			}},
+		{name: "reply-limit-from-config", cfg: "max_reply_bytes = 65536", requests: 1, inError: "grew past 64 KiB",
+			replies: []llmtest.Reply{{Text: strings.Repeat("runaway ", 40_000), ChunkSize: 4096}}},
 		{name: "llama-server-context-size", requests: 1, inError: "conversation is too long",
 			replies: []llmtest.Reply{{Status: 400, ContentType: "application/json",
 				Body: `{"error":{"code":400,"message":"request (7553 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":7553,"n_ctx":4096}}`}}},
@@ -84,7 +87,7 @@ func TestE2ELLMErrorsEndRight(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, "local")
+			e := newEnv(t, "local", withLLMConfig(c.cfg))
 			e.llm.Enqueue(c.replies...)
 			start := time.Now()
 			out, stderr, code := e.run(60*time.Second, "run", "--json", "--events", "do the thing")
