@@ -40,6 +40,11 @@ func (s *Session) cancelWith(reason string) {
 	for _, c := range s.shells {
 		c()
 	}
+	for _, t := range s.tools {
+		if i, ok := t.(Interrupter); ok {
+			i.Interrupt()
+		}
+	}
 	s.mu.Unlock()
 	s.wake()
 }

@@ -28,6 +28,13 @@ type Describer interface {
 	Describe(args json.RawMessage) (command, summary string)
 }
 
+// Interrupter is implemented by tools that can leave work running
+// between calls (the terminal's command after a call with "timeout"):
+// Session.Cancel calls Interrupt, which must not block, to stop it.
+type Interrupter interface {
+	Interrupt()
+}
+
 // ToolCall is one invocation handed to a Tool.
 type ToolCall struct {
 	ID      string

@@ -80,6 +80,23 @@ func (t *TerminalTool) noShellFallback(sb sandbox.Sandbox, r *shellrun.Runner, e
 	return true
 }
 
+// Interrupt kills, in the background, a command left running after a
+// call with "timeout" (Session.Cancel calls it); one a call is waiting on
+// is that call's to kill.
+func (t *TerminalTool) Interrupt() {
+	t.mu.Lock()
+	r := t.shell
+	t.mu.Unlock()
+	if r == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		r.KillDetached(ctx)
+	}()
+}
+
 // runPTY runs one call over the persistent shell r.
 func (t *TerminalTool) runPTY(ctx context.Context, call ToolCall, r *shellrun.Runner, a terminalArgs, timeout time.Duration, soft bool) (ToolResult, error) {
 	if a.Reset {

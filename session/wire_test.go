@@ -261,3 +261,32 @@ func TestWireCancelTerminalTool(t *testing.T) {
 	}
 	c.finish(t, s)
 }
+
+// A command the model left running (a call with "timeout" returned while
+// it ran) dies with the run when the user cancels, not only with the
+// session.
+func TestWireCancelKillsACommandLeftRunning(t *testing.T) {
+	srv := llmtest.NewServer(t)
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	srv.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "sleep 31 & echo $! > " + pidFile + "; wait", "timeout": 0.3})),
+		llmtest.Reply{Text: "a slow reply while the command runs on", ChunkDelay: 300 * time.Millisecond},
+	)
+	s := wireSession(t, srv, func(o *Options) { o.Tools = nil }) // DefaultTools
+	c := collect(s)
+	s.Send("go")
+	c.waitFor(t, "running observation", func(ev Event) bool { return ev.Kind == KindObservation && ev.Observation.Running })
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if !processAlive(pid) {
+		t.Fatalf("sleep (pid %d) is not running before the cancel", pid)
+	}
+	waitCancelled(t, s, c)
+	if processAlive(pid) {
+		t.Errorf("sleep (pid %d) survived cancel", pid)
+	}
+	c.finish(t, s)
+}

@@ -164,6 +164,26 @@ func (r *Runner) Input(ctx context.Context, data []byte, out io.Writer, timeout 
 	return r.wait(ctx, j, timeout, keep), nil
 }
 
+// KillDetached kills the running command's whole tree if no call is
+// waiting on it (it was left running after a timeout with keep), and
+// reports whether it did.
+func (r *Runner) KillDetached(ctx context.Context) bool {
+	r.mu.Lock()
+	j := r.job
+	r.mu.Unlock()
+	if j == nil || j.finished() {
+		return false
+	}
+	j.mu.Lock()
+	attached := j.w != nil
+	j.mu.Unlock()
+	if attached {
+		return false
+	}
+	r.kill(ctx, j)
+	return true
+}
+
 // Kill kills the running command's whole tree, if any.
 func (r *Runner) Kill(ctx context.Context) {
 	r.mu.Lock()
