@@ -161,3 +161,50 @@ func readEvents(t *testing.T, path string) []recEvent {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestE2ETUIFork runs a prompt in the UI, forks at its tool call with
+// edited arguments from the fork dialog and sees the branch run them in
+// a sandbox holding the files of that point.
+func TestE2ETUIFork(t *testing.T) {
+	e := newEnv(t, "local-none")
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo first > f.txt"})),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo second >> f.txt"})),
+		llmtest.TextReply("original done"),
+		llmtest.TextReply("branch done"),
+	)
+	u := e.startTUI()
+	u.waitScreen("started", 30*time.Second)
+	u.typeLine("write f.txt")
+	u.waitScreen("original done", 60*time.Second)
+	u.keys("Tab")
+	u.keys("k", "k") // up from "done" past the answer to the second tool call
+	u.keys("F")
+	u.waitScreen("edit its command", 10*time.Second)
+	u.waitScreen("echo second", 10*time.Second)
+	u.keys("C-a", "C-k") // the command, cleared
+	if out, err := u.tmux("send-keys", "-t", "main", "-l", "cat f.txt; echo branch >> f.txt"); err != nil {
+		t.Fatal(err, out)
+	}
+	start := time.Now()
+	u.keys("Enter")
+	u.waitScreen("branch done", 60*time.Second)
+	t.Logf("fork: enter → branch's answer on screen in %s (load %s)", time.Since(start), loadavg())
+	reqs := e.llm.Requests()
+	last := reqs[len(reqs)-1].Messages
+	if got := last[len(last)-1].Content; !strings.Contains(got, "first") || strings.Contains(got, "second") {
+		t.Errorf("the edited call saw %q: want the file as it was before the second call (first only)", got)
+	}
+	u.keys("C-q")
+	u.waitScreen("y", 10*time.Second)
+	u.waitExit(30 * time.Second)
+	if !strings.Contains(u.stderr(), "forked-from session recorded to") {
+		t.Errorf("stderr does not name the original's recording:\n%s", u.stderr())
+	}
+	e.assertNoLeaks("tui-fork")
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return strings.TrimSpace(string(b))
+}

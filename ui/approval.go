@@ -121,12 +121,8 @@ func (p *approvalPanel) startEdit() tea.Cmd {
 	p.mode, p.err = approvalEdit, ""
 	p.commandOnly = false
 	text := p.pretty
-	var obj map[string]json.RawMessage
-	if p.action.Command != "" && json.Unmarshal(p.action.Args, &obj) == nil {
-		var cmd string
-		if raw, ok := obj["command"]; ok && json.Unmarshal(raw, &cmd) == nil {
-			text, p.commandOnly = cmd, true
-		}
+	if cmd, ok := terminalCommand(*p.action); ok {
+		text, p.commandOnly = cmd, true
 	}
 	p.editor.SetValue(text)
 	p.editor.SetHeight(min(max(p.editor.LineCount(), 3), 12))
@@ -137,17 +133,10 @@ func (p *approvalPanel) startEdit() tea.Cmd {
 func (p *approvalPanel) editedArgs() (json.RawMessage, error) {
 	text := p.editor.Value()
 	if p.commandOnly {
-		var obj map[string]json.RawMessage
-		if err := json.Unmarshal(p.action.Args, &obj); err != nil {
-			return nil, fmt.Errorf("the original arguments are not a JSON object: %w", err)
-		}
 		if strings.TrimSpace(text) == "" {
 			return nil, fmt.Errorf("the command is empty: type one, or press esc and reject instead")
 		}
-		raw, _ := json.Marshal(text)
-		obj["command"] = raw
-		out, err := json.Marshal(obj)
-		return out, err
+		return argsWithCommand(p.action.Args, text)
 	}
 	if !json.Valid([]byte(text)) {
 		var v any
@@ -277,4 +266,29 @@ func unescapeHTML(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// terminalCommand is the command string of a terminal action's arguments,
+// which the editors show alone.
+func terminalCommand(a session.Action) (string, bool) {
+	var obj map[string]json.RawMessage
+	if a.Command == "" || json.Unmarshal(a.Args, &obj) != nil {
+		return "", false
+	}
+	var cmd string
+	if raw, ok := obj["command"]; ok && json.Unmarshal(raw, &cmd) == nil {
+		return cmd, true
+	}
+	return "", false
+}
+
+// argsWithCommand is args with its "command" replaced.
+func argsWithCommand(args json.RawMessage, cmd string) (json.RawMessage, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(args, &obj); err != nil {
+		return nil, fmt.Errorf("the original arguments are not a JSON object: %w", err)
+	}
+	raw, _ := json.Marshal(cmd)
+	obj["command"] = raw
+	return json.Marshal(obj)
 }

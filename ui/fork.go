@@ -57,6 +57,7 @@ type forkDialog struct {
 	model   textinput.Model
 	onModel bool // the model field has the keyboard
 	orig    string
+	command bool // a terminal call: the editor holds its command alone
 	err     string
 	busy    bool // the branch is being started
 }
@@ -108,7 +109,9 @@ func (d *forkDialog) fill() {
 		d.orig = d.sel.Prompt
 	case forkCall:
 		var buf bytes.Buffer
-		if json.Indent(&buf, d.sel.Action.Args, "", "  ") == nil {
+		if cmd, ok := terminalCommand(*d.sel.Action); ok {
+			d.orig, d.command = cmd, true
+		} else if json.Indent(&buf, d.sel.Action.Args, "", "  ") == nil {
 			d.orig = unescapeHTML(buf.String())
 		} else {
 			d.orig = string(d.sel.Action.Args)
@@ -137,7 +140,16 @@ func (d *forkDialog) request() (ForkRequest, error) {
 			req.Edit.Prompt = text
 		}
 	case forkCall:
-		if text != d.orig {
+		if text != d.orig && d.command {
+			if strings.TrimSpace(text) == "" {
+				return req, fmt.Errorf("the command is empty: type one, or esc to cancel")
+			}
+			args, err := argsWithCommand(d.sel.Action.Args, text)
+			if err != nil {
+				return req, err
+			}
+			req.Edit.Args = args
+		} else if text != d.orig {
 			if !json.Valid([]byte(text)) {
 				return req, fmt.Errorf(`the arguments are not valid JSON: give an object such as {"command": "ls"}`)
 			}
@@ -223,6 +235,9 @@ func (a *model) forkBox(w, h int) []string {
 		what = fmt.Sprintf("at your prompt (event %d): edit it, the agent starts again from it", d.sel.Seq)
 	case forkCall:
 		what = fmt.Sprintf("at the %s call (event %d): edit its arguments, it runs in the branch", termsafe.SanitizeLine(d.sel.Action.Tool), d.sel.Seq)
+		if d.command {
+			what = fmt.Sprintf("at the %s call (event %d): edit its command, it runs in the branch", termsafe.SanitizeLine(d.sel.Action.Tool), d.sel.Seq)
+		}
 	case forkResult:
 		what = fmt.Sprintf("after the %s call (event %d): replace what the model is told it returned", termsafe.SanitizeLine(d.sel.Action.Tool), d.sel.ResultSeq)
 	}

@@ -28,7 +28,7 @@ func TestGoldenForkDialog(t *testing.T) {
 		waitScreen(t, tm, len(scriptFinished()), "finished")
 		tm.Send(keyMsg("tab")) // the stream
 		tm.Send(keyMsg("F"))
-	}, "edit its arguments")
+	}, "edit its command")
 }
 
 func TestGoldenForkDialogResult(t *testing.T) {
@@ -93,9 +93,12 @@ func TestForkDialogAsksTheParentForTheEditedBranch(t *testing.T) {
 
 	// The tool call: edited arguments, at its action.
 	m, eng := forkFrom(t, opts, 0)
-	m.m.fork.editor.SetValue(`{"command": "ls -1"}`)
+	if got := m.m.fork.editor.Value(); got != "ls -la && wc -l *.go" {
+		t.Fatalf("the editor holds %q, want the terminal call's command alone", got)
+	}
+	m.m.fork.editor.SetValue("ls -1")
 	fm := forkMsg(t, update(m, keyMsg("enter")))
-	if want := seqOfKind(t, eng, session.KindAction); fm.Request.At != want || string(fm.Request.Edit.Args) != `{"command": "ls -1"}` || fm.Engine != Engine(eng) {
+	if want := seqOfKind(t, eng, session.KindAction); fm.Request.At != want || string(fm.Request.Edit.Args) != `{"command":"ls -1","timeout":30}` || fm.Engine != Engine(eng) {
 		t.Fatalf("call fork request %+v, want at %d with the edited args", fm.Request, want)
 	}
 
@@ -111,18 +114,18 @@ func TestForkDialogAsksTheParentForTheEditedBranch(t *testing.T) {
 		t.Fatalf("result fork request %+v, want at %d, replaced, other-model", fm.Request, want)
 	}
 
-	// Invalid JSON is refused in the dialog, which stays open.
+	// An empty command is refused in the dialog, which stays open.
 	m, _ = forkFrom(t, opts, 0)
-	m.m.fork.editor.SetValue(`{"command": `)
+	m.m.fork.editor.SetValue("  ")
 	if cmd := update(m, keyMsg("enter")); cmd != nil {
 		for _, msg := range uitest.RunCmd(cmd, time.Second) {
 			if _, ok := msg.(ForkRequestMsg); ok {
-				t.Fatal("invalid JSON was sent as a fork")
+				t.Fatal("an empty command was sent as a fork")
 			}
 		}
 	}
-	if !m.m.fork.open || !strings.Contains(screen(m), "not valid JSON") {
-		t.Fatalf("no error shown for invalid JSON:\n%s", screen(m))
+	if !m.m.fork.open || !strings.Contains(screen(m), "the command is empty") {
+		t.Fatalf("no error shown for an empty command:\n%s", screen(m))
 	}
 	press(m, "esc")
 	if m.m.fork.open {
