@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/tether-dev/tether/config"
@@ -59,9 +60,16 @@ func OpenLog(cfg config.Config) (*slog.Logger, io.Closer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, nil, fmt.Errorf("creating the log directory (set [log] file): %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	// O_NONBLOCK: a FIFO would block the open until someone reads it.
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY|syscall.O_NONBLOCK, 0o600)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the log file (set [log] file): %w", err)
+	}
+	// A pipe could stall every log call, a terminal would get the log
+	// over the UI: a regular file only (or /dev/null, for no log).
+	if fi, err := f.Stat(); err != nil || (!fi.Mode().IsRegular() && path != os.DevNull) {
+		f.Close()
+		return nil, nil, fmt.Errorf("the log file %s is not a regular file: set [log] file to a file path (or %s for no log)", path, os.DevNull)
 	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(strings.ToUpper(cfg.Log.Level)))
