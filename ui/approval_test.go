@@ -115,6 +115,12 @@ func TestApprovalAnswersReachEngine(t *testing.T) {
 		if got := m.m.approval.editor.Value(); got != "rm -rf build && make test" {
 			t.Fatalf("editor prefilled with %q, want the command", got)
 		}
+		// The edit box fits its panel: no row is cut with "…".
+		for _, l := range strings.Split(screen(m), "\n") {
+			if strings.Contains(l, "│ ") && strings.HasSuffix(strings.TrimRight(l, " ┃│"), "…") {
+				t.Fatalf("edit box row cut: %q", l)
+			}
+		}
 		for range len(" && make test") {
 			press(m, "backspace")
 		}

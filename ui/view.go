@@ -123,7 +123,9 @@ func (a *model) relayout() {
 			a.prompt.ta.SetHeight(a.prompt.ta.MaxHeight)
 		}
 		a.approval.reason.SetWidth(max(l.streamAreaWidth-14, 1))
-		a.approval.editor.SetWidth(max(l.streamAreaWidth-2, 1))
+		// The panel's border and the body's indent take three cells: a
+		// wider editor has its rows cut with a stray "…".
+		a.approval.editor.SetWidth(max(l.streamAreaWidth-3, 1))
 	}
 }
 
