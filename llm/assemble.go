@@ -71,7 +71,7 @@ func (a *assembler) addReasoning(text, field string) {
 
 // newCall appends a call and returns its position.
 func (a *assembler) newCall() int {
-	a.calls = append(a.calls, &callBuf{args: textBuf{limit: a.limit}})
+	a.calls = append(a.calls, &callBuf{args: textBuf{limit: a.limit, used: &a.size}})
 	return len(a.calls) - 1
 }
 

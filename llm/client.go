@@ -264,6 +264,7 @@ func (c *Client) Stream(ctx context.Context, req Request, onDelta func(Delta)) (
 func (c *Client) prepare(req Request, onDelta func(Delta)) (string, []byte, replyDecoder, *assembler, error) {
 	a := &assembler{onDelta: onDelta, limit: c.maxReply}
 	a.content.limit, a.reasoning.limit = c.maxReply, c.maxReply
+	a.content.used, a.reasoning.used = &a.size, &a.size
 	if c.api == APIResponses {
 		body, err := c.responsesBody(req)
 		return "/responses", body, &responsesDecoder{c: c, a: a}, a, err

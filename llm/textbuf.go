@@ -10,14 +10,19 @@ import (
 // one at once, and String would need one more copy for an immutable
 // result: for a reply near the 8 MiB limit, up to three times the reply
 // in memory. textBuf keeps small texts in blocks joined once by String;
-// a text that passes a eighth of the reply limit moves, once, into one
-// array sized for the whole limit, which String then hands out as is.
+// a text that passes an eighth of the reply limit moves, once, into one
+// array sized for what the reply may still grow to, which String then
+// hands out as is.
 type textBuf struct {
 	blocks [][]byte
 	big    []byte
 	n      int
 	// limit is the reply limit in bytes; 0 keeps everything in blocks.
+	// used, when set, is the bytes the whole reply holds (its other
+	// buffers included, this write not yet), so the one array is sized
+	// for what the reply may still add, not for the whole limit again.
 	limit int
+	used  *int
 	// sealed is set once String has handed out big: a later write must
 	// not touch that array, so it copies first.
 	sealed bool
@@ -34,7 +39,11 @@ func (b *textBuf) WriteString(s string) {
 	}
 	b.n += len(s)
 	if b.big == nil && b.limit > 0 && b.n > b.limit/8 {
-		b.big = make([]byte, 0, max(b.limit+textBlockMax, b.n))
+		room := b.limit
+		if b.used != nil {
+			room = max(b.limit-*b.used, 0) + b.n
+		}
+		b.big = make([]byte, 0, max(room, b.n)+textBlockMax)
 		for _, blk := range b.blocks {
 			b.big = append(b.big, blk...)
 		}

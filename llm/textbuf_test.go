@@ -36,3 +36,23 @@ func TestTextBufKeepsTextWhole(t *testing.T) {
 		t.Fatal("empty buffer")
 	}
 }
+
+// TestTextBufReservesOnlyWhatTheReplyMayStillGrow: the one array of a
+// large text is sized for the reply's remaining budget, so several large
+// buffers of one reply do not each reserve the whole limit.
+func TestTextBufReservesOnlyWhatTheReplyMayStillGrow(t *testing.T) {
+	const limit = 1 << 20
+	used := 700 << 10 // held by the reply's other buffers
+	b := textBuf{limit: limit, used: &used}
+	piece := strings.Repeat("x", 1000)
+	for b.Len() <= limit/8 {
+		b.WriteString(piece)
+		used += len(piece)
+	}
+	if b.big == nil {
+		t.Fatal("a text past an eighth of the limit is still in blocks")
+	}
+	if c, most := cap(b.big), limit-700<<10+len(piece)+textBlockMax; c > most {
+		t.Fatalf("reserved %d bytes, more than the %d the reply may still grow to", c, most)
+	}
+}
