@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -50,13 +49,9 @@ type fakeSandbox struct {
 	state   string
 	readyAt time.Time // zero: no pending transition
 	deleted bool
-	// ranProcs spares sandboxes that never ran anything a /proc scan.
-	ranProcs atomic.Bool
 
-	procMu   sync.Mutex
-	sessions map[string]*fakeSession
-	execs    map[*runningProc]struct{} // /process/execute commands in flight
-	toolbox  Toolbox                   // the real toolbox, with WithToolbox
+	procMu  sync.Mutex
+	toolbox Toolbox // the real toolbox, with WithToolbox
 }
 
 // createBody mirrors the api-client-go CreateSandbox JSON.
@@ -103,7 +98,7 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	sb := &fakeSandbox{sessions: map[string]*fakeSession{}, execs: map[*runningProc]struct{}{}}
+	sb := &fakeSandbox{}
 	sb.ID, sb.Dir, sb.CreatedAt = id, dir, time.Now().UTC()
 	sb.Name = deref(b.Name, id)
 	sb.Snapshot = deref(b.Snapshot, "")
@@ -179,10 +174,6 @@ func (s *Server) handleDelete(w http.ResponseWriter, _ *http.Request, sb *fakeSa
 	body := s.sandboxJSONLocked(sb)
 	s.mu.Unlock()
 	sb.stopToolbox()
-	sb.killAll()
-	if sb.ranProcs.Load() {
-		killMarked(s.token, sb.ID)
-	}
 	writeJSON(w, http.StatusOK, body)
 }
 
@@ -205,10 +196,6 @@ func (s *Server) handleSetState(state string) func(http.ResponseWriter, *http.Re
 		s.mu.Unlock()
 		if state == "stopped" {
 			sb.stopToolbox()
-			sb.killAll()
-			if sb.ranProcs.Load() {
-				killMarked(s.token, sb.ID)
-			}
 		}
 		writeJSON(w, http.StatusOK, body)
 	}

@@ -96,3 +96,49 @@ func (s *Server) handleForward(w http.ResponseWriter, r *http.Request, sb *fakeS
 	r2.URL.RawPath = ""
 	tb.ServeHTTP(w, r2)
 }
+
+// withStartedSandbox is withSandbox plus the real toolbox's refusal to serve
+// a sandbox that is not running.
+func (s *Server) withStartedSandbox(h func(http.ResponseWriter, *http.Request, *fakeSandbox)) http.HandlerFunc {
+	return s.withSandbox(func(w http.ResponseWriter, r *http.Request, sb *fakeSandbox) {
+		s.mu.Lock()
+		s.sandboxJSONLocked(sb) // advances a finished "creating"
+		state := sb.state
+		s.mu.Unlock()
+		if state != "started" {
+			writeError(w, http.StatusBadGateway, "sandbox is "+state+", not started")
+			return
+		}
+		h(w, r, sb)
+	})
+}
+
+// routeBareToolbox serves what creating a sandbox asks of the toolbox (its
+// work and home directory) when there is no real one, and refuses the rest.
+func (s *Server) routeBareToolbox(mux *http.ServeMux) {
+	dir := func(w http.ResponseWriter, _ *http.Request, sb *fakeSandbox) {
+		writeJSON(w, http.StatusOK, map[string]string{"dir": sb.Dir})
+	}
+	mux.HandleFunc("GET /toolbox/{id}/work-dir", s.withStartedSandbox(dir))
+	mux.HandleFunc("GET /toolbox/{id}/user-home-dir", s.withStartedSandbox(dir))
+	mux.HandleFunc("/toolbox/{id}/{rest...}", s.withStartedSandbox(func(w http.ResponseWriter, r *http.Request, _ *fakeSandbox) {
+		writeError(w, http.StatusNotImplemented, "daytonatest has no toolbox of its own: run the real daemon (realdaemon.New, or daytonatest.WithToolbox)")
+	}))
+}
+
+// cloneBody is the toolbox's git clone request.
+type cloneBody struct {
+	URL      string  `json:"url"`
+	Path     string  `json:"path"`
+	Branch   *string `json:"branch"`
+	Commit   *string `json:"commit_id"`
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+func (sb *fakeSandbox) recordClone(url, path string, branch, commit, user, pass *string) {
+	sb.procMu.Lock()
+	sb.Clones = append(sb.Clones, Clone{URL: url, Path: path, Branch: deref(branch, ""), Commit: deref(commit, ""),
+		Username: deref(user, ""), PasswordSet: deref(pass, "") != ""})
+	sb.procMu.Unlock()
+}

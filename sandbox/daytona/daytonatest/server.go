@@ -1,32 +1,31 @@
-// Package daytonatest is an in-process fake of the Daytona API and of the
-// per-sandbox toolbox API, speaking the JSON and WebSocket wire formats the
-// Daytona Go SDK (v0.173.0) sends and expects. It lets tests drive the real
-// SDK, and so tether's Daytona provider, without a network or an account.
+// Package daytonatest is an in-process fake of the Daytona control plane
+// (create, list, get, start, stop, label and delete sandboxes), speaking
+// the JSON the Daytona Go SDK (v0.173.0) sends and expects, with fault
+// injection. It lets tests drive the real SDK, and so tether's Daytona
+// provider, without a network or an account.
 //
-// Commands sent to the toolbox really run with bash on this machine, in a
-// per-sandbox temporary directory (which is also the sandbox's work and home
-// directory), so streaming, exit codes and process kills behave for real.
-// File uploads and downloads and `git clone` act on the real file system:
-// relative paths resolve under the sandbox directory, absolute ones are used
-// as they are.
+// The toolbox (commands, files, git, PTYs) is not faked: a fake of our own
+// hid the real daemon's behaviour (line-labelled session output, a log
+// stream that closes a second late, U+FFFD in JSON logs). With WithToolbox
+// each sandbox gets a real toolbox and every toolbox request is forwarded
+// to it; sandbox/daytona/daytonatest/realdaemon starts Daytona's real
+// daemon per sandbox this way. Without it the fake answers only the
+// toolbox's work-dir and home-dir queries (with the sandbox's directory),
+// enough to create and delete sandboxes, and 501 to everything else.
 //
 // Usage:
 //
-//	srv := daytonatest.NewServer(t, daytonatest.WithAPIKey("k"))
-//	p, _ := daytona.NewProvider(daytona.Options{APIKey: "k", APIURL: srv.URL})
-//	... use p ...
+//	env := realdaemon.New(t)          // a Server with real toolboxes
+//	srv := daytonatest.NewServer(t)   // control plane only
+//	p, _ := daytona.NewProvider(daytona.Options{APIKey: srv.APIKey(), APIURL: srv.URL})
 //	srv.Live()            // ids of sandboxes not deleted
 //	srv.Sandboxes()       // what the server received for each sandbox
 //	srv.FailNext("POST", "/api/sandbox", 429, 2) // inject faults
 //
 // Every request must carry "Authorization: Bearer <key>" (401 otherwise).
 // The server is safe for concurrent use. Its cleanup, registered with
-// t.Cleanup (or Close after Start), kills every process it started (including ones that escaped into
-// their own session) and removes the sandbox directories.
-//
-// With WithToolbox the toolbox half is not served by the fake at all: each
-// sandbox gets a toolbox of the caller's (realdaemon starts Daytona's real
-// daemon) and toolbox requests are forwarded to it.
+// t.Cleanup (or Close after Start), stops every toolbox and removes the
+// sandbox directories.
 //
 // This package is for tests only: production code must not import it.
 package daytonatest
@@ -56,7 +55,6 @@ type Server struct {
 	closeOnce sync.Once
 	http      *httptest.Server
 	apiKey    string
-	token     string // marks processes started by this server (see procenv.go)
 	root      string // parent of the per-sandbox directories
 	nextID    atomic.Int64
 	toolbox   string // toolboxProxyUrl handed to the SDK
@@ -117,7 +115,6 @@ func Start(opts ...Option) (*Server, error) {
 		root:      root,
 		sandboxes: map[string]*fakeSandbox{},
 	}
-	s.token = fmt.Sprintf("%d-%d", time.Now().UnixNano(), serverSeq.Add(1))
 	for _, o := range opts {
 		o(s)
 	}
@@ -126,15 +123,13 @@ func Start(opts ...Option) (*Server, error) {
 	if s.newToolbox != nil {
 		mux.HandleFunc("/toolbox/{id}/{rest...}", s.withStartedSandbox(s.handleForward))
 	} else {
-		s.routeToolbox(mux)
+		s.routeBareToolbox(mux)
 	}
 	s.http = httptest.NewServer(s.middleware(mux))
 	s.URL = s.http.URL + "/api"
 	s.toolbox = s.http.URL + "/toolbox"
 	return s, nil
 }
-
-var serverSeq atomic.Int64
 
 // Close kills every process the server started, stops it and removes the
 // sandbox directories. Safe to call twice.
@@ -150,9 +145,7 @@ func (s *Server) close() {
 	s.mu.Unlock()
 	for _, sb := range all {
 		sb.stopToolbox()
-		sb.killAll()
 	}
-	killMarked(s.token, "")
 	s.http.Close()
 	os.RemoveAll(s.root)
 }

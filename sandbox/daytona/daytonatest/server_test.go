@@ -3,10 +3,7 @@ package daytonatest_test
 import (
 	"context"
 	"errors"
-	"os"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -79,45 +76,5 @@ func TestCreateDelay(t *testing.T) {
 	}
 	if err := sb.WaitForStart(context.Background(), 5*time.Second); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// The cleanup kills what sandboxes started, even processes that moved to
-// a session of their own.
-func TestCleanupKillsEscapedProcesses(t *testing.T) {
-	var pid int
-	t.Run("inner", func(t *testing.T) {
-		srv := daytonatest.NewServer(t)
-		c := sdk(t, srv, daytonatest.DefaultAPIKey)
-		ctx := context.Background()
-		sb, err := c.Create(ctx, types.SnapshotParams{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sb.Process.CreateSession(ctx, "s"); err != nil {
-			t.Fatal(err)
-		}
-		res, err := sb.Process.ExecuteSessionCommand(ctx, "s", `setsid sleep 1000 > /dev/null 2>&1 & echo $!`, false, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pid, err = strconv.Atoi(strings.TrimSpace(res["stdout"].(string)))
-		if err != nil {
-			t.Fatalf("stdout %q: %v", res["stdout"], err)
-		}
-		if syscall.Kill(pid, 0) != nil {
-			t.Fatal("escaped process not running")
-		}
-	})
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil || strings.Contains(string(stat), ") Z ") {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d survived the server's cleanup", pid)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
