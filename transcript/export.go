@@ -54,6 +54,9 @@ func header(s Summary, red *redact.Set) [][2]string {
 		}
 		rows = append(rows, [2]string{"Forked from", line(s.Parent) + " at " + at})
 	}
+	if s.Skipped != "" {
+		rows = append(rows, [2]string{"Damaged", line(s.Skipped)})
+	}
 	return rows
 }
 

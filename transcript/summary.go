@@ -28,6 +28,9 @@ type Summary struct {
 	// Snapshot is the workspace snapshot of the session's last step ("" =
 	// none recorded).
 	Snapshot string `json:"snapshot,omitempty"`
+	// Skipped says which damaged lines of the recording were left out
+	// ("" = none): the rest is summarized.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // Load reads a recording and summarizes it.
@@ -47,6 +50,7 @@ func Summarize(path string, hdr session.RecordHeader, evs []session.Event) Summa
 	s := Summary{
 		Path: path, ConversationID: hdr.ConversationID, Model: hdr.Model,
 		Parent: hdr.Parent, ForkAt: hdr.ForkAt, Events: len(evs), Status: "interrupted",
+		Skipped: session.SkippedNotice(path, hdr.Skipped),
 	}
 	calls, known := 0, 0
 	var first, last time.Time
