@@ -83,6 +83,9 @@ func TestTerminal200CommandsRightExitCodes(t *testing.T) {
 			{{map[string]any{"command": "for i in 1 2; do\n  echo \"n$i\"\ndone\ntest 1 = 2"}, "n1\nn2\n", 1}},
 			{{map[string]any{"command": "printf 'x\\ty\\n'; printf '%s' '\\'"}, "x\ty\n\\", 0}},
 			{{map[string]any{"command": "echo $'\\x01\\t'"}, "\x01\t\n", 0}},
+			// A command that turns echo and output processing back on
+			// does not change what the next one shows.
+			{{map[string]any{"command": "stty echo opost"}, "", 0}, {map[string]any{"command": "printf 'a\\nb\\n'"}, "a\nb\n", 0}},
 			// The shell exits: what it printed last is kept, the next call
 			// gets a new shell.
 			{{map[string]any{"command": "echo bye; exit 4"}, "bye\nexit\n", 4}},

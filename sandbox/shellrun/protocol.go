@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -80,11 +81,23 @@ func ansiC(s string) string {
 // sq quotes s for bash in single quotes.
 func sq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// encodeCommand is the line typed for command number seq.
-func encodeCommand(cmd string, seq int, jobTag string) []byte {
+// encodeCommand is the line typed for command number seq. With fixTTY
+// the prompt after it puts the terminal back the way the protocol needs
+// it (no echo, no output processing): the command may leave it changed.
+func encodeCommand(cmd string, seq int, jobTag string, fixTTY bool) []byte {
 	n := strconv.Itoa(seq)
-	return []byte(" __tk=" + n + "; export " + JobVar + "=" + jobTag + "/" + n + "; eval $'" + ansiC(cmd) + "'\n")
+	fix := ""
+	if fixTTY {
+		fix = " __tf=1;"
+	}
+	return []byte(" __tk=" + n + ";" + fix + " export " + JobVar + "=" + jobTag + "/" + n + "; eval $'" + ansiC(cmd) + "'\n")
 }
+
+// mayChangeTTY tells the commands after which the terminal's modes are
+// set again: resetting them costs a process per prompt, so only after a
+// command that may run a full-screen or line-editing program or change
+// the modes itself, or one left running (it may be interactive).
+var mayChangeTTY = regexp.MustCompile(`\b(stty|reset|tput|vim?|nvim|nano|emacs|less|more|man|top|htop|watch|python[0-9.]*|ipython|node|irb|psql|mysql|sqlite3|ssh|tmux|screen|bash|sh|zsh|su|sudo)\b`)
 
 // encodePing is the line that proves the final bash is prepared: it only
 // sets the sequence number, so its marker carries seq.
@@ -145,7 +158,7 @@ func initScript(nonce, stateFile, cwd string) string {
 	if cwd != "" {
 		home = sq(cwd)
 	}
-	pc := `{ __st=$?; set +xv; } 2>/dev/null; [ -t 1 ] || { exec 1>/dev/tty; } 2>/dev/null; [ -t 2 ] || exec 2>&1; ` +
+	pc := `{ __st=$?; set +xv; } 2>/dev/null; [ -t 1 ] || { exec 1>/dev/tty; } 2>/dev/null; [ -t 2 ] || exec 2>&1; [ -z "$__tf" ] || { stty -echo -opost 2>/dev/null; __tf=; }; ` +
 		`[ -d "$PWD" ] || { builtin printf 'tether: the working directory %s is gone; now in %s\n' "$PWD" ` + home + ` >&2; builtin cd -- ` + home + ` 2>/dev/null; }; ` +
 		`{ builtin printf '# tether %s %s\ncd -- %q\n' "$__tk" "$__st" "$PWD"; builtin export -p; } >"$__ts" 2>/dev/null; builtin printf '\036T%s:%s:%s:%s\036' ` + nonce + ` "$__tk" "$__st" "$PWD"`
 	b.WriteString(`PROMPT_COMMAND=` + sq(pc) + `; builtin readonly PROMPT_COMMAND`)

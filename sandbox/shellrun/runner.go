@@ -131,7 +131,7 @@ func (r *Runner) Run(ctx context.Context, cmd string, out io.Writer, timeout tim
 	}
 	r.job = j
 	r.mu.Unlock()
-	if err := c.sh.Send(ctx, encodeCommand(cmd, j.seq, r.jobTag)); err != nil {
+	if err := c.sh.Send(ctx, encodeCommand(cmd, j.seq, r.jobTag, keep || mayChangeTTY.MatchString(cmd))); err != nil {
 		r.drop(c)
 		r.mu.Lock()
 		r.job = nil
