@@ -12,8 +12,10 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/app"
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/internal/teapace"
 	"github.com/tether-dev/tether/suite"
+	"github.com/tether-dev/tether/transcript"
 	"github.com/tether-dev/tether/ui"
 	"github.com/tether-dev/tether/ui/fleet"
 )
@@ -21,7 +23,7 @@ import (
 // runFleet is `tether --fleet`: the fleet view with one session to start
 // with; newEngine makes each session's engine (ctrl+n makes more).
 func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngine func() (*app.Engine, error),
-	forkEngine func(ui.Engine, ui.ForkRequest) (*app.Engine, error)) error {
+	forkEngine func(ui.Engine, ui.ForkRequest) (*app.Engine, error), red *redact.Set) error {
 	var (
 		mu      sync.Mutex
 		engines []*app.Engine
@@ -41,6 +43,14 @@ func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngin
 		return e, nil
 	}
 	mk := func() (ui.Engine, error) { return add(newEngine) }
+	compare := func(a, b ui.Engine) (transcript.Comparison, error) {
+		pa, pb := recordingOf(a), recordingOf(b)
+		if pa == "" || pb == "" {
+			return transcript.Comparison{}, errors.New("a session has no recording yet (or runs with --no-record): nothing to compare")
+		}
+		cmp, err := transcript.Compare(pa, pb)
+		return cmp.Redacted(red), err
+	}
 	fork := func(src ui.Engine, req ui.ForkRequest) (ui.Engine, error) {
 		return add(func() (*app.Engine, error) { return forkEngine(src, req) })
 	}
@@ -48,7 +58,7 @@ func runFleet(ctx context.Context, log *slog.Logger, uiOpts ui.Options, newEngin
 	if err != nil {
 		return err
 	}
-	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk, Fork: fork})
+	model := fleet.New([]ui.Engine{first}, fleet.Options{UI: uiOpts, NewEngine: mk, Fork: fork, Compare: compare})
 	final, runErr := teapace.Run(model, programOptions(ctx)...)
 	if m, ok := final.(fleet.Model); ok {
 		defer m.Close() // removes the streams' spill files
@@ -122,4 +132,12 @@ func runSuiteTUI(ctx context.Context, s *suite.Suite, opts suite.RunOptions, noC
 		return r.rep, fmt.Errorf("terminal UI: %w", uiErr)
 	}
 	return r.rep, r.err
+}
+
+// recordingOf is the recording an engine writes ("" = none).
+func recordingOf(e ui.Engine) string {
+	if ae, ok := e.(*app.Engine); ok {
+		return ae.Result().RecordPath
+	}
+	return ""
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/internal/history"
+	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/internal/teapace"
 	"github.com/tether-dev/tether/internal/termsafe"
 	"github.com/tether-dev/tether/sandbox"
@@ -141,7 +142,7 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFr
 				return startEngine(so, f), nil
 			}, func(src ui.Engine, req ui.ForkRequest) (*app.Engine, error) {
 				return startFork(cfg, log, sopts, src, req, startEngine)
-			})
+			}, redact.New(cfg.Secrets()...))
 		})
 	}
 	return app.Guard(reg, log, os.Stderr, func() error {

@@ -117,16 +117,24 @@ func (c Comparison) WriteText(w io.Writer, red *redact.Set) error {
 // WriteJSON prints the comparison as one JSON object, redacted, with
 // control characters escaped so it cannot drive a terminal.
 func (c Comparison) WriteJSON(w io.Writer, red *redact.Set) error {
-	c.A, c.B = redactSummary(c.A, red), redactSummary(c.B, red)
-	c.Files.Diff = red.Text(c.Files.Diff)
-	for _, l := range [][]string{c.Files.OnlyA, c.Files.OnlyB, c.Files.Changed} {
-		for i := range l {
-			l[i] = red.Text(l[i])
-		}
-	}
+	c = c.Redacted(red)
 	enc := json.NewEncoder(jsonsafe.Writer(w))
 	enc.SetIndent("", "  ")
 	return enc.Encode(c)
+}
+
+// Redacted is c with every text redacted (the lists copied, not shared).
+func (c Comparison) Redacted(red *redact.Set) Comparison {
+	c.A, c.B = redactSummary(c.A, red), redactSummary(c.B, red)
+	c.Files.Diff = red.Text(c.Files.Diff)
+	for _, l := range []*[]string{&c.Files.OnlyA, &c.Files.OnlyB, &c.Files.Changed} {
+		out := make([]string, len(*l))
+		for i, s := range *l {
+			out[i] = red.Text(s)
+		}
+		*l = out
+	}
+	return c
 }
 
 func redactSummary(s Summary, red *redact.Set) Summary {

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/tether-dev/tether/internal/termsafe"
+	"github.com/tether-dev/tether/transcript"
 	"github.com/tether-dev/tether/ui"
 )
 
@@ -22,6 +23,9 @@ type Options struct {
 	// Fork starts a branch of a session (the fork dialog of its screen):
 	// it joins the list beside the original. nil: no forks.
 	Fork func(from ui.Engine, req ui.ForkRequest) (ui.Engine, error)
+	// Compare compares two sessions' recordings (c in the list), its
+	// texts redacted. It runs in a tea.Cmd. nil: no comparisons.
+	Compare func(a, b ui.Engine) (transcript.Comparison, error)
 }
 
 func (o Options) quitDelay() time.Duration {
@@ -51,6 +55,8 @@ type fleet struct {
 	next   int  // the next session's id
 	adding int  // engines being made
 
+	compare *compareView // shown in the session area while set
+
 	notice     string
 	noticeErr  bool
 	confirm    confirmKind
@@ -63,11 +69,12 @@ type fleet struct {
 
 // member is one session: its engine and the screen showing it.
 type member struct {
-	id   int
-	name string
-	eng  ui.Engine
-	m    ui.Model
-	done bool // its screen quit (teardown finished)
+	id     int
+	name   string
+	eng    ui.Engine
+	m      ui.Model
+	done   bool // its screen quit (teardown finished)
+	parent int  // the session it was forked from (0 = none)
 }
 
 // New builds the fleet view over engines already started (there may be
@@ -160,9 +167,10 @@ func (v Model) ShutdownErrs() map[string]error {
 
 // newEngineMsg is NewEngine's answer.
 type newEngineMsg struct {
-	eng  ui.Engine
-	err  error
-	name string // "" = the next number
+	eng    ui.Engine
+	err    error
+	name   string // "" = the next number
+	parent int    // the session a fork branched from
 }
 
 type quitNowMsg struct{}
@@ -197,6 +205,8 @@ func (f *fleet) update(msg tea.Msg) tea.Cmd {
 		return f.checkQuit()
 	case newEngineMsg:
 		return f.onNewEngine(msg)
+	case compareMsg:
+		return f.onCompare(msg)
 	case quitNowMsg:
 		return tea.Quit
 	case tea.KeyPressMsg:
@@ -277,6 +287,7 @@ func (f *fleet) onNewEngine(msg newEngineMsg) tea.Cmd {
 		return nil
 	}
 	s := f.add(msg.eng, msg.name)
+	s.parent = msg.parent
 	cmd := f.initMember(s)
 	if f.quitting {
 		// Quitting began while it was being made: it goes down too.
@@ -303,7 +314,7 @@ func (f *fleet) fork(id int, fr ui.ForkRequestMsg) tea.Cmd {
 	mk, name := f.opts.Fork, fmt.Sprintf("%s⑂%d", src.name, fr.Request.At)
 	return func() tea.Msg {
 		e, err := mk(fr.Engine, fr.Request)
-		return newEngineMsg{eng: e, err: err, name: name}
+		return newEngineMsg{eng: e, err: err, name: name, parent: id}
 	}
 }
 

@@ -22,10 +22,14 @@ func goldenOptions() Options {
 // drive it, waits until cond holds and compares the screen with
 // testdata/<name>/<W>x<H>.golden.
 func runGolden(t *testing.T, script func(tm *teatest.TestModel, engs []*fakeEngine), cond func(f *fleet) bool) {
+	runGoldenWith(t, goldenOptions(), script, cond)
+}
+
+func runGoldenWith(t *testing.T, opts Options, script func(tm *teatest.TestModel, engs []*fakeEngine), cond func(f *fleet) bool) {
 	for _, sz := range goldenSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			engs := []*fakeEngine{newFakeEngine("one", 64), newFakeEngine("two", 64), newFakeEngine("three", 64)}
-			tm := startFleet(t, engs, goldenOptions(), sz[0], sz[1])
+			tm := startFleet(t, engs, opts, sz[0], sz[1])
 			engs[0].Emit(scriptRunning("local-one", "list the files and count lines", 0.0123, true)...)
 			engs[1].Emit(scriptRunning("local-two", "write a hello world program", 0, false)...)
 			engs[2].Emit(evSandbox("local-three", "creating"))

@@ -34,6 +34,8 @@ func (f *fleet) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return f.onQuittingKey(ks)
 	case f.confirm != confirmNone:
 		return f.onConfirmKey(ks)
+	case f.compare != nil && ks != keyQuit:
+		return f.onCompareKey(ks)
 	}
 	switch ks {
 	case keyQuit:
@@ -92,6 +94,8 @@ func (f *fleet) onListKey(ks string) tea.Cmd {
 		f.confirm = confirmCancelAll
 	case "d":
 		return f.closeSelected(false)
+	case "c":
+		return f.compareSelected()
 	case "ctrl+c":
 		if f.quitArmed {
 			f.quitArmed = false

@@ -53,6 +53,8 @@ func (v Model) View() tea.View {
 		// Every session's teardown, in place of the focused screen (whose
 		// own teardown box would show only one of them).
 		body = f.st.frame("shutting down "+plural(len(f.sess), "session", "sessions"), f.quitLines(), l.sessW, l.sessH, true)
+	} else if f.compare != nil {
+		body = f.compareLines(l.sessW, l.sessH)
 	} else if s := f.focused(); s != nil {
 		sv := s.m.View()
 		body = strings.Split(sv.Content, "\n")
@@ -181,6 +183,7 @@ func (f *fleet) hints() []string {
 			k("j/k", "move") + "  " + k("enter", "open"),
 			k("x", "cancel") + "  " + k("X", "all") + "  " + k("d", "close"),
 			k("ctrl+n", "new") + "  " + k("ctrl+q", "quit all"),
+			k("c", "compare with its parent"),
 		}
 	}
 	return []string{
