@@ -61,7 +61,8 @@ type e2eEnv struct {
 	provider string
 	llm      *llmtest.Server
 	day      *daytonatest.Server
-	marker   string // unique sleep duration, e.g. "300.12345"
+	dayEnv   *realdaemon.Env // the real daemons behind day
+	marker   string          // unique sleep duration, e.g. "300.12345"
 	// extra environment, applied last (overrides).
 	extra          map[string]string
 	llmKey, dayKey string
@@ -127,7 +128,8 @@ func newEnv(t *testing.T, provider string, opts ...envOpt) *e2eEnv {
 	if provider == "daytona" {
 		// The control plane is fake; the sandboxes run on the real
 		// toolbox daemon (the test skips where it cannot run).
-		e.day = realdaemon.New(t, c.dayOpts...).Server
+		e.dayEnv = realdaemon.New(t, c.dayOpts...)
+		e.day = e.dayEnv.Server
 		if e.dayKey == "" {
 			e.dayKey = e.day.APIKey()
 		}
