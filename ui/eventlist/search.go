@@ -83,6 +83,7 @@ func (m *Model) jumpMatch(dir int) {
 			m.stopFollowing()
 			m.sel = i
 			m.ensureVisible(i)
+			m.revealMatch(i, q)
 			return
 		}
 	}
