@@ -194,6 +194,10 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 			// Killed by a signal we did not send (kill -9 $$, the OOM
 			// killer): report it as bash's $? would, 128+signal, as bwrap
 			// and Daytona do.
+			// (The init's commands come as 128+n already: cmd never ran.)
+			if cmd.ProcessState == nil {
+				break
+			}
 			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 				res.ExitCode = 128 + int(ws.Signal())
 			}
