@@ -48,6 +48,11 @@ func newMarkdown(oc OutputColors, light bool) *markdown {
 	return &markdown{cfg: cfg, renderers: make(map[int]*glamour.TermRenderer)}
 }
 
+// maxRenderers bounds the renderers kept, one per width: making one costs
+// about a millisecond, and dragging a window's edge goes through dozens of
+// widths.
+const maxRenderers = 32
+
 // mdRow is one rendered row: plain text and its styles.
 type mdRow struct {
 	text  string
@@ -59,7 +64,7 @@ type mdRow struct {
 func (md *markdown) render(text string, w int) []mdRow {
 	r := md.renderers[w]
 	if r == nil {
-		if len(md.renderers) >= 8 {
+		if len(md.renderers) >= maxRenderers {
 			clear(md.renderers)
 		}
 		var err error
