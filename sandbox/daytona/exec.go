@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tether-dev/tether/sandbox"
 )
@@ -29,8 +30,8 @@ import (
 //     docker exec without -t): a `cat` copies each to a terminal set to
 //     stty raw -echo -opost, so no byte is changed. stdout goes to one PTY,
 //     stderr to a second one (none when the caller merges or drops it).
-//   - A wrapper script, passed base64-encoded in the PTY's environment (the
-//     typed line is short and constant), runs the command with setsid (no
+//   - A wrapper script, passed in the PTY's environment (base64-encoded if
+//     it is not valid UTF-8; the typed line is short and constant), runs the command with setsid (no
 //     controlling terminal: nothing can wait on /dev/tty) and prints
 //     markers \x1e<nonce><kind>…\x1e: S (start), X<status> (the command
 //     exited), C (stdout closed); the stderr PTY prints R<pid>:<tty>
@@ -144,7 +145,8 @@ type dtRun struct {
 // open creates the PTYs, waits for the stderr one, and starts the
 // wrapper on the stdout one.
 func (r *dtRun) open(ctx context.Context, mode int, script string) error {
-	env := map[string]string{dtRunVar: base64.StdEncoding.EncodeToString([]byte(script))}
+	run, encoded := dtRunValue(script)
+	env := map[string]string{dtRunVar: run}
 	base := "tether-exec-" + r.tag
 	var wg sync.WaitGroup
 	var errs [2]error
@@ -159,7 +161,7 @@ func (r *dtRun) open(ctx context.Context, mode int, script string) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errEnv := map[string]string{dtRunVar: base64.StdEncoding.EncodeToString([]byte(dtErrScript(r.nonce)))}
+			errEnv := map[string]string{dtRunVar: dtErrScript(r.nonce)}
 			r.errOut.pty, errs[1] = dtOpenPty(ctx, r.s, base+"-err", r.s.info.WorkDir, errEnv)
 		}()
 	}
@@ -173,7 +175,7 @@ func (r *dtRun) open(ctx context.Context, mode int, script string) error {
 	if r.useErr {
 		r.errOut.marks = newDtMarks(r.nonce)
 		go r.pump(&r.errOut, true)
-		if err := r.errOut.pty.send([]byte(dtTypedLine(""))); err != nil {
+		if err := r.errOut.pty.send([]byte(dtTypedLine("", false))); err != nil {
 			return fmt.Errorf("daytona: exec: type into the terminal: %w", err)
 		}
 		select {
@@ -187,16 +189,29 @@ func (r *dtRun) open(ctx context.Context, mode int, script string) error {
 			return fmt.Errorf("daytona: exec: the stderr terminal did not get ready: %w", ctx.Err())
 		}
 	}
-	if err := r.out.pty.send([]byte(dtTypedLine(args))); err != nil {
+	if err := r.out.pty.send([]byte(dtTypedLine(args, encoded))); err != nil {
 		return fmt.Errorf("daytona: exec: type into the terminal: %w", err)
 	}
 	return nil
 }
 
+// dtRunValue is the wrapper as it travels in the PTY's environment: as
+// it is, or base64-encoded when it is not valid UTF-8 (the request is
+// JSON, which would replace such bytes).
+func dtRunValue(script string) (string, bool) {
+	if utf8.ValidString(script) {
+		return script, false
+	}
+	return base64.StdEncoding.EncodeToString([]byte(script)), true
+}
+
 // dtTypedLine is what is typed into a PTY's login shell: replace it with
 // a bash running the script from the environment.
-func dtTypedLine(args string) string {
-	return `exec bash -c "$(printf %s "$` + dtRunVar + `" | base64 -d)" ` + args + "\r"
+func dtTypedLine(args string, encoded bool) string {
+	if encoded {
+		return `exec bash -c "$(printf %s "$` + dtRunVar + `" | base64 -d)" ` + args + "\r"
+	}
+	return `exec bash -c "$` + dtRunVar + `" ` + args + "\r"
 }
 
 // pump scans a PTY's raw output for markers and delivers the rest.

@@ -35,16 +35,41 @@ import (
 
 // localInitMsg is one frame either way.
 type localInitMsg struct {
-	Op   string   `json:"op"` // spawn, kill (to the init); ready, started, exit (from it)
-	ID   uint64   `json:"id,omitempty"`
-	Argv []string `json:"argv,omitempty"`
-	Env  []string `json:"env,omitempty"`
-	Dir  string   `json:"dir,omitempty"`
-	Tag  string   `json:"tag,omitempty"`  // the command's tag entry (localTagVar=...)
-	Code int      `json:"code,omitempty"` // exit: exit code (128+n for signal n)
-	PID  int      `json:"pid,omitempty"`
-	Err  string   `json:"err,omitempty"`
-	ABI  int      `json:"abi,omitempty"` // ready: the Landlock ABI enforced, 0 for none
+	Op   string         `json:"op"` // spawn, kill (to the init); ready, started, exit (from it)
+	ID   uint64         `json:"id,omitempty"`
+	Argv localBytesList `json:"argv,omitempty"`
+	Env  localBytesList `json:"env,omitempty"`
+	Dir  string         `json:"dir,omitempty"`
+	Tag  string         `json:"tag,omitempty"`  // the command's tag entry (localTagVar=...)
+	Code int            `json:"code,omitempty"` // exit: exit code (128+n for signal n)
+	PID  int            `json:"pid,omitempty"`
+	Err  string         `json:"err,omitempty"`
+	ABI  int            `json:"abi,omitempty"` // ready: the Landlock ABI enforced, 0 for none
+}
+
+// localBytesList is a []string that crosses the JSON frame byte for byte
+// (each string as base64): plain JSON strings would turn bytes that are
+// not UTF-8 (a command's `printf '\xff'`) into U+FFFD.
+type localBytesList []string
+
+func (l localBytesList) MarshalJSON() ([]byte, error) {
+	raw := make([][]byte, len(l))
+	for i, s := range l {
+		raw[i] = []byte(s)
+	}
+	return json.Marshal(raw)
+}
+
+func (l *localBytesList) UnmarshalJSON(b []byte) error {
+	var raw [][]byte
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*l = make(localBytesList, len(raw))
+	for i, r := range raw {
+		(*l)[i] = string(r)
+	}
+	return nil
 }
 
 // Ops.

@@ -181,6 +181,11 @@ func testBinaryOutput(t *testing.T, sb sandbox.Sandbox) {
 	if res.ExitCode != 0 || !bytes.Equal(out, corpus) || !bytes.Equal(errOut, corpus) {
 		t.Errorf("exit %d; stdout %s; stderr %s", res.ExitCode, diff(out, corpus), diff(errOut, corpus))
 	}
+	// A command that is not valid UTF-8 itself runs as written.
+	res, out, _ = Exec(t, sb, sandbox.ExecRequest{Command: "printf '%s' '\xff\xfe'"})
+	if res.ExitCode != 0 || string(out) != "\xff\xfe" {
+		t.Errorf("a command holding invalid UTF-8: %q", out)
+	}
 	res, out, _ = Exec(t, sb, sandbox.ExecRequest{Command: `printf 'a\000b\377c\r\n\001\001\001d'`})
 	if want := "a\x00b\xffc\r\n\x01\x01\x01d"; res.ExitCode != 0 || string(out) != want {
 		t.Errorf("printf of NUL, 0xff, CR and markers: %q, want %q", out, want)
