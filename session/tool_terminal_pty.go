@@ -42,7 +42,11 @@ func (t *TerminalTool) ptyShell(sb sandbox.Sandbox) *shellrun.Runner {
 	if t.noShell == sb {
 		return nil
 	}
-	if t.shell == nil || t.shellFor != sb {
+	if t.shell != nil && t.shellFor != sb {
+		go t.shell.Close(context.Background()) // a shell in another sandbox
+		t.shell = nil
+	}
+	if t.shell == nil {
 		// Starts in the work dir; the state that survives a restart of
 		// the shell is kept in /tmp of the sandbox.
 		t.shell = shellrun.New(term, sandbox.ShellSpec{Cwd: sb.WorkDir()}, "")
