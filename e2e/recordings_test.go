@@ -85,13 +85,20 @@ func TestE2EFullDiskAtStart(t *testing.T) {
 	if err := os.MkdirAll(e.recordDir(), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	e.llm.Enqueue(llmtest.TextReply("DONE-UNRECORDED"))
+	e.llm.Enqueue(llmtest.TextReply("DONE-UNRECORDED"), llmtest.TextReply("SUITE-UNRECORDED"))
+	suiteFile := filepath.Join(e.root, "s.toml")
+	if err := os.WriteFile(suiteFile, []byte("[[case]]\nname = \"a\"\nprompt = \"hi\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The suite's report goes to a file outside the full disk.
 	script := `mount -t tmpfs -o size=16k tmpfs "$1" || exit 97
 head -c 1048576 /dev/zero > "$1/fill" 2>/dev/null
 "$2" run --json "hello"; rc=$?
-ls -A "$1" | grep -v '^fill$' >&2
+"$2" suite run --json "$4" "$3" >/dev/null 2>&1 || rc=98
+find "$1" -type f | grep -v '/fill$' >&2
 exit $rc`
-	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", e.recordDir(), tetherBin)
+	report := filepath.Join(e.root, "report.json")
+	cmd := exec.Command("unshare", "-m", "sh", "-c", script, "sh", e.recordDir(), tetherBin, suiteFile, report)
 	cmd.Env, cmd.Dir = e.environ(), e.root
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -115,6 +122,20 @@ exit $rc`
 	}
 	if strings.Contains(stderr.String(), ".jsonl\n") {
 		t.Errorf("a recording file was left on the full disk:\n%s", stderr.String())
+	}
+	var rep struct {
+		Cases []struct {
+			Status      string `json:"status"`
+			RecordPath  string `json:"record_path"`
+			RecordError string `json:"record_error"`
+		} `json:"cases"`
+	}
+	data, _ := os.ReadFile(report)
+	if err := json.Unmarshal(data, &rep); err != nil || len(rep.Cases) != 1 {
+		t.Fatalf("suite report: %v\n%s", err, data)
+	}
+	if c := rep.Cases[0]; c.Status != "passed" || c.RecordPath != "" || !strings.Contains(c.RecordError, "no space left on device") {
+		t.Errorf("suite case on a full disk: %+v", c)
 	}
 	e.assertNoLeaks("recordings/full-disk")
 }

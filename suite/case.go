@@ -190,7 +190,7 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 		return fmt.Errorf("start the agent: %w", err)
 	}
 	sess := run.Session
-	res.RecordPath = recPath
+	res.RecordPath = sess.Result().RecordPath // "" when it could not be written (a full disk)
 	res.ConversationID = sess.ConversationID()
 	tr.state(StateRunning, "")
 
@@ -217,6 +217,9 @@ func (r *runner) agent(ctx context.Context, sb sandbox.Sandbox, c Case, model se
 		res.AgentReason = fmt.Sprintf("timed out after %s (limits.timeout)", c.Limits.Timeout)
 	}
 	res.FinalMessage = tail(sanitize(result.FinalMessage), 4000)
+	if res.RecordError = result.RecordError; result.RecordError != "" && result.RecordPath == "" {
+		res.RecordPath = ""
+	}
 	res.CostUSD, res.CostKnown = result.CostUSD, result.CostKnown
 	res.PromptTokens, res.CompletionTokens = result.PromptTokens, result.CompletionTokens
 	res.Steps, res.LLMCalls = st.Steps, st.LLMCalls

@@ -54,7 +54,8 @@ type CaseResult struct {
 	SandboxID      string `json:"sandbox_id,omitempty"`
 	Kept           bool   `json:"kept,omitempty"` // the sandbox was kept for inspection
 	ConversationID string `json:"conversation_id,omitempty"`
-	RecordPath     string `json:"record_path,omitempty"` // open with `tether replay`
+	RecordPath     string `json:"record_path,omitempty"`  // open with `tether replay`
+	RecordError    string `json:"record_error,omitempty"` // why the case is not (fully) recorded: a full disk
 }
 
 // CheckResult is one check's outcome.
