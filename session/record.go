@@ -56,7 +56,8 @@ var ErrNewerRecording = errors.New("recording is from a newer tether")
 
 // recorder appends one JSON object per line to a file. Each line is written
 // with a single unbuffered write, so a process killed at any point leaves a
-// valid prefix (at worst a truncated last line, which ReadRecording skips).
+// valid prefix (at worst a truncated last line, which ReadRecording skips;
+// and the last window of a stream's chunks, see record_coalesce.go).
 // The full text of every output chunk is recorded, including what the live
 // view coalesced or elided.
 type recorder struct {
@@ -67,6 +68,8 @@ type recorder struct {
 	enc    *json.Encoder
 	err    error
 	logger *slog.Logger
+	// pending is a stream's text not yet written (record_coalesce.go).
+	pending *pendingChunk
 }
 
 // openRecorder creates the file (and its directory). A nil recorder (path
@@ -108,7 +111,18 @@ func (r *recorder) event(ev *Event) error {
 	if r == nil {
 		return nil
 	}
-	return r.write(ev)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err != nil || r.f == nil {
+		return nil
+	}
+	if data, ok := chunkText(ev); ok {
+		return r.chunk(ev, data)
+	}
+	if err := r.flushLocked(); err != nil {
+		return err
+	}
+	return r.writeLocked(ev)
 }
 
 // failure is why the recording stopped, "" while it works.
@@ -129,6 +143,11 @@ func (r *recorder) failure() string {
 func (r *recorder) write(v any) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.writeLocked(v)
+}
+
+// writeLocked is write with r.mu held.
+func (r *recorder) writeLocked(v any) error {
 	if r.err != nil || r.f == nil {
 		return nil
 	}
@@ -170,6 +189,7 @@ func (r *recorder) close() error {
 	if r.f == nil {
 		return nil
 	}
+	_ = r.flushLocked() // a failure is in r.err, reported like any other write's
 	failed := r.err != nil
 	var err error
 	if serr := r.f.Sync(); serr != nil && !failed {
