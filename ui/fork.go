@@ -328,6 +328,14 @@ func (a *model) switchEngine(e Engine, notice string) tea.Cmd {
 	if focused {
 		a.stream.Focus()
 	}
+	// The original goes on unseen: read its events so that it never
+	// waits on a full channel (they are in its recording).
+	if old := a.eng; old != nil {
+		go func(ch <-chan session.Event) {
+			for range ch {
+			}
+		}(old.Events())
+	}
 	a.eng, a.info = e, e.Info()
 	a.sess = sessionView{state: session.StateIdle, stepMode: a.info.StepMode}
 	a.sbx = sandboxView{}
