@@ -162,9 +162,26 @@ func localKillCgroup(dir string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	for range 100 {
-		if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+		if localRemoveCgroup(dir) {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	// Killed processes still exiting (a loaded machine takes its time)
+	// keep the cgroup busy: go on trying in the background rather than
+	// leave it behind or hold up Close.
+	go func() {
+		for range 300 {
+			time.Sleep(100 * time.Millisecond)
+			if localRemoveCgroup(dir) {
+				return
+			}
+		}
+	}()
+}
+
+// localRemoveCgroup removes an empty cgroup; true when it is gone.
+func localRemoveCgroup(dir string) bool {
+	err := os.Remove(dir)
+	return err == nil || errors.Is(err, os.ErrNotExist)
 }
