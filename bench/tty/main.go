@@ -11,7 +11,9 @@
 //     binary's `echo` mode, and the stamp generator printing straight to
 //     the pty), so the pty, the emulator and the scheduler's share is
 //     known; every figure is also given as a ratio to it.
-//   - startup: exec → first frame (the prompt's placeholder), -startn times.
+//   - startup: exec → first frame (the prompt's placeholder), and → the
+//     first frame at the terminal's size, with tether's CPU time and
+//     run-queue wait at it, -startn times.
 //   - idle: frames, full redraws, bytes and CPU of an idle screen over -idle.
 //   - keys: keystroke → screen while idle.
 //   - prompts: `seq 1 200000` → its finish on screen, -prompts times.
