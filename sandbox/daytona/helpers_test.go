@@ -38,6 +38,18 @@ func dtFake(t testing.TB, mod ...func(*daytona.Options)) (*daytonatest.Server, *
 	return srv, p
 }
 
+// dtControlPlane is the fake control plane alone (no toolbox daemons),
+// for tests of create, list and delete at scale.
+func dtControlPlane(t testing.TB) (*daytonatest.Server, *daytona.Provider) {
+	t.Helper()
+	srv := daytonatest.NewServer(t, daytonatest.WithAPIKey(dtTestKey))
+	p, err := daytona.NewProvider(daytona.Options{APIKey: dtTestKey, APIURL: srv.URL, Logger: dtLogger(t)})
+	if err != nil {
+		t.Fatalf("NewProvider: %v", err)
+	}
+	return srv, p
+}
+
 // dtLogger logs through the test, and checks no line carries the key.
 func dtLogger(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(&dtTestLog{t: t}, &slog.HandlerOptions{Level: slog.LevelDebug}))

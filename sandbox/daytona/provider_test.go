@@ -277,7 +277,9 @@ func TestDaytonaDeleteIdempotent(t *testing.T) {
 }
 
 func TestDaytonaListPaging(t *testing.T) {
-	srv, p := dtFake(t)
+	// 233 sandboxes: the control plane alone (a daemon each would be 233
+	// daemons for a test of paging).
+	srv, p := dtControlPlane(t)
 	const n = 230 // three pages of 100
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 16)
