@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/tether-dev/tether/internal/redact"
@@ -60,7 +61,7 @@ func (f *File) Load() ([]string, error) {
 }
 
 func (f *File) read() ([]entry, error) {
-	fh, err := os.Open(f.path)
+	fh, err := openRegular(f.path, os.O_RDONLY)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -100,7 +101,7 @@ func (f *File) Append(text string) error {
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o700); err != nil {
 		return fmt.Errorf("saving the prompt history: %w", err)
 	}
-	fh, err := os.OpenFile(f.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	fh, err := openRegular(f.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY)
 	if err != nil {
 		return fmt.Errorf("saving the prompt history: %w", err)
 	}
@@ -167,4 +168,18 @@ func Redact(s string, secrets []string) string {
 		}
 		return redact.Marker
 	})
+}
+
+// openRegular opens path without blocking (O_NONBLOCK: a FIFO there would
+// hang the TUI's start) and refuses anything but a regular file.
+func openRegular(path string, flag int) (*os.File, error) {
+	fh, err := os.OpenFile(path, flag|syscall.O_NONBLOCK, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		fh.Close()
+		return nil, fmt.Errorf("%s is not a regular file: remove it", path)
+	}
+	return fh, nil
 }
