@@ -67,6 +67,18 @@ func TestE2EResumeAfterKill9(t *testing.T) {
 	}
 	u.keys("C-q")
 	u.waitExit(30 * time.Second)
+	// The resumed session's recording says it went on in the same sandbox
+	// (not a restored copy).
+	after, _ := filepath.Glob(filepath.Join(e.recordDir(), "*.jsonl"))
+	same := false
+	for _, f := range after {
+		if b, _ := os.ReadFile(f); f != recs[0] && strings.Contains(string(b), `"method":"same sandbox"`) {
+			same = true
+		}
+	}
+	if !same {
+		t.Errorf("no resumed recording says \"same sandbox\" (recordings %v)", after)
+	}
 	e.assertNoLeaks("resume-after-kill9")
 }
 
