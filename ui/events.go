@@ -73,6 +73,9 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 			if ev.State.To.Terminal() {
 				a.sess.retry = nil
 			}
+			if ev.State.To == session.StateCancelled {
+				a.queued = nil // cancelling drops the queued prompts too
+			}
 			cmd = a.onState(ev)
 		}
 	case session.KindUsage:
@@ -140,8 +143,8 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 		if a.title == "" && ev.Message != nil {
 			a.title = termsafe.SanitizeLine(strings.Join(strings.Fields(ev.Message.Text), " "))
 		}
-		if a.queued > 0 {
-			a.queued--
+		if len(a.queued) > 0 {
+			a.queued = a.queued[1:]
 		}
 	}
 	return cmd

@@ -183,7 +183,7 @@ func (a *model) submit() tea.Cmd {
 			return nil
 		}
 		if busy {
-			a.queued++
+			a.queued = append(a.queued, text)
 			a.setPending("queued: it is sent when the current run ends")
 		} else {
 			a.setNotice("", false)

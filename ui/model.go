@@ -54,7 +54,7 @@ type model struct {
 	notice        string
 	noticeErr     bool
 	noticeUntil   bool // the notice announces a state change: it goes when one comes
-	queued        int
+	queued        []string // prompts sent while a run was active, oldest first
 	quitArmed     bool // ctrl+c pressed once while idle
 	eventsClosed  bool
 	quit          quitState

@@ -130,8 +130,8 @@ func TestQueuedFeedbackWhileRunning(t *testing.T) {
 	}
 	eng.Emit(uitest.State(session.StateRunning, session.StateFinished, ""), uitest.User("then add tests"))
 	pump(m, eng)
-	if m.m.queued != 0 {
-		t.Fatalf("queued = %d after the prompt was taken", m.m.queued)
+	if len(m.m.queued) != 0 {
+		t.Fatalf("queued = %q after the prompt was taken", m.m.queued)
 	}
 	if strings.Contains(screen(m), "queued") {
 		t.Errorf("the queued notice outlived the run it waited for:\n%s", screen(m))

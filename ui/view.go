@@ -5,6 +5,9 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/tether-dev/tether/internal/termsafe"
 )
 
 // layout is where everything goes for the current size and state.
@@ -253,8 +256,10 @@ func (a *model) bottom(l layout) []string {
 		return fitLines(body, l.w, l.bottomH)
 	}
 	title := "prompt"
-	if a.queued > 0 {
-		title += " · " + itoa(a.queued) + " queued"
+	if n := len(a.queued); n > 0 {
+		// The next one by its words, so the user sees what will go.
+		next := termsafe.SanitizeLine(strings.Join(strings.Fields(a.queued[0]), " "))
+		title += " · " + itoa(n) + " queued, next: " + ansi.Truncate(next, max(l.w/2, 10), "…")
 	}
 	return a.frame(title, body, l.w, l.bottomH, a.focus == focusPrompt && !a.inactive)
 }
