@@ -53,9 +53,9 @@ type model struct {
 	sandboxHidden bool
 	notice        string
 	noticeErr     bool
-	noticeUntil   bool // the notice announces a state change: it goes when one comes
+	noticeUntil   bool     // the notice announces a state change: it goes when one comes
 	queued        []string // prompts sent while a run was active, oldest first
-	quitArmed     bool // ctrl+c pressed once while idle
+	quitArmed     bool     // ctrl+c pressed once while idle
 	eventsClosed  bool
 	quit          quitState
 	replay        *replayState
