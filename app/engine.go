@@ -47,6 +47,9 @@ type Engine struct {
 	ctx      context.Context // ends creation on shutdown
 	stop     context.CancelFunc
 	created  chan struct{} // closed when the creator goroutine ends
+	// failed is set, with the queue dropped, when creation left no
+	// session: from then on calls are refused, not queued (e.mu).
+	failed bool
 	detached chan struct{} // closed when nobody reads events any more
 	detach   sync.Once
 	seq      atomic.Int64
@@ -160,6 +163,7 @@ func (e *Engine) dropQueued() {
 	e.mu.Lock()
 	n := len(e.queued)
 	e.queued = nil
+	e.failed = true
 	e.mu.Unlock()
 	if n > 0 {
 		e.emitError(fmt.Errorf("%d prompt(s) or command(s) typed while the sandbox was starting were not run: there is no sandbox to run them in", n), false)
@@ -202,13 +206,17 @@ func (e *Engine) withSession(call func(*session.Session) error) error {
 	}
 	sess := e.sess
 	if sess == nil {
+		failed := e.failed
 		select {
 		case <-e.created:
+			failed = true
+		default:
+		}
+		if failed {
 			// Creation is over and left no session: a queued call would
 			// never run, and the user would lose what they typed.
 			e.mu.Unlock()
 			return errors.New("there is no sandbox to run it in: starting one failed (see the error above); quit and start tether again")
-		default:
 		}
 		e.queued = append(e.queued, call)
 		e.mu.Unlock()

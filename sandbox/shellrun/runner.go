@@ -70,6 +70,7 @@ type Runner struct {
 	sh        *conn
 	seq       int
 	job       *job // running, or finished and not yet observed
+	starting  bool // a Run is opening the shell: another Run is busy too
 	closed    bool
 	cwd       string // as of the last prompt
 }
@@ -98,7 +99,7 @@ type conn struct {
 func (r *Runner) Running() bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.job != nil && !r.job.finished()
+	return r.starting || r.job != nil && !r.job.finished()
 }
 
 // Run types cmd into the shell and streams its output into out until it
@@ -112,14 +113,20 @@ func (r *Runner) Run(ctx context.Context, cmd string, out io.Writer, timeout tim
 		r.mu.Unlock()
 		return Result{}, ErrClosed
 	}
-	if r.job != nil && !r.job.finished() {
+	if r.starting || r.job != nil && !r.job.finished() {
 		r.mu.Unlock()
 		return Result{}, ErrBusy
 	}
 	r.job = nil
+	// Opening the first shell takes a while: a second Run meanwhile is
+	// busy, not a second shell opened beside the first.
+	r.starting = true
 	r.mu.Unlock()
 
 	c, err := r.ensure(ctx)
+	r.mu.Lock()
+	r.starting = false
+	r.mu.Unlock()
 	if err != nil {
 		return Result{}, err
 	}
