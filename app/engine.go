@@ -41,15 +41,15 @@ type EngineOptions struct {
 // in the background so the screen opens at once; commands given before it
 // is ready are queued and run when it is.
 type Engine struct {
-	opts     EngineOptions
-	log      *slog.Logger
-	events   chan session.Event
-	ctx      context.Context // ends creation on shutdown
-	stop     context.CancelFunc
-	created  chan struct{} // closed when the creator goroutine ends
+	opts    EngineOptions
+	log     *slog.Logger
+	events  chan session.Event
+	ctx     context.Context // ends creation on shutdown
+	stop    context.CancelFunc
+	created chan struct{} // closed when the creator goroutine ends
 	// failed is set, with the queue dropped, when creation left no
 	// session: from then on calls are refused, not queued (e.mu).
-	failed bool
+	failed   bool
 	detached chan struct{} // closed when nobody reads events any more
 	detach   sync.Once
 	seq      atomic.Int64
