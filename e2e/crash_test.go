@@ -209,6 +209,11 @@ func TestE2EKill9WhileCreating(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	p.wait(t, 10*time.Second)
+	// The fake answers the create once the sandbox's toolbox (a real
+	// daemon) is up, which under load can outlast tether: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); len(e.day.Live()) == 0 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	if len(e.day.Live()) != 1 {
 		t.Fatalf("live after SIGKILL while creating: %v, want the one being made", e.day.Live())
 	}
