@@ -84,7 +84,9 @@ func TestCancelLongCommandKillsProcess(t *testing.T) {
 			obs = append(obs, ev.Observation)
 		}
 	}
-	if len(obs) != 1 || obs[0].ToolCallID != "long" || !strings.Contains(obs[0].Content, "cancelled") {
+	// The queued call that never started is closed too, as not run.
+	if len(obs) != 2 || obs[0].ToolCallID != "long" || !strings.Contains(obs[0].Content, "cancelled") ||
+		obs[1].ToolCallID != "next" || !obs[1].NotRun {
 		t.Errorf("observations = %+v", obs)
 	}
 	msgs := s.Conversation()

@@ -28,6 +28,7 @@ const (
 	KindReasoning        Kind = "reasoning"         // Message: the model's complete reasoning for one LLM call
 	KindRetry            Kind = "retry"             // Retry: an LLM call failed and is retried after a wait
 	KindModel            Kind = "model"             // ModelChange: the user switched the model mid-session
+	KindQueued           Kind = "queued"            // Queued: the tool calls of one reply, announced before the first runs
 )
 
 // State is where a session is in its life.
@@ -79,6 +80,15 @@ type Event struct {
 	Retry       *Retry       `json:"retry,omitempty"`
 	Workspace   *Workspace   `json:"workspace,omitempty"`
 	ModelChange *ModelChange `json:"model_change,omitempty"`
+	Queued      *Queued      `json:"queued,omitempty"`
+}
+
+// Queued announces every tool call of one model reply, in the order they
+// will run, before the first one starts. Each still gets its own
+// KindAction when it starts (and may then need approval); one that never
+// starts gets an Observation with NotRun set, so none is left pending.
+type Queued struct {
+	Actions []Action `json:"actions"`
 }
 
 // Retry reports a failed LLM call that is retried after Wait.

@@ -125,7 +125,7 @@ func spawnFrom(ctx context.Context, sb sandbox.Sandbox, opts Options, cp Checkpo
 		pending[c.ID] = true
 	}
 	for _, ev := range cp.Events {
-		if ev.Kind == KindAction && ev.Action != nil && pending[ev.Action.ToolCallID] {
+		if ev.Kind == KindAction && ev.Action != nil && pending[ev.Action.ToolCallID] || ev.Kind == KindQueued {
 			continue // published again when it runs
 		}
 		ev.ID, ev.Seq = "", 0

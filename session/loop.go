@@ -216,6 +216,7 @@ func (s *Session) runOnce(ctx context.Context, it runItem) (State, string, strin
 // runCalls runs the tool calls of one assistant message; done says the
 // run ended (cancelled, stuck or finished) with that state.
 func (s *Session) runCalls(ctx context.Context, calls []llm.ToolCall, stuck *stuckDetector) (done bool, st State, reason, final string) {
+	s.announce(calls)
 	for _, call := range calls {
 		if err := s.boundary(ctx); err != nil {
 			st, reason, final = s.endCancelled()
@@ -389,11 +390,37 @@ func (s *Session) closeDangling(content string) {
 			continue
 		}
 		s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: content})
-		if s.openAction == c.ID {
+		if s.openAction == c.ID || s.queued[c.ID] {
 			s.publish(Event{Kind: KindObservation, Observation: &Observation{
 				ToolCallID: c.ID, Tool: c.Name, Content: content, IsError: true, NotRun: true,
 			}})
-			s.openAction = ""
+			if s.openAction == c.ID {
+				s.openAction = ""
+			}
+			delete(s.queued, c.ID)
 		}
 	}
+}
+
+// announce publishes the calls of a reply with more than one as queued,
+// so a viewer sees them all, in order, before the first runs.
+func (s *Session) announce(calls []llm.ToolCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queued = nil
+	if len(calls) < 2 {
+		return
+	}
+	q := &Queued{Actions: make([]Action, 0, len(calls))}
+	s.queued = make(map[string]bool, len(calls))
+	for _, c := range calls {
+		args, valid := normalizeArgs(c.Arguments)
+		act := Action{ToolCallID: c.ID, Tool: c.Name, Args: args}
+		if tool, known := s.tools[c.Name]; known && valid {
+			act.Command, act.Summary = describe(tool, args)
+		}
+		q.Actions = append(q.Actions, act)
+		s.queued[c.ID] = true
+	}
+	s.publish(Event{Kind: KindQueued, Queued: q})
 }

@@ -260,11 +260,21 @@ func (r *rebuilder) observation(o *Observation) {
 		cp.Notes = append(cp.Notes, shellNote(cmd, *o))
 		return
 	}
-	if r.answered == nil || r.answered[o.ToolCallID] {
-		return
+	if r.answered == nil || r.answered[o.ToolCallID] || !r.called(o.ToolCallID) {
+		return // a queued call that never started has no call here
 	}
 	r.answered[o.ToolCallID] = true
 	cp.Conv = append(cp.Conv, llm.Message{Role: llm.RoleTool, ToolCallID: o.ToolCallID, Name: o.Tool, Content: o.Content})
+}
+
+// called reports whether the open assistant message has a call id.
+func (r *rebuilder) called(id string) bool {
+	for _, c := range r.cp.Conv[r.asst].ToolCalls {
+		if c.ID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // finish works out what is pending: calls of the open assistant message

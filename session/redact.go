@@ -26,6 +26,15 @@ func (r *redactor) stream() *redact.Stream {
 	return r.set.Stream()
 }
 
+// action is a copy of a with its text redacted.
+func (r *redactor) action(a Action) Action {
+	if len(a.Args) > 0 {
+		a.Args = []byte(r.text(string(a.Args)))
+	}
+	a.Tool, a.Command, a.Summary = r.text(a.Tool), r.text(a.Command), r.text(a.Summary)
+	return a
+}
+
 func (r *redactor) event(ev *Event) {
 	if r == nil || r.set.Empty() {
 		return
@@ -39,12 +48,15 @@ func (r *redactor) event(ev *Event) {
 		ev.Message = &Message{Text: r.text(m.Text)}
 	}
 	if a := ev.Action; a != nil {
-		c := *a
-		if len(a.Args) > 0 {
-			c.Args = []byte(r.text(string(a.Args)))
-		}
-		c.Tool, c.Command, c.Summary = r.text(a.Tool), r.text(a.Command), r.text(a.Summary)
+		c := r.action(*a)
 		ev.Action = &c
+	}
+	if q := ev.Queued; q != nil {
+		c := Queued{Actions: make([]Action, len(q.Actions))}
+		for i, a := range q.Actions {
+			c.Actions[i] = r.action(a)
+		}
+		ev.Queued = &c
 	}
 	if o := ev.Output; o != nil {
 		c := *o

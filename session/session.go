@@ -113,7 +113,8 @@ type Session struct {
 	sourceClosers []io.Closer
 	pauseReq      bool
 	pending       *Action
-	openAction    string // id of the action published but not yet observed
+	openAction    string          // id of the action published but not yet observed
+	queued        map[string]bool // ids announced by KindQueued that have not started
 	decision      *decision
 	totals        totals
 	result        Result

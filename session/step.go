@@ -39,6 +39,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 	s.mu.Lock()
 	act.NeedsApproval = known && valid && s.needsApproval(call.Name, args)
 	s.openAction = call.ID
+	delete(s.queued, call.ID)
 	if act.NeedsApproval {
 		// Pending before the event goes out: a reader may approve at once.
 		a := act

@@ -40,6 +40,7 @@ type entry struct {
 	sbx       *session.SandboxInfo // a sandbox note: what is known so far
 	sbxStates []string             // and its successive states
 	pending   bool                 // awaiting approval
+	queued    bool                 // announced with its reply, not started yet
 	done      bool                 // the entry will not change any more (its render is frozen)
 	expanded  bool
 	mds       *mdStream // an open reply's finished blocks, rendered
@@ -108,6 +109,10 @@ func (m *Model) Append(ev session.Event) {
 			e.done = true
 			e.changed()
 			m.openAssistant = nil
+		}
+	case session.KindQueued:
+		if ev.Queued != nil {
+			m.onQueued(ev)
 		}
 	case session.KindAction:
 		if ev.Action != nil {
@@ -219,7 +224,7 @@ func (m *Model) onAction(ev session.Event) {
 		m.calls[a.ToolCallID] = e
 	}
 	// A second action for a running call is an edit of its arguments.
-	e.act, e.seq = &a, ev.Seq
+	e.act, e.seq, e.queued = &a, ev.Seq, false
 	if a.NeedsApproval {
 		if !e.pending {
 			e.pending = true
@@ -229,6 +234,20 @@ func (m *Model) onAction(ev session.Event) {
 		m.clearPending(e)
 	}
 	e.changed()
+}
+
+// onQueued shows every call of one reply, in order, as pending before
+// the first runs; each one's own action event then takes its entry over.
+func (m *Model) onQueued(ev session.Event) {
+	m.closeAssistant()
+	for _, a := range ev.Queued.Actions {
+		if e := m.calls[a.ToolCallID]; e != nil && !e.done {
+			continue // already shown (a fork's pending call, say)
+		}
+		e := m.push(kindTool)
+		m.calls[a.ToolCallID] = e
+		e.act, e.seq, e.queued = &a, ev.Seq, true
+	}
 }
 
 // toolEntry finds the entry of a tool call, making one when output or a
@@ -246,7 +265,7 @@ func (m *Model) toolEntry(id string) *entry {
 func (m *Model) onObservation(ev session.Event) {
 	o := *ev.Observation
 	e := m.toolEntry(o.ToolCallID)
-	e.obs, e.obsSeq = &o, ev.Seq
+	e.obs, e.obsSeq, e.queued = &o, ev.Seq, false
 	if e.pending {
 		m.clearPending(e)
 	}

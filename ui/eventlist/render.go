@@ -306,6 +306,8 @@ func (m *Model) toolStatus(e *entry) (string, paint) {
 	switch {
 	case e.pending:
 		return "⏸ awaiting approval", st.Pending
+	case e.queued && o == nil && !e.done:
+		return "· pending", st.Dim
 	case o == nil && !e.done:
 		return "⋯ running", st.Running
 	case o == nil:
