@@ -28,12 +28,37 @@ const (
 	keepLines = 100 // of a huge output, this many from each end are kept
 )
 
+// queuedCall is a call announced with its reply (KindQueued).
+type queuedCall struct {
+	seq int64
+	act session.Action
+}
+
+// actionBlock is the entry of one tool call.
+func actionBlock(seq int64, a *session.Action, red *redact.Set, clean func(string) string) block {
+	title := "Tool call: " + termsafe.SanitizeLine(red.Text(a.Tool))
+	if a.Direct {
+		title = "Your command"
+	}
+	if a.Summary != "" && a.Command == "" {
+		title += " — " + termsafe.SanitizeLine(red.Text(a.Summary))
+	}
+	b := block{seq: seq, role: "tool", title: title}
+	if a.Command != "" {
+		b.code, b.lang = "$ "+clean(a.Command), "sh"
+	} else {
+		b.code = clean(string(a.Args))
+	}
+	return b
+}
+
 // blocks turns a recording into transcript entries.
 func blocks(evs []session.Event, red *redact.Set) []block {
 	clean := func(s string) string { return termsafe.Sanitize(red.Text(s)) }
 	var out []block
 	calls := map[string]int{} // tool call id -> index in out
 	outputs := map[string]*strings.Builder{}
+	queued := map[string]queuedCall{}
 	partial, partialSeq := "", int64(0) // assistant text streamed without its final message
 	flushPartial := func() {
 		if strings.TrimSpace(partial) != "" {
@@ -63,22 +88,14 @@ func blocks(evs []session.Event, red *redact.Set) []block {
 			if t := strings.TrimSpace(ev.Message.Text); t != "" {
 				out = append(out, block{seq: ev.Seq, role: "assistant", title: "Assistant", text: clean(t)})
 			}
+		case session.KindQueued:
+			for _, a := range ev.Queued.Actions {
+				queued[a.ToolCallID] = queuedCall{seq: ev.Seq, act: a}
+			}
 		case session.KindAction:
 			flushPartial()
 			a := ev.Action
-			title := "Tool call: " + termsafe.SanitizeLine(red.Text(a.Tool))
-			if a.Direct {
-				title = "Your command"
-			}
-			if a.Summary != "" && a.Command == "" {
-				title += " — " + termsafe.SanitizeLine(red.Text(a.Summary))
-			}
-			b := block{seq: ev.Seq, role: "tool", title: title}
-			if a.Command != "" {
-				b.code, b.lang = "$ "+clean(a.Command), "sh"
-			} else {
-				b.code = clean(string(a.Args))
-			}
+			b := actionBlock(ev.Seq, a, red, clean)
 			if i, ok := calls[a.ToolCallID]; ok { // approved with an edit: the edited call
 				out[i] = b
 				continue
@@ -93,6 +110,11 @@ func blocks(evs []session.Event, red *redact.Set) []block {
 			}
 			sb.WriteString(ev.Output.Data)
 		case session.KindObservation:
+			if q, ok := queued[ev.Observation.ToolCallID]; ok && ev.Observation.NotRun {
+				if _, seen := calls[q.act.ToolCallID]; !seen { // announced, never started
+					out = append(out, actionBlock(q.seq, &q.act, red, clean))
+				}
+			}
 			out = append(out, observationBlocks(ev, outputs[ev.Observation.ToolCallID], clean)...)
 			delete(outputs, ev.Observation.ToolCallID)
 		case session.KindError:
@@ -169,6 +191,8 @@ func hasPayload(ev session.Event) bool {
 		return ev.Message != nil
 	case session.KindAction:
 		return ev.Action != nil
+	case session.KindQueued:
+		return ev.Queued != nil
 	case session.KindOutput:
 		return ev.Output != nil
 	case session.KindObservation:
