@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/session"
@@ -208,10 +209,13 @@ func uniqueName(base string, taken []string) string {
 
 // tomlQuote writes s as a TOML string: a multi-line literal string when
 // that is exact and readable, else a basic string with TOML's escapes.
+// Control characters, C1 controls and invisible format characters (bidi
+// overrides, zero-width) are always escaped: the suite file stays inert
+// when printed or opened in an editor, and decodes to s exactly.
 func tomlQuote(s string) string {
 	literalOK := strings.Contains(s, "\n") && !strings.Contains(s, "'''") && !strings.HasSuffix(s, "'")
 	for _, r := range s {
-		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f {
+		if (r < 0x20 && r != '\n' && r != '\t') || mustEscape(r) {
 			literalOK = false
 		}
 	}
@@ -234,15 +238,24 @@ func tomlQuote(s string) string {
 		case '\r':
 			b.WriteString(`\r`)
 		default:
-			if r < 0x20 || r == 0x7f {
+			switch {
+			case r < 0x20 || mustEscape(r) && r <= 0xffff:
 				fmt.Fprintf(&b, `\u%04X`, r)
-			} else {
+			case mustEscape(r):
+				fmt.Fprintf(&b, `\U%08X`, r)
+			default:
 				b.WriteRune(r)
 			}
 		}
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// mustEscape is a character a TOML string must not carry raw: DEL, C1
+// controls and invisible format characters (Unicode category Cf).
+func mustEscape(r rune) bool {
+	return r == 0x7f || (r >= 0x80 && r <= 0x9f) || unicode.Is(unicode.Cf, r)
 }
 
 // writeFileAtomic replaces path so a crash leaves the old or new file,
