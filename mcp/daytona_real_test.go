@@ -10,7 +10,6 @@ import (
 
 	"github.com/tether-dev/tether/mcp"
 	"github.com/tether-dev/tether/sandbox"
-	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 )
 
@@ -18,17 +17,8 @@ import (
 // the test server; the daemon is returned for leak checks.
 func daytonaWithServer(t *testing.T) (sandbox.Sandbox, *realdaemon.Daemon) {
 	t.Helper()
-	env := realdaemon.New(t)
-	p, err := env.NewProvider(daytona.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sb, d := realdaemon.Sandbox(t)
 	ctx := context.Background()
-	sb, err := p.Create(ctx, sandbox.Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close(context.Background()) })
 	bin, err := os.ReadFile(serverBin)
 	if err != nil {
 		t.Fatal(err)
@@ -38,10 +28,6 @@ func daytonaWithServer(t *testing.T) (sandbox.Sandbox, *realdaemon.Daemon) {
 	}
 	if res, err := sandbox.Run(ctx, sb, "chmod +x mcpserver"); err != nil || res.ExitCode != 0 {
 		t.Fatalf("chmod: %+v %v", res, err)
-	}
-	d, ok := env.Daemon(sb.ID())
-	if !ok {
-		t.Fatal("no daemon for the sandbox")
 	}
 	return sb, d
 }

@@ -2,10 +2,6 @@ package session
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,39 +12,8 @@ import (
 	"github.com/tether-dev/tether/llm"
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/sandboxtest"
 )
-
-// wsHashes maps every entry under dir to its kind, mode and content hash.
-func wsHashes(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, _ := d.Info()
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			out[rel] = "link " + target
-		case d.IsDir():
-			out[rel] = "dir"
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			h := sha256.Sum256(b)
-			out[rel] = fmt.Sprintf("file %v %s", info.Mode().Perm(), hex.EncodeToString(h[:]))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 // seedWorkspace gives a workspace files of several kinds.
 func seedWorkspace(t *testing.T, w string) {
@@ -83,7 +48,7 @@ func recordEdits(t *testing.T) (string, []llmtest.ChatRequest, []map[string]stri
 	go func() {
 		for ev := range s.Events() {
 			if ev.Kind == KindObservation {
-				states = append(states, wsHashes(t, sb.WorkDir()))
+				states = append(states, sandboxtest.TreeHashes(t, sb.WorkDir()))
 			}
 		}
 	}()
@@ -117,7 +82,7 @@ func TestForkRestoresTheWorkspaceOfItsStepExactlyInAFreshSandbox(t *testing.T) {
 	{
 		d := t.TempDir()
 		seedWorkspace(t, d)
-		initial = wsHashes(t, d)
+		initial = sandboxtest.TreeHashes(t, d)
 	}
 	cases := []struct {
 		name string
@@ -140,7 +105,7 @@ func TestForkRestoresTheWorkspaceOfItsStepExactlyInAFreshSandbox(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if got := wsHashes(t, fresh.WorkDir()); !reflect.DeepEqual(got, c.want) {
+			if got := sandboxtest.TreeHashes(t, fresh.WorkDir()); !reflect.DeepEqual(got, c.want) {
 				t.Fatalf("workspace after the fork:\n got %v\nwant %v", got, c.want)
 			}
 			w := s.Result().Workspace
@@ -193,7 +158,7 @@ func TestForkWithoutSnapshotsReplaysTheRecordedCallsAndSaysWhatDiffers(t *testin
 		t.Fatal(err)
 	}
 	s.Close()
-	if got := wsHashes(t, fresh.WorkDir()); !reflect.DeepEqual(got, states[0]) {
+	if got := sandboxtest.TreeHashes(t, fresh.WorkDir()); !reflect.DeepEqual(got, states[0]) {
 		t.Fatalf("replayed workspace:\n got %v\nwant %v", got, states[0])
 	}
 	if w := s.Result().Workspace; w == nil || w.Method != "replay" || w.Replayed != 1 || !w.Exact() {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
-	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest/realdaemon"
 )
 
@@ -15,36 +14,16 @@ import (
 // control plane (skipped where the binary or namespaces are missing).
 func ttDaytonaProviders() []ttProvider {
 	return []ttProvider{{"daytona", func(t testing.TB) sandbox.Sandbox {
-		sb, _ := ttDaytonaSandbox(t)
+		sb, _ := realdaemon.Sandbox(t)
 		return sb
 	}}}
-}
-
-func ttDaytonaSandbox(t testing.TB) (sandbox.Sandbox, *realdaemon.Daemon) {
-	t.Helper()
-	env := realdaemon.New(t)
-	p, err := env.NewProvider(daytona.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	sb, err := p.Create(ctx, sandbox.Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close(context.Background()) })
-	d, ok := env.Daemon(sb.ID())
-	if !ok {
-		t.Fatal("no daemon for the sandbox")
-	}
-	return sb, d
 }
 
 // TestTerminalSessionEndLeavesNothingOnDaytona: when the session's
 // terminal closes, the daemon has no PTY or toolbox session left and no
 // process in the sandbox, also with a command still running in it.
 func TestTerminalSessionEndLeavesNothingOnDaytona(t *testing.T) {
-	sb, d := ttDaytonaSandbox(t)
+	sb, d := realdaemon.Sandbox(t)
 	tool := NewTerminalTool().(*TerminalTool)
 	start := time.Now()
 	ttCall(t, tool, sb, map[string]any{"command": "cd /tmp && export A=1"})

@@ -16,22 +16,6 @@ import (
 
 // Shells on Daytona's real toolbox daemon (skipped without the binary).
 
-func realShellSandbox(t *testing.T) (sandbox.Sandbox, *realdaemon.Daemon) {
-	t.Helper()
-	env := realdaemon.New(t)
-	p, err := env.NewProvider(daytona.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sb, err := p.Create(context.Background(), sandbox.Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close(context.Background()) })
-	d, _ := env.Daemon(sb.ID())
-	return sb, d
-}
-
 type syncBuf struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -54,7 +38,7 @@ func (s *syncBuf) String() string {
 // gap, and a command that ended while no one listened is still seen to
 // end, with its exit code, through the state file.
 func TestDaytonaShellSurvivesADroppedConnection(t *testing.T) {
-	sb, _ := realShellSandbox(t)
+	sb, _ := realdaemon.Sandbox(t)
 	ctx := context.Background()
 	var opened []sandbox.Shell
 	var mu sync.Mutex
@@ -129,7 +113,7 @@ func TestDaytonaShellSurvivesADroppedConnection(t *testing.T) {
 // the PTY shell; the next command runs in a new one with the same cwd and
 // exported variables.
 func TestDaytonaShellRestartsWithStateAfterExit(t *testing.T) {
-	sb, d := realShellSandbox(t)
+	sb, d := realdaemon.Sandbox(t)
 	ctx := context.Background()
 	r := shellrun.New(sb.(sandbox.Terminal), sandbox.ShellSpec{}, "")
 	defer r.Close(ctx)
@@ -163,7 +147,7 @@ func TestDaytonaShellRestartsWithStateAfterExit(t *testing.T) {
 
 // TestDaytonaShellResize: stty sees the new size.
 func TestDaytonaShellResize(t *testing.T) {
-	sb, _ := realShellSandbox(t)
+	sb, _ := realdaemon.Sandbox(t)
 	ctx := context.Background()
 	sh, err := sb.(sandbox.Terminal).OpenShell(ctx, sandbox.ShellSpec{Cols: 80, Rows: 24})
 	if err != nil {

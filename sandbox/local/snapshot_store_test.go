@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/sandboxtest"
 )
 
 func TestSnapshotStoreSkipsAnUnchangedWorkspaceAndRestoresIntoAnotherSandbox(t *testing.T) {
@@ -23,7 +24,7 @@ func TestSnapshotStoreSkipsAnUnchangedWorkspaceAndRestoresIntoAnotherSandbox(t *
 	os.MkdirAll(filepath.Join(w, "src"), 0o755)
 	os.WriteFile(filepath.Join(w, "src/a.go"), []byte("package a\n"), 0o644)
 	os.Symlink("src/a.go", filepath.Join(w, "link"))
-	want1 := treeHashes(t, w)
+	want1 := sandboxtest.TreeHashes(t, w)
 	s1 := filepath.Join(store, "1")
 	if changed, err := st.SnapshotTo(ctx, s1, ""); err != nil || !changed {
 		t.Fatalf("first snapshot: changed=%v err=%v", changed, err)
@@ -57,7 +58,7 @@ func TestSnapshotStoreSkipsAnUnchangedWorkspaceAndRestoresIntoAnotherSandbox(t *
 		}
 		prev = next
 	}
-	want2 := treeHashes(t, w)
+	want2 := sandboxtest.TreeHashes(t, w)
 
 	// A second sandbox of the provider (a fork) gets either state back.
 	other, err := p.Create(ctx, sandbox.Spec{})
@@ -70,13 +71,13 @@ func TestSnapshotStoreSkipsAnUnchangedWorkspaceAndRestoresIntoAnotherSandbox(t *
 	if err := ost.RestoreFrom(ctx, s1); err != nil {
 		t.Fatal(err)
 	}
-	if got := treeHashes(t, other.WorkDir()); !reflect.DeepEqual(got, want1) {
+	if got := sandboxtest.TreeHashes(t, other.WorkDir()); !reflect.DeepEqual(got, want1) {
 		t.Fatalf("restore of the first snapshot:\n got %v\nwant %v", got, want1)
 	}
 	if err := ost.RestoreFrom(ctx, prev); err != nil {
 		t.Fatal(err)
 	}
-	if got := treeHashes(t, other.WorkDir()); !reflect.DeepEqual(got, want2) {
+	if got := sandboxtest.TreeHashes(t, other.WorkDir()); !reflect.DeepEqual(got, want2) {
 		t.Fatalf("restore of the last snapshot:\n got %v\nwant %v", got, want2)
 	}
 	if err := ost.RestoreFrom(ctx, filepath.Join(store, "missing")); err == nil {

@@ -2,49 +2,15 @@ package local
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/tether-dev/tether/sandbox"
+	"github.com/tether-dev/tether/sandbox/sandboxtest"
 )
-
-// treeHashes maps every entry under dir to its kind, mode and content hash.
-func treeHashes(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		info, _ := d.Info()
-		switch {
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			out[rel] = "link " + target
-		case d.IsDir():
-			out[rel] = "dir"
-		default:
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			h := sha256.Sum256(b)
-			out[rel] = fmt.Sprintf("file %v %s", info.Mode().Perm(), hex.EncodeToString(h[:]))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
 
 func TestSnapshotRestoresTheWorkspaceExactly(t *testing.T) {
 	_, sb := localTestSandbox(t, IsolationNone)
@@ -58,7 +24,7 @@ func TestSnapshotRestoresTheWorkspaceExactly(t *testing.T) {
 	os.WriteFile(filepath.Join(w, "src/a.go"), []byte("package a\n"), 0o644)
 	os.WriteFile(filepath.Join(w, "src/deep/run.sh"), []byte("#!/bin/sh\necho hi\n"), 0o755)
 	os.Symlink("src/a.go", filepath.Join(w, "link"))
-	want := treeHashes(t, w)
+	want := sandboxtest.TreeHashes(t, w)
 	id1, err := snap.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +35,7 @@ func TestSnapshotRestoresTheWorkspaceExactly(t *testing.T) {
 	f.Close()
 	os.WriteFile(filepath.Join(w, "new.txt"), []byte("new"), 0o600)
 	os.Remove(filepath.Join(w, "src/deep/run.sh"))
-	step2 := treeHashes(t, w)
+	step2 := sandboxtest.TreeHashes(t, w)
 	id2, err := snap.Snapshot(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +43,7 @@ func TestSnapshotRestoresTheWorkspaceExactly(t *testing.T) {
 	if err := snap.Restore(ctx, id1); err != nil {
 		t.Fatal(err)
 	}
-	if got := treeHashes(t, w); !reflect.DeepEqual(got, want) {
+	if got := sandboxtest.TreeHashes(t, w); !reflect.DeepEqual(got, want) {
 		t.Fatalf("restore of snapshot 1:\n got %v\nwant %v", got, want)
 	}
 	// Writing into the restored workspace must not reach the snapshot.
@@ -85,13 +51,13 @@ func TestSnapshotRestoresTheWorkspaceExactly(t *testing.T) {
 	if err := snap.Restore(ctx, id2); err != nil {
 		t.Fatal(err)
 	}
-	if got := treeHashes(t, w); !reflect.DeepEqual(got, step2) {
+	if got := sandboxtest.TreeHashes(t, w); !reflect.DeepEqual(got, step2) {
 		t.Fatalf("restore of snapshot 2:\n got %v\nwant %v", got, step2)
 	}
 	if err := snap.Restore(ctx, id1); err != nil {
 		t.Fatal(err)
 	}
-	if got := treeHashes(t, w); !reflect.DeepEqual(got, want) {
+	if got := sandboxtest.TreeHashes(t, w); !reflect.DeepEqual(got, want) {
 		t.Fatal("snapshot 1 changed after the workspace was written")
 	}
 	if err := snap.Restore(ctx, "../../etc"); err == nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/daytona"
 	"github.com/tether-dev/tether/sandbox/daytona/daytonatest"
 )
@@ -76,6 +77,27 @@ func Provider(t testing.TB) *daytona.Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Sandbox starts an Env for the test and creates a Daytona sandbox on it,
+// closed when the test ends, with its daemon for leak checks.
+func Sandbox(t testing.TB) (sandbox.Sandbox, *Daemon) {
+	t.Helper()
+	env := New(t)
+	p, err := env.NewProvider(daytona.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := p.Create(context.Background(), sandbox.Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close(context.Background()) })
+	d, ok := env.Daemon(sb.ID())
+	if !ok {
+		t.Fatal("realdaemon: no daemon for the sandbox just created")
+	}
+	return sb, d
 }
 
 // NewProvider builds a Daytona provider on the Env: opts as given, with the
