@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
@@ -54,6 +55,9 @@ type Provider struct {
 	// etcView is the /etc sandboxes see (etcview.go), built on first use
 	// (by the first sandbox's init, in the background).
 	etcView func() string
+
+	// noOverlay is set once an overlay mount failed: restores copy.
+	noOverlay atomic.Bool
 
 	mu   sync.Mutex
 	live map[string]*localSandbox
@@ -342,7 +346,7 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 	localKillCgroup(localCgroupPath(id))
 	localKillCgroup(localMemCgroupPath(id))
 	dir := filepath.Join(p.baseDir, id)
-	if err := localRemoveAll(dir); err != nil {
+	if err := errors.Join(localUnmountUnder(dir), localRemoveAll(dir)); err != nil {
 		return fmt.Errorf("local sandbox: delete %s: %w", id, err)
 	}
 	return nil

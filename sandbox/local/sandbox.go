@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
@@ -101,7 +102,7 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	}
 
 	if remove {
-		if err := localRemoveAll(s.dir); err != nil {
+		if err := errors.Join(localUnmountUnder(s.dir), localRemoveAll(s.dir)); err != nil {
 			return fmt.Errorf("local sandbox %s: delete workspace %s: %w (remove it by hand or run `tether cleanup`)", s.info.ID, s.dir, err)
 		}
 	} else if !already {

@@ -20,8 +20,9 @@ import (
 // is a tree of files owned by tether and never written after it is made,
 // so a file unchanged since the previous snapshot (same size, mode and
 // mtime) is a hard link to that snapshot's copy; a changed file is cloned
-// (FICLONE, where the file system has reflinks) or copied. Restore copies
-// back (never links), so the agent cannot reach a snapshot's files.
+// (FICLONE, where the file system has reflinks) or copied. Restore never
+// links a snapshot's files into the workspace (the agent could write
+// them): it mounts an overlay whose lower layer is the snapshot, or copies.
 const localSnapshotDir = "snapshots"
 
 var _ sandbox.Snapshotter = (*localSandbox)(nil)
@@ -96,10 +97,17 @@ func (s *localSandbox) Restore(ctx context.Context, id sandbox.SnapshotID) error
 	return s.RestoreFrom(ctx, s.snapPath(id))
 }
 
-// RestoreFrom clears the workspace and copies snapshot src back into it.
+// RestoreFrom clears the workspace and puts snapshot src back into it: an
+// overlay of it where the kernel lets tether mount one
+// (snapshot_overlay.go), else a copy.
 func (s *localSandbox) RestoreFrom(ctx context.Context, src string) error {
-	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+	st, err := os.Stat(src)
+	if err != nil || !st.IsDir() {
 		return fmt.Errorf("local sandbox %s: snapshot %s is gone: %w", s.info.ID, src, errors.Join(err, errNotDir(st)))
+	}
+	unmounted, err := s.unmountWork()
+	if err != nil {
+		return err
 	}
 	work := s.info.WorkDir
 	entries, err := os.ReadDir(work)
@@ -111,10 +119,27 @@ func (s *localSandbox) RestoreFrom(ctx context.Context, src string) error {
 			return fmt.Errorf("local sandbox %s: restore: clear the workspace: %w", s.info.ID, err)
 		}
 	}
+	switch err := s.restoreOverlay(src); {
+	case err == nil:
+		s.rebindInit()
+		return nil
+	case !errors.Is(err, errNoOverlay):
+		return err
+	}
+	if unmounted {
+		s.rebindInit()
+	}
 	if err := copyTree(ctx, src, work, ""); err != nil {
 		return fmt.Errorf("local sandbox %s: restore snapshot %s: %w", s.info.ID, src, err)
 	}
 	return nil
+}
+
+// rebindInit restarts the sandbox's init after the workspace's mount
+// changed: the running one bound the directory that was there before.
+func (s *localSandbox) rebindInit() {
+	s.stopInit()
+	s.prestartInit()
 }
 
 func errNotDir(st fs.FileInfo) error {

@@ -86,20 +86,56 @@ func BenchmarkSnapshotStoreStep(b *testing.B) {
 }
 
 // BenchmarkRestoreFrom measures putting a 10k-file, 200 MB workspace back
-// from a snapshot (the sandbox part of a fork's latency).
+// from a snapshot into a fresh sandbox (the sandbox part of a fork's
+// latency): by overlay (root) or by copy, and, under bubblewrap, until a
+// first command has run in the restored workspace (the init rebound).
 func BenchmarkRestoreFrom(b *testing.B) {
-	_, sb := localTestSandbox(b, IsolationNone)
-	benchWorkspace(b, sb.WorkDir())
-	st, _ := sandbox.As[sandbox.SnapshotStore](sb)
-	ctx := context.Background()
-	snap := filepath.Join(b.TempDir(), "1")
-	if _, err := st.SnapshotTo(ctx, snap, ""); err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := st.RestoreFrom(ctx, snap); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range []struct {
+		name, iso string
+		copy, cmd bool
+	}{
+		{"overlay", IsolationNone, false, false},
+		{"copy", IsolationNone, true, false},
+		{"overlay-bwrap-first-command", IsolationBwrap, false, true},
+		{"copy-bwrap-first-command", IsolationBwrap, true, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			if c.iso == IsolationBwrap {
+				localNeedBwrap(b)
+			}
+			p, src := localTestSandbox(b, c.iso)
+			p.noOverlay.Store(c.copy)
+			benchWorkspace(b, src.WorkDir())
+			st, _ := sandbox.As[sandbox.SnapshotStore](src)
+			ctx := context.Background()
+			snap := filepath.Join(b.TempDir(), "1")
+			if _, err := st.SnapshotTo(ctx, snap, ""); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				sb, err := p.Create(ctx, sandbox.Spec{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if c.cmd {
+					sandbox.Run(ctx, sb, "true") // its init is up, as in a fork
+				}
+				b.StartTimer()
+				ost, _ := sandbox.As[sandbox.SnapshotStore](sb)
+				if err := ost.RestoreFrom(ctx, snap); err != nil {
+					b.Fatal(err)
+				}
+				if c.cmd {
+					if res, err := sandbox.Run(ctx, sb, "test -f d00/f0"); err != nil || res.ExitCode != 0 {
+						b.Fatalf("%+v %v", res, err)
+					}
+				}
+				b.StopTimer()
+				sb.Close(ctx)
+				b.StartTimer()
+			}
+		})
 	}
 }
