@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tether-dev/tether/app"
 	"github.com/tether-dev/tether/config"
 	"github.com/tether-dev/tether/internal/redact"
 	"github.com/tether-dev/tether/transcript"
@@ -21,6 +22,14 @@ func newDiffCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "diff A.jsonl B.jsonl",
 		Short: "Compare two recorded sessions: status, steps, tokens, cost, time, final message, workspace files",
+		Long: `Compare two recorded sessions (a branch and its parent, or two runs of one
+prompt): status, steps, tokens, cost, time, final message, and a diff of
+their workspace files at their last step.
+
+Exit status, as diff(1): 0 when the branches came to the same outcome (same
+status, final message and workspace files), 1 when they differ (or their
+workspaces cannot be compared, as for a session without snapshots), 2 on
+error (a recording that cannot be read, bad usage).`,
 		Example: `  tether diff parent.jsonl branch.jsonl
   tether diff --json A.jsonl B.jsonl`,
 		Args:              exactArgs(2, "two recordings, A.jsonl B.jsonl (see `tether ls`)"),
@@ -29,18 +38,31 @@ func newDiffCmd() *cobra.Command {
 	c := newCommon(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comparison as JSON")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		// Trouble is exit 2, as for diff(1): 1 means "they differ".
+		trouble := func(err error) error {
+			fmt.Fprintln(cmd.ErrOrStderr(), "tether:", errText(err))
+			return app.ExitStatus(2)
+		}
 		red, err := secretsOf(c.configPath)
 		if err != nil {
-			return err
+			return trouble(err)
 		}
 		cmp, err := transcript.Compare(args[0], args[1])
 		if err != nil {
-			return err
+			return trouble(err)
 		}
 		if asJSON {
-			return cmp.WriteJSON(cmd.OutOrStdout(), red)
+			err = cmp.WriteJSON(cmd.OutOrStdout(), red)
+		} else {
+			err = cmp.WriteText(cmd.OutOrStdout(), red)
 		}
-		return cmp.WriteText(cmd.OutOrStdout(), red)
+		switch {
+		case err != nil:
+			return trouble(err)
+		case !cmp.Same:
+			return app.ExitStatus(1)
+		}
+		return nil
 	}
 	return cmd
 }

@@ -126,18 +126,35 @@ func TestE2EForkDiffExport(t *testing.T) {
 		t.Fatalf("fork result %+v (%v):\n%s", branch, err, out)
 	}
 
+	// Exit status as diff(1): the branches differ (their final
+	// messages; the files are the same) → 1; a recording against
+	// itself → 0; trouble → 2.
 	out, stderr, code = e.run(30*time.Second, "diff", parent.RecordPath, branch.RecordPath)
-	if code != 0 || !strings.Contains(out, "parent done") || !strings.Contains(out, "branch done") || !strings.Contains(out, "workspace files") {
-		t.Errorf("diff: exit %d\n%s\n%s", code, out, stderr)
+	if code != 1 || !strings.Contains(out, "parent done") || !strings.Contains(out, "branch done") ||
+		!strings.Contains(out, "the branches differ: final message\n") {
+		t.Errorf("diff of differing branches: exit %d, want 1\n%s\n%s", code, out, stderr)
 	}
 	out, _, code = e.run(30*time.Second, "diff", "--json", parent.RecordPath, branch.RecordPath)
 	var cmp struct {
+		Same  bool `json:"same"`
 		Files struct {
 			Known bool `json:"known"`
 		} `json:"files"`
 	}
-	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || !cmp.Files.Known {
-		t.Errorf("diff --json: exit %d\n%s", code, out)
+	if code != 1 || json.Unmarshal([]byte(out), &cmp) != nil || !cmp.Files.Known || cmp.Same {
+		t.Errorf("diff --json of differing branches: exit %d, want 1 and same=false\n%s", code, out)
+	}
+	out, stderr, code = e.run(30*time.Second, "diff", parent.RecordPath, parent.RecordPath)
+	if code != 0 || !strings.Contains(out, "the branches came to the same outcome") {
+		t.Errorf("diff of a recording with itself: exit %d, want 0\n%s\n%s", code, out, stderr)
+	}
+	out, _, code = e.run(30*time.Second, "diff", "--json", parent.RecordPath, parent.RecordPath)
+	if code != 0 || json.Unmarshal([]byte(out), &cmp) != nil || !cmp.Same {
+		t.Errorf("diff --json of a recording with itself: exit %d, want 0 and same=true\n%s", code, out)
+	}
+	missing := filepath.Join(e.root, "no-such.jsonl")
+	if out, stderr, code = e.run(30*time.Second, "diff", parent.RecordPath, missing); code != 2 || !strings.Contains(stderr, "no-such.jsonl") {
+		t.Errorf("diff with a missing recording: exit %d, want 2 with the file named\n%s\n%s", code, out, stderr)
 	}
 	html := filepath.Join(e.root, "session.html")
 	if _, stderr, code = e.run(30*time.Second, "export", parent.RecordPath, "--format", "html", "-o", html); code != 0 {

@@ -20,6 +20,35 @@ type Comparison struct {
 	A     Summary  `json:"a"`
 	B     Summary  `json:"b"`
 	Files FileDiff `json:"files"`
+	// Same is Same(), for --json readers.
+	Same bool `json:"same"`
+}
+
+// IsSame reports whether the two branches came to the same outcome: the
+// same status and final message and workspace files known to be the
+// same. Steps, tokens, cost and time are not compared (two runs of one
+// prompt differ in them anyway); workspaces that cannot be compared (a
+// session without snapshots) count as different, since nothing says they
+// are the same.
+func (c Comparison) IsSame() bool { return len(c.Differences()) == 0 }
+
+// Differences names what makes the branches differ (status, final
+// message, workspace files), nothing when they are the same.
+func (c Comparison) Differences() []string {
+	var out []string
+	if c.A.Status != c.B.Status {
+		out = append(out, "status")
+	}
+	if c.A.FinalMessage != c.B.FinalMessage {
+		out = append(out, "final message")
+	}
+	switch f := c.Files; {
+	case !f.Known:
+		out = append(out, "workspace files not comparable")
+	case len(f.OnlyA)+len(f.OnlyB)+len(f.Changed) > 0:
+		out = append(out, "workspace files")
+	}
+	return out
 }
 
 // FileDiff is how the two sessions' workspaces differ at their last step.
@@ -53,7 +82,9 @@ func Compare(pathA, pathB string) (Comparison, error) {
 	if err != nil {
 		return Comparison{}, fmt.Errorf("compare: %w", err)
 	}
-	return Comparison{A: a, B: b, Files: DiffWorkspaces(a.Snapshot, b.Snapshot)}, nil
+	c := Comparison{A: a, B: b, Files: DiffWorkspaces(a.Snapshot, b.Snapshot)}
+	c.Same = c.IsSame()
+	return c, nil
 }
 
 type fileInfo struct {

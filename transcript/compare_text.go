@@ -111,6 +111,11 @@ func (c Comparison) WriteText(w io.Writer, red *redact.Set) error {
 	if d.Diff != "" {
 		fmt.Fprintf(w, "\n%s", termsafe.Sanitize(red.Text(d.Diff)))
 	}
+	if diffs := c.Differences(); len(diffs) > 0 {
+		fmt.Fprintf(w, "\nthe branches differ: %s\n", strings.Join(diffs, ", "))
+	} else {
+		fmt.Fprintln(w, "\nthe branches came to the same outcome (status, final message, workspace files)")
+	}
 	return nil
 }
 
