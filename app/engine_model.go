@@ -79,3 +79,12 @@ func (e *Engine) SetModel(name string) error {
 	e.mu.Unlock()
 	return e.withSession(func(s *session.Session) error { return s.SetModel(c, name) })
 }
+
+// Unqueue implements ui.QueueEditor: the last prompt queued behind the
+// active run, taken back out (false when the run has taken it already).
+func (e *Engine) Unqueue() (string, bool) {
+	if s := e.current(); s != nil {
+		return s.Unqueue()
+	}
+	return "", false
+}

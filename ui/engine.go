@@ -33,6 +33,15 @@ type Engine interface {
 	Shutdown(ctx context.Context) error
 }
 
+// QueueEditor is an Engine that hands a queued prompt back (app.Engine
+// does): ↑ on an empty prompt box takes the last one back to edit or drop.
+type QueueEditor interface {
+	// Unqueue takes the last prompt queued behind the active run back
+	// out. ok is false when none is queued any more: the run has just
+	// taken it, and it is sent as it was.
+	Unqueue() (prompt string, ok bool)
+}
+
 // EngineInfo is static information the UI shows.
 type EngineInfo struct {
 	ModelName string

@@ -143,8 +143,14 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 		if a.title == "" && ev.Message != nil {
 			a.title = termsafe.SanitizeLine(strings.Join(strings.Fields(ev.Message.Text), " "))
 		}
-		if len(a.queued) > 0 {
-			a.queued = a.queued[1:]
+		if len(a.queued) > 0 && ev.Message != nil {
+			// The prompt the session took off its queue: by its words, as
+			// one may have been taken back in between.
+			i := slices.Index(a.queued, ev.Message.Text)
+			if i < 0 {
+				i = 0 // redacted on the way: the oldest is it
+			}
+			a.queued = slices.Delete(a.queued, i, i+1)
 		}
 	}
 	return cmd

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -124,6 +125,9 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 			return a.cancelRun()
 		}
 		return nil
+	case key.Matches(k, km.EditQueued) && a.canEditQueued():
+		a.editQueued()
+		return nil
 	}
 	return a.prompt.update(k)
 }
@@ -192,6 +196,36 @@ func (a *model) submit() tea.Cmd {
 	save := a.remember(text)
 	a.prompt.reset()
 	return save
+}
+
+// canEditQueued reports whether ↑ would take a queued prompt back now.
+func (a *model) canEditQueued() bool {
+	_, ok := a.eng.(QueueEditor)
+	return ok && len(a.queued) > 0 && a.prompt.value() == ""
+}
+
+// editQueued takes the last queued prompt back into the empty prompt box.
+func (a *model) editQueued() {
+	p, ok := a.eng.(QueueEditor).Unqueue()
+	if !ok {
+		// The session sent them all already: their user messages are on
+		// the way and take them off the list.
+		a.setNotice("already sent: the agent has the queued prompt as it was", false)
+		return
+	}
+	i := slices.Index(a.queued, p)
+	for j := len(a.queued) - 1; j >= 0; j-- {
+		if a.queued[j] == p {
+			i = j
+			break
+		}
+	}
+	if i < 0 {
+		i = len(a.queued) - 1 // redacted on the way: the last one is it
+	}
+	a.queued = slices.Delete(a.queued, i, i+1)
+	a.prompt.ta.SetValue(p)
+	a.setNotice("taken back from the queue: edit and send it again, or clear it to drop it", false)
 }
 
 // remember puts a sent prompt in the history, and in the history file

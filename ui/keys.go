@@ -12,7 +12,7 @@ type keyMap struct {
 	Send, Newline, History, Shell          key.Binding
 	Focus, FocusBack, Review, Sandbox      key.Binding
 	Step, Pause, Cancel, Interrupt, Quit   key.Binding
-	Help, Model, Mouse                     key.Binding
+	Help, Model, Mouse, EditQueued         key.Binding
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
 	Fork, ForkMode                         key.Binding
@@ -31,22 +31,23 @@ func newKeyMap() keyMap {
 		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
 	}
 	return keyMap{
-		Send:      b([]string{"enter"}, "enter", "send"),
-		Newline:   b([]string{"shift+enter", "alt+enter", "ctrl+j"}, "shift+enter", "newline (alt+enter, ctrl+j)"),
-		History:   b([]string{"up", "down"}, "↑/↓", "history"),
-		Shell:     b([]string{"!"}, "!cmd", "run a command yourself"),
-		Focus:     b([]string{"tab"}, "tab", "focus"),
-		FocusBack: b([]string{"shift+tab"}, "shift+tab", "focus back"),
-		Review:    b([]string{"ctrl+a"}, "ctrl+a", "review approval"),
-		Sandbox:   b([]string{"ctrl+b"}, "ctrl+b", "sandbox pane"),
-		Step:      b([]string{"ctrl+t"}, "ctrl+t", "step mode"),
-		Pause:     b([]string{"ctrl+p"}, "ctrl+p", "pause/resume"),
-		Cancel:    b([]string{"esc"}, "esc", "cancel run"),
-		Interrupt: b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
-		Quit:      b([]string{"ctrl+q"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
-		Help:      b([]string{"?", "f1"}, "?/f1", "help"),
-		Model:     pickerKey(),
-		Mouse:     b([]string{"ctrl+g"}, "ctrl+g", "mouse: wheel scrolls ⇄ drag selects text"),
+		Send:       b([]string{"enter"}, "enter", "send"),
+		Newline:    b([]string{"shift+enter", "alt+enter", "ctrl+j"}, "shift+enter", "newline (alt+enter, ctrl+j)"),
+		History:    b([]string{"up", "down"}, "↑/↓", "history"),
+		Shell:      b([]string{"!"}, "!cmd", "run a command yourself"),
+		Focus:      b([]string{"tab"}, "tab", "focus"),
+		FocusBack:  b([]string{"shift+tab"}, "shift+tab", "focus back"),
+		Review:     b([]string{"ctrl+a"}, "ctrl+a", "review approval"),
+		Sandbox:    b([]string{"ctrl+b"}, "ctrl+b", "sandbox pane"),
+		Step:       b([]string{"ctrl+t"}, "ctrl+t", "step mode"),
+		Pause:      b([]string{"ctrl+p"}, "ctrl+p", "pause/resume"),
+		Cancel:     b([]string{"esc"}, "esc", "cancel run"),
+		Interrupt:  b([]string{"ctrl+c"}, "ctrl+c", "cancel; twice when idle: quit"),
+		Quit:       b([]string{"ctrl+q"}, "ctrl+q", "quit (ctrl+d: on an empty prompt)"),
+		Help:       b([]string{"?", "f1"}, "?/f1", "help"),
+		Model:      pickerKey(),
+		Mouse:      b([]string{"ctrl+g"}, "ctrl+g", "mouse: wheel scrolls ⇄ drag selects text"),
+		EditQueued: b([]string{"up"}, "↑", "on an empty box: take the last queued prompt back to edit"),
 
 		Approve:    b([]string{"y", "Y"}, "y", "approve"),
 		Reject:     b([]string{"n", "N"}, "n", "reject (reason)"),
@@ -120,6 +121,9 @@ func (m *model) shortHelp() []key.Binding {
 	switch m.focus {
 	case focusPrompt:
 		out = []key.Binding{k.Send, withHelp(k.Newline, "shift+enter", "newline"), k.Focus}
+		if m.canEditQueued() {
+			out = append(out, withHelp(k.EditQueued, "↑", "edit queued"))
+		}
 	case focusStream:
 		out = append([]key.Binding{k.Focus}, m.stream.ShortHelp()...)
 	}
@@ -146,7 +150,7 @@ func (m *model) fullHelp() [][]key.Binding {
 		return groups
 	}
 	groups := [][]key.Binding{
-		{k.Send, k.Newline, k.History, k.Shell, k.Focus, k.FocusBack, k.Sandbox, k.Mouse},
+		{k.Send, k.Newline, k.History, k.EditQueued, k.Shell, k.Focus, k.FocusBack, k.Sandbox, k.Mouse},
 		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Model, k.Quit, k.Help},
 		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
 		{k.Fork, k.ForkMode},

@@ -28,6 +28,7 @@ type Engine struct {
 	rejects   []string
 	edits     []json.RawMessage
 	sendErr   error
+	queue     []string // what the scripted session holds queued (SetQueue)
 	events    chan session.Event
 	seq       int64
 	clock     time.Time
@@ -144,6 +145,29 @@ func (f *Engine) Send(p string) error {
 	}
 	f.prompts = append(f.prompts, p)
 	return nil
+}
+
+// SetQueue says which prompts the scripted session holds queued behind
+// its run, oldest first: Unqueue takes them from the end. (The fake has no
+// run of its own, so Send does not queue.)
+func (f *Engine) SetQueue(prompts ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.queue = append([]string(nil), prompts...)
+}
+
+// Unqueue hands back the last prompt SetQueue left, as the session does.
+func (f *Engine) Unqueue() (string, bool) {
+	f.record("Unqueue")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.queue)
+	if n == 0 {
+		return "", false
+	}
+	p := f.queue[n-1]
+	f.queue = f.queue[:n-1]
+	return p, true
 }
 
 func (f *Engine) Shell(c string) error {
