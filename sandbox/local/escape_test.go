@@ -233,32 +233,59 @@ EOF`
 	}
 }
 
+// TestSetsidSurvivorsDie: a process that left its command's session and
+// cleared its environment (the tag with it) dies when its command ends,
+// when Close comes while its command runs, and when another provider (a
+// later `tether cleanup`) deletes the sandbox; in every mode, as root and
+// (TestEscapesAsNobody) not.
 func TestSetsidSurvivorsDie(t *testing.T) {
-	localNeedBwrap(t)
-	base := t.TempDir()
-	p := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationBwrap})
-	sb, err := p.Create(context.Background(), sandbox.Spec{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sb.Close(context.Background())
-	marker := localMarker()
-	localRun(t, sb, "(setsid env -i bash -c 'exec -a "+marker+" sleep 300' &) ; sleep 0.2")
-	localWaitGone(t, marker)
-	// And a survivor of a command still running when tether "crashes" is
-	// gone once cleanup deletes the sandbox from another provider.
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = sb.Exec(ctx, sandbox.ExecRequest{Command: "(setsid env -i bash -c 'exec -a " + marker + " sleep 300' &); sleep 300"})
-	}()
-	localWaitFor(t, "the survivor to start", func() bool { return len(localLivePIDs(marker)) > 0 })
-	other := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationBwrap})
-	if err := other.Delete(context.Background(), sb.ID()); err != nil {
-		t.Fatalf("cleanup Delete: %v", err)
-	}
-	localWaitGone(t, marker)
-	cancel()
-	<-done
+	localModes(t, func(t *testing.T, iso string) {
+		base := t.TempDir()
+		p := localTestProvider(t, Options{BaseDir: base, Isolation: iso})
+		ctx := context.Background()
+		// The survivor says it runs before the command goes on.
+		escape := func(marker string) string {
+			return "(setsid env -i bash -c 'touch " + marker + "; exec -a " + marker + " sleep 300' &); " +
+				"while [ ! -e " + marker + " ]; do sleep 0.01; done"
+		}
+		running := func(sb sandbox.Sandbox, marker string) <-chan struct{} {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, _ = sb.Exec(ctx, sandbox.ExecRequest{Command: escape(marker) + "; sleep 300"})
+			}()
+			localWaitFor(t, "the survivor to start", func() bool { return len(localLivePIDs(marker)) > 0 })
+			return done
+		}
+		sb, err := p.Create(ctx, sandbox.Spec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close(ctx)
+		marker := localMarker()
+		localRun(t, sb, escape(marker))
+		localWaitGone(t, marker)
+
+		marker = localMarker()
+		done := running(sb, marker)
+		if err := sb.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		localWaitGone(t, marker)
+		<-done
+
+		sb, err = p.Create(ctx, sandbox.Spec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer sb.Close(ctx)
+		marker = localMarker()
+		done = running(sb, marker)
+		other := localTestProvider(t, Options{BaseDir: base, Isolation: iso})
+		if err := other.Delete(ctx, sb.ID()); err != nil {
+			t.Fatalf("cleanup Delete: %v", err)
+		}
+		localWaitGone(t, marker)
+		<-done
+	})
 }

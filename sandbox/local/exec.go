@@ -110,7 +110,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	var pr *localProc
 	var wait func() (int, error)
 	if useInit {
-		pr, wait, err = s.startInInit(n, cwd, argv, env, tag, cmd)
+		pr, wait, err = s.startInInit(n, cwd, argv, env, tag, cmd, false)
 	} else if err = localStartPinned(cmd, localAffinity(s.limits.CPU)); err == nil {
 		pr = &localProc{pgid: cmd.Process.Pid}
 		wait = func() (int, error) {

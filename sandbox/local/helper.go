@@ -37,7 +37,8 @@ const (
 // localHelperConfig is the helper's argv[3].
 type localHelperConfig struct {
 	Landlock localLandlockRules `json:"landlock"`
-	FD       int                `json:"fd,omitempty"` // init: the socket to tether
+	FD       int                `json:"fd,omitempty"`   // init: the socket to tether
+	Host     bool               `json:"host,omitempty"` // init on the host, for isolation "none" (hostinit.go)
 }
 
 func init() {

@@ -22,11 +22,13 @@ const localInitTimeout = 10 * time.Second
 
 // localInitProc is tether's end of a sandbox's init (initproc.go).
 type localInitProc struct {
-	cmd  *exec.Cmd
-	fd   int
-	wmu  sync.Mutex
-	done chan struct{} // closed when the init is gone
-	err  error         // why, once done is closed
+	cmd    *exec.Cmd
+	fd     int
+	wmu    sync.Mutex
+	host   bool          // on the host (isolation "none", hostinit.go)
+	done   chan struct{} // closed when the socket to the init is gone
+	exited chan struct{} // closed when the init's process has been waited for
+	err    error         // why, once done is closed
 
 	mu      sync.Mutex
 	waiters map[uint64]chan localInitMsg
@@ -82,29 +84,44 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		return nil, fmt.Errorf("sandbox init: %w", err)
 	}
 	child := os.NewFile(uintptr(pair[1]), "init")
-	sec, err := localSeccompFile()
-	if err != nil {
-		_ = child.Close()
-		_ = unix.Close(pair[0])
-		return nil, err
+	var cmd *exec.Cmd
+	var sec *os.File
+	if s.iso.bwrap {
+		if sec, err = localSeccompFile(); err != nil {
+			_ = child.Close()
+			_ = unix.Close(pair[0])
+			return nil, err
+		}
+		spec := s.bwrapSpec(s.info.WorkDir)
+		spec.Helper = s.iso.helper
+		spec.Argv = spec.helperArgv(localHelperInit, 4, nil)
+		full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
+		cmd = exec.Command(full[0], full[1:]...)
+		cmd.Dir = s.info.WorkDir
+		cmd.ExtraFiles = []*os.File{sec, child}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
+	} else {
+		cmd = s.hostInitCmd(child)
 	}
-	spec := s.bwrapSpec(s.info.WorkDir)
-	spec.Helper = s.iso.helper
-	spec.Argv = spec.helperArgv(localHelperInit, 4, nil)
-	full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
-	cmd := exec.Command(full[0], full[1:]...)
-	cmd.Dir = s.info.WorkDir
-	cmd.ExtraFiles = []*os.File{sec, child}
 	cmd.Env = s.buildEnv(nil, localSandboxTag(s.info.ID)+"init")
 	var stderr bytes.Buffer
 	cmd.Stderr = &localLimited{w: &stderr, n: 4096}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	err = localStartPinned(cmd, localAffinity(s.limits.CPU))
-	_ = sec.Close()
+	if sec != nil {
+		_ = sec.Close()
+	}
 	_ = child.Close()
 	if err != nil {
 		_ = unix.Close(pair[0])
-		return nil, fmt.Errorf("sandbox init: start bubblewrap: %w", err)
+		return nil, fmt.Errorf("sandbox init: start: %w", err)
+	}
+	if !s.iso.bwrap {
+		if err := localJoinCgroups(cmd.Process.Pid, s.cgroup, s.memCg); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			_ = unix.Close(pair[0])
+			return nil, fmt.Errorf("sandbox init: %w", err)
+		}
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -118,11 +135,12 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		s.initStarting = 0
 		s.mu.Unlock()
 	}()
-	in := &localInitProc{cmd: cmd, fd: pair[0], done: make(chan struct{}), waiters: map[uint64]chan localInitMsg{}}
+	in := &localInitProc{cmd: cmd, fd: pair[0], host: !s.iso.bwrap, done: make(chan struct{}), exited: make(chan struct{}), waiters: map[uint64]chan localInitMsg{}}
 	ready := make(chan localInitMsg, 1)
 	go in.read(ready)
 	go func() {
 		_ = cmd.Wait()
+		close(in.exited)
 		// Wake the reader: nothing will come any more.
 		in.wmu.Lock()
 		if in.fd >= 0 {
@@ -232,8 +250,23 @@ func (in *localInitProc) killCmd(id uint64) {
 }
 
 // kill ends the init and with it (PID namespace) every process of the
-// sandbox's commands, and waits for it.
+// sandbox's commands, and waits for it. An init on the host is not
+// killed but told, by its socket closing, to kill all its descendants
+// and exit: killed, it would leave them to PID 1. Only one that does not
+// exit in time is killed.
 func (in *localInitProc) kill() {
+	if in.host {
+		in.wmu.Lock()
+		if in.fd >= 0 {
+			_ = unix.Shutdown(in.fd, unix.SHUT_RDWR)
+		}
+		in.wmu.Unlock()
+		select {
+		case <-in.exited:
+			return
+		case <-time.After(localInitTimeout):
+		}
+	}
 	_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
 	select {
 	case <-in.done:
@@ -251,7 +284,7 @@ var localErrInit = errors.New("the sandbox's init process ended")
 // startInInit starts argv through the sandbox's init with the stdio cmd
 // carries (nil ones are /dev/null). The returned wait gives the exit code
 // once the command and everything it started are gone.
-func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, tag string, cmd *exec.Cmd) (*localProc, func() (int, error), error) {
+func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, tag string, cmd *exec.Cmd, tty bool) (*localProc, func() (int, error), error) {
 	in, err := s.initProc()
 	if err != nil {
 		return nil, nil, err
@@ -266,7 +299,7 @@ func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, ta
 			return nil, nil, err
 		}
 	}
-	ch, err := in.spawn(id, localInitMsg{Argv: argv, Env: env, Dir: cwd, Tag: tag}, stdio)
+	ch, err := in.spawn(id, localInitMsg{Argv: argv, Env: env, Dir: cwd, Tag: tag, TTY: tty}, stdio)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,6 +45,7 @@ type localInitMsg struct {
 	PID  int            `json:"pid,omitempty"`
 	Err  string         `json:"err,omitempty"`
 	ABI  int            `json:"abi,omitempty"` // ready: the Landlock ABI enforced, 0 for none
+	TTY  bool           `json:"tty,omitempty"` // spawn: stdin is a terminal, made the command's controlling one
 }
 
 // localBytesList is a []string that crosses the JSON frame byte for byte
@@ -176,8 +177,9 @@ type localInitCmd struct {
 }
 
 type localInitState struct {
-	fd  int
-	wmu sync.Mutex
+	fd   int
+	host bool // isolation "none" (hostinit.go): no namespace, only descendants are the sandbox's
+	wmu  sync.Mutex
 
 	mu    sync.Mutex
 	byPID map[int]*localInitCmd
@@ -197,7 +199,7 @@ type localSpawnJob struct {
 // localInitMain is the helper in init mode: it returns when tether closes
 // its end of the socket, killing whatever still runs.
 func localInitMain(cfg localHelperConfig) int {
-	st := &localInitState{fd: cfg.FD, byPID: map[int]*localInitCmd{}}
+	st := &localInitState{fd: cfg.FD, host: cfg.Host, byPID: map[int]*localInitCmd{}}
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 	// Nothing in the sandbox may read or write the init's memory.
 	_ = unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
@@ -207,6 +209,9 @@ func localInitMain(cfg localHelperConfig) int {
 	jobs := make(chan localSpawnJob)
 	ready := make(chan error, 1)
 	abi := localLandlockABI()
+	if cfg.Host {
+		abi = 0 // isolation "none": unconfined by choice
+	}
 	go func() {
 		// The one thread that forks: confined, and never given back to the
 		// Go scheduler, so nothing else runs on it.
@@ -246,6 +251,10 @@ func localInitMain(cfg localHelperConfig) int {
 		}
 	}
 	// tether is gone or closed the sandbox: nothing may outlive it.
+	if cfg.Host {
+		localKillDescendants(os.Getpid())
+		return 0
+	}
 	_ = syscall.Kill(-1, syscall.SIGKILL)
 	return 0
 }
@@ -263,7 +272,7 @@ func (st *localInitState) spawn(job localSpawnJob) {
 		Dir:   m.Dir,
 		Env:   m.Env,
 		Files: []uintptr{uintptr(job.fds[0]), uintptr(job.fds[1]), uintptr(job.fds[2])},
-		Sys:   &syscall.SysProcAttr{Setsid: true},
+		Sys:   &syscall.SysProcAttr{Setsid: true, Setctty: m.TTY},
 	}
 	// "started" goes out before the reaper can report the exit: it needs
 	// st.mu to find the command.
@@ -336,6 +345,9 @@ func (st *localInitState) sweep() {
 	self := os.Getpid()
 	for range 50 {
 		procs := localListProcs(self)
+		if st.host {
+			procs = localDescendants(procs, self)
+		}
 		st.mu.Lock()
 		leaders := make(map[int]bool, len(st.byPID))
 		var tags [][]byte

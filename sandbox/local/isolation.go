@@ -46,7 +46,10 @@ func localIsolationFrom(mode, network string, localProbe func() localProbeResult
 	switch mode {
 	case "", IsolationAuto, IsolationBwrap:
 	case IsolationNone:
-		return localIsolation{describe: "none (chosen in configuration): " + localNoneWarning}, nil
+		// The helper still starts the commands, as the sandbox's init on
+		// the host (hostinit.go), so that nothing they start outlives
+		// them; without it they are plain process groups.
+		return localIsolation{helper: localHelperBin(), describe: "none (chosen in configuration): " + localNoneWarning}, nil
 	default:
 		return localIsolation{}, fmt.Errorf("local sandbox: isolation %q is not valid: use %q, %q or %q", mode, IsolationAuto, IsolationBwrap, IsolationNone)
 	}

@@ -118,13 +118,18 @@ func TestLocalListAndDelete(t *testing.T) {
 	// A second provider (say, a later `tether cleanup`) sees and deletes a's
 	// sandbox, killing what still runs there, even outside its group.
 	marker := localMarker()
-	localRun(t, a, localEscape(marker))
+	running := make(chan struct{})
+	go func() {
+		defer close(running)
+		_, _ = a.Exec(ctx, sandbox.ExecRequest{Command: localEscape(marker) + "; sleep 300"})
+	}()
 	localWaitFor(t, "escaped process", func() bool { return len(localLivePIDs(marker)) == 1 })
 	other := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationNone})
 	if err := other.Delete(ctx, a.ID()); err != nil {
 		t.Fatal(err)
 	}
 	localWaitGone(t, marker)
+	<-running
 	if _, err := os.Stat(filepath.Dir(a.WorkDir())); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("sandbox dir still there: %v", err)
 	}
@@ -161,11 +166,9 @@ func TestLocalCloseLeavesNothing(t *testing.T) {
 		}
 		escaped, running := localMarker(), localMarker()
 		localRun(t, sb, localEscape(escaped))
-		if iso == IsolationNone {
-			// Without a PID namespace it outlives its command: Close must
-			// find it.
-			localWaitFor(t, "escaped process", func() bool { return len(localLivePIDs(escaped)) == 1 })
-		}
+		// It ended with its command: the PID namespace took it, or (none)
+		// the sandbox's init on the host, to which it was reparented.
+		localWaitGone(t, escaped)
 		errc := make(chan error, 1)
 		go func() {
 			_, err := sb.Exec(ctx, sandbox.ExecRequest{Command: "(exec -a " + running + " sleep 1000) & wait"})

@@ -25,7 +25,6 @@ import (
 type localShell struct {
 	s    *localSandbox
 	ptmx *os.File
-	cmd  *exec.Cmd
 	pr   *localProc
 	tag  string // this shell's entry of localTagVar
 
@@ -59,11 +58,16 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 		// this PTY the shell's own, so Ctrl+C and job control work.
 		argv = append([]string{"setsid", "-w", "-c"}, argv...)
 	}
-	cmd, err := s.command(cwd, argv...)
-	if err != nil {
-		return nil, fmt.Errorf("local sandbox %s: shell: %w", s.info.ID, err)
+	// Unconfined, the shell is started by the sandbox's init on the host
+	// (hostinit.go), so what it leaves behind cannot outlive it.
+	viaInit := !s.iso.bwrap && s.iso.helper != ""
+	cmd := &exec.Cmd{}
+	if !viaInit {
+		if cmd, err = s.command(cwd, argv...); err != nil {
+			return nil, fmt.Errorf("local sandbox %s: shell: %w", s.info.ID, err)
+		}
+		defer localCloseExtra(cmd)
 	}
-	defer localCloseExtra(cmd)
 	tag := localSandboxTag(s.info.ID) + "sh" + strconv.FormatUint(n, 10)
 	cmd.Env = s.buildEnv(spec.Env, tag)
 
@@ -78,11 +82,22 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	// Under bwrap the PTY is nobody's controlling terminal until setsid -c
 	// inside claims it; unconfined, the shell takes it at once.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: !s.iso.bwrap, Pdeathsig: syscall.SIGKILL}
-	if err := localStartPinned(cmd, localAffinity(s.limits.CPU)); err != nil {
+	var pr *localProc
+	var wait func() (int, error)
+	if viaInit {
+		pr, wait, err = s.startInInit(n, cwd, argv, cmd.Env, tag, cmd, true)
+	} else if err = localStartPinned(cmd, localAffinity(s.limits.CPU)); err == nil {
+		pr = &localProc{pgid: cmd.Process.Pid}
+		wait = func() (int, error) {
+			_ = cmd.Wait()
+			return cmd.ProcessState.ExitCode(), nil
+		}
+	}
+	if err != nil {
 		ptmx.Close()
 		return nil, fmt.Errorf("local sandbox %s: start shell: %w", s.info.ID, err)
 	}
-	sh := &localShell{s: s, ptmx: ptmx, cmd: cmd, pr: &localProc{pgid: cmd.Process.Pid}, tag: tag, done: make(chan struct{}), code: -1}
+	sh := &localShell{s: s, ptmx: ptmx, pr: pr, tag: tag, done: make(chan struct{}), code: -1}
 	if !s.track(sh.pr) {
 		sh.pr.kill(localKillClosed)
 	}
@@ -101,8 +116,7 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 		}
 	}()
 	go func() {
-		_ = cmd.Wait()
-		sh.code = cmd.ProcessState.ExitCode()
+		sh.code, _ = wait()
 		// What the shell left behind ends with it, as under bwrap when
 		// its PID namespace goes; then nothing holds the PTY any more.
 		sh.killAll()
@@ -131,7 +145,11 @@ func shellSize(spec sandbox.ShellSpec) (cols, rows int) {
 }
 
 func (sh *localShell) killAll() {
-	_ = syscall.Kill(-sh.pr.pgid, syscall.SIGKILL)
+	if sh.pr.killFn != nil {
+		sh.pr.killFn()
+	} else {
+		_ = syscall.Kill(-sh.pr.pgid, syscall.SIGKILL)
+	}
 	localKillTagged(sh.tag + "\x00")
 }
 
