@@ -3,8 +3,10 @@
 // (bwrapArgs: own user, PID, IPC, UTS and cgroup namespaces, no
 // capabilities even as root, a seccomp filter, a minimal read-only system
 // view with only the workspace, a private HOME and /tmp writable, optional
-// network off; limits by pids cgroup, rlimits and CPU affinity), or as
-// plain process groups when isolation "none" is explicitly chosen. Inside
+// network off; limits by pids cgroup, rlimits and CPU affinity), or
+// unconfined when isolation "none" is explicitly chosen (then started by
+// the same init run on the host as a child subreaper, hostinit.go, so that
+// nothing a command starts outlives it). Inside
 // bubblewrap runs the helper (tether's own executable, helper.go), which
 // adds Landlock where the kernel has it (landlock.go) and stays as the
 // sandbox's init (initproc.go, initclient.go): one bubblewrap per sandbox
