@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
@@ -49,7 +48,7 @@ type Daemon struct {
 	pidNS   uint64
 	dials   chan dialReq
 	stopped chan struct{}
-	proxy   *httputil.ReverseProxy
+	proxy   *toolboxProxy
 	client  *http.Client
 
 	closeOnce sync.Once
@@ -169,19 +168,7 @@ func (d *Daemon) ready() error {
 	tr := &http.Transport{DialContext: d.Dial, MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second}
 	d.client = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	target := &url.URL{Scheme: "http", Host: "127.0.0.1:" + strconv.Itoa(DaemonPort)}
-	d.proxy = &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(target)
-			r.Out.Host = target.Host
-		},
-		Transport:     tr,
-		FlushInterval: -1,
-		// A request cut by a daemon being stopped is the test's business,
-		// not a line on the test binary's stderr.
-		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
-			http.Error(w, "realdaemon: "+err.Error(), http.StatusBadGateway)
-		},
-	}
+	d.proxy = newToolboxProxy(target, tr)
 	for {
 		var body []byte
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
