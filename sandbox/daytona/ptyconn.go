@@ -2,11 +2,13 @@ package daytona
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	toolbox "github.com/daytonaio/daytona/libs/toolbox-api-client-go"
 	"github.com/gorilla/websocket"
@@ -66,14 +68,58 @@ func dtOpenPty(ctx context.Context, s *daytonaSandbox, id, cwd string, env map[s
 		return nil, fmt.Errorf("daytona: connect to PTY session %s: %w", id, err)
 	}
 	p.conn = conn
-	// The first frame is {"type":"control","status":"connected"}.
-	if _, msg, err := conn.ReadMessage(); err != nil || !strings.Contains(string(msg), "connected") {
+	if err := p.awaitConnected(ctx); err != nil {
 		conn.Close()
 		p.delete(context.WithoutCancel(ctx))
-		return nil, fmt.Errorf("daytona: PTY session %s did not connect: %v %q", id, err, msg)
+		return nil, err
 	}
 	go p.read()
 	return p, nil
+}
+
+// awaitConnected reads up to the daemon's {"type":"control",
+// "status":"connected"} frame. It is not always the first: the daemon
+// registers the client for the terminal's output before it writes that
+// frame, from another goroutine, so the shell's first output (its prompt)
+// can come ahead of it. Such frames are output, kept in order.
+func (p *dtPty) awaitConnected(ctx context.Context) error {
+	deadline := time.Now().Add(dtConnectWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = p.conn.SetReadDeadline(deadline)
+	defer p.conn.SetReadDeadline(time.Time{})
+	for {
+		typ, msg, err := p.conn.ReadMessage()
+		if err != nil {
+			return fmt.Errorf("daytona: PTY session %s did not connect: %w", p.id, err)
+		}
+		if ctl, ok := dtControlFrame(typ, msg); ok {
+			if ctl.Status != "connected" {
+				return fmt.Errorf("daytona: PTY session %s did not connect: %s %s", p.id, ctl.Status, ctl.Error)
+			}
+			return nil
+		}
+		_, _ = p.out.Write(msg)
+	}
+}
+
+// dtPtyControl is a control frame of the daemon's PTY WebSocket, e.g.
+// {"status":"connected","type":"control"} (keys in any order).
+type dtPtyControl struct {
+	Type   string `json:"type"`
+	Status string `json:"status"`
+	Error  string `json:"error"`
+}
+
+// dtControlFrame says whether a frame is a control frame (a text frame
+// that is JSON with type "control", as the SDK reads them) and decodes it.
+func dtControlFrame(typ int, msg []byte) (dtPtyControl, bool) {
+	var c dtPtyControl
+	if typ != websocket.TextMessage || json.Unmarshal(msg, &c) != nil || c.Type != "control" {
+		return dtPtyControl{}, false
+	}
+	return c, true
 }
 
 // read moves every binary frame into the output queue at once.
@@ -86,7 +132,7 @@ func (p *dtPty) read() {
 			p.err = err
 			return
 		}
-		if typ == websocket.BinaryMessage || typ == websocket.TextMessage && !strings.HasPrefix(string(msg), `{"type":"control"`) {
+		if _, ctl := dtControlFrame(typ, msg); !ctl {
 			_, _ = p.out.Write(msg)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -23,6 +24,7 @@ type Env struct {
 
 	bin     string
 	mu      sync.Mutex
+	wrap    func(*Daemon) http.Handler
 	daemons map[string]*Daemon // by sandbox id, while running
 	errs    []error            // from daemons' Close
 }
@@ -133,6 +135,15 @@ func (e *Env) Close() error {
 	return errors.Join(e.errs...)
 }
 
+// Wrap puts wrap(d) between the control plane and the daemon d of every
+// sandbox created from now on: a test's way to make the wire do what the
+// real one may (reorder or delay frames) at will rather than by chance.
+func (e *Env) Wrap(wrap func(d *Daemon) http.Handler) {
+	e.mu.Lock()
+	e.wrap = wrap
+	e.mu.Unlock()
+}
+
 // startToolbox is the fake's toolbox backend: a daemon per sandbox.
 func (e *Env) startToolbox(spec daytonatest.ToolboxSpec) (daytonatest.Toolbox, error) {
 	d, err := StartDaemon(e.bin, spec.Dir, spec.Env)
@@ -141,15 +152,22 @@ func (e *Env) startToolbox(spec daytonatest.ToolboxSpec) (daytonatest.Toolbox, e
 	}
 	e.mu.Lock()
 	e.daemons[spec.ID] = d
+	var h http.Handler = d
+	if e.wrap != nil {
+		h = e.wrap(d)
+	}
 	e.mu.Unlock()
-	return &sandboxDaemon{Daemon: d, e: e, id: spec.ID}, nil
+	return &sandboxDaemon{Daemon: d, e: e, id: spec.ID, h: h}, nil
 }
 
 type sandboxDaemon struct {
 	*Daemon
 	e  *Env
 	id string
+	h  http.Handler // the daemon, or what Wrap put in front of it
 }
+
+func (s *sandboxDaemon) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
 func (s *sandboxDaemon) Close() error {
 	err := s.Daemon.Close()
