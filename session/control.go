@@ -63,7 +63,7 @@ func (s *Session) Pause() {
 // Resume continues a paused run (or withdraws a pause not yet reached).
 func (s *Session) Resume() {
 	s.mu.Lock()
-	s.pauseReq = false
+	s.pauseReq, s.pauseWhy = false, ""
 	s.mu.Unlock()
 	s.wake()
 }
@@ -183,7 +183,11 @@ func (s *Session) boundary(ctx context.Context) error {
 			s.mu.Unlock()
 			return nil
 		}
-		s.setStateLocked(StatePaused, "paused by user")
+		why := "paused by user"
+		if s.pauseWhy != "" {
+			why = s.pauseWhy
+		}
+		s.setStateLocked(StatePaused, why)
 		s.mu.Unlock()
 		select {
 		case <-ctx.Done():

@@ -81,6 +81,7 @@ type Event struct {
 	Workspace   *Workspace   `json:"workspace,omitempty"`
 	ModelChange *ModelChange `json:"model_change,omitempty"`
 	Queued      *Queued      `json:"queued,omitempty"`
+	Wheel       *WheelInfo   `json:"wheel,omitempty"`
 }
 
 // Queued announces every tool call of one model reply, in the order they

@@ -125,7 +125,9 @@ func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, it run
 		s.result = s.resultLocked(st, reason, final, time.Since(start))
 		if len(s.queue) == 0 || s.closed {
 			s.active, s.queue, s.runCancel = false, nil, nil
-			s.pauseReq = false
+			s.pauseReq, s.pauseWhy = false, ""
+			// A wheel note the run never got to goes with the next prompt.
+			s.notes, s.runNotes = append(s.notes, s.runNotes...), nil
 			close(s.idle)
 			s.mu.Unlock()
 			cancel()
@@ -177,6 +179,7 @@ func (s *Session) runOnce(ctx context.Context, it runItem) (State, string, strin
 				return s.end(StateError, fmt.Sprintf("budget of $%.4f reached ($%.4f spent); raise --budget (config session.max_budget_usd) to continue", b, spent), "")
 			}
 		}
+		s.deliverRunNotes()
 		msg, truncated, err := s.callModel(ctx)
 		if err != nil {
 			if ctx.Err() != nil {

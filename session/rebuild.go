@@ -160,6 +160,19 @@ type rebuilder struct {
 	// text closes the previous message, so its calls open their own.
 	fresh  bool
 	direct map[string]string
+	// runNotes are wheel notes handed back during the run: the session
+	// gave them to the model before its next call.
+	runNotes []string
+}
+
+// flushRunNotes adds the wheel notes given before a model call.
+func (r *rebuilder) flushRunNotes() {
+	if len(r.runNotes) == 0 {
+		return
+	}
+	r.close()
+	r.cp.Conv = append(r.cp.Conv, llm.Message{Role: llm.RoleUser, Content: strings.Join(r.runNotes, "\n\n")})
+	r.runNotes = nil
 }
 
 func (r *rebuilder) event(ev Event) {
@@ -181,6 +194,7 @@ func (r *rebuilder) event(ev Event) {
 		if ev.Message == nil {
 			return
 		}
+		r.flushRunNotes()
 		r.close()
 		cp.Conv = append(cp.Conv, llm.Message{Role: llm.RoleAssistant, Content: ev.Message.Text})
 		r.open(len(cp.Conv) - 1)
@@ -190,6 +204,7 @@ func (r *rebuilder) event(ev Event) {
 			return
 		}
 		if !r.fresh {
+			r.flushRunNotes()
 			r.close()
 		}
 		r.fresh = false
@@ -207,6 +222,15 @@ func (r *rebuilder) event(ev Event) {
 	case KindState:
 		if ev.State != nil && ev.State.To.Terminal() {
 			cp.Ended = true
+			cp.Notes, r.runNotes = append(cp.Notes, r.runNotes...), nil
+		}
+	case KindWheel:
+		if w := ev.Wheel; w != nil && w.Note != "" {
+			if w.InRun {
+				r.runNotes = append(r.runNotes, w.Note)
+			} else {
+				cp.Notes = append(cp.Notes, w.Note)
+			}
 		}
 	}
 }
@@ -281,6 +305,9 @@ func (r *rebuilder) called(id string) bool {
 // without an observation. A final answer (no calls) ends the run.
 func (r *rebuilder) finish() {
 	cp := r.cp
+	// A wheel note the recorded run had not given the model yet goes
+	// with the branch's next prompt.
+	cp.Notes, r.runNotes = append(cp.Notes, r.runNotes...), nil
 	if r.answered == nil {
 		if n := len(cp.Conv); n > 0 && cp.Conv[n-1].Role == llm.RoleAssistant && len(cp.Conv[n-1].ToolCalls) == 0 {
 			cp.Ended = true

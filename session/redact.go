@@ -1,6 +1,8 @@
 package session
 
 import (
+	"slices"
+
 	"github.com/tether-dev/tether/internal/redact"
 )
 
@@ -76,9 +78,25 @@ func (r *redactor) event(ev *Event) {
 		c.Reason = r.text(rt.Reason)
 		ev.Retry = &c
 	}
+	if w := ev.Wheel; w != nil {
+		ev.Wheel = r.wheel(*w)
+	}
 	if st := ev.State; st != nil {
 		c := *st
 		c.Reason = r.text(st.Reason)
 		ev.State = &c
 	}
+}
+
+func (r *redactor) wheel(w WheelInfo) *WheelInfo {
+	w.Commands = slices.Clone(w.Commands)
+	for i := range w.Commands {
+		w.Commands[i].Command = r.text(w.Commands[i].Command)
+	}
+	w.Files = slices.Clone(w.Files)
+	for i := range w.Files {
+		w.Files[i].Path = r.text(w.Files[i].Path)
+	}
+	w.Note, w.CommandsUnknown, w.FilesUnknown = r.text(w.Note), r.text(w.CommandsUnknown), r.text(w.FilesUnknown)
+	return &w
 }

@@ -112,6 +112,10 @@ type Session struct {
 	approveAll    bool // ApproveAll: Options.Confirm asks no more
 	sourceClosers []io.Closer
 	pauseReq      bool
+	pauseWhy      string   // the paused state's reason when not the user's own pause
+	wheel         *Wheel   // the user's shell, while they have the wheel
+	wheelSeq      int
+	runNotes      []string // wheel notes for the active run's next model call
 	pending       *Action
 	openAction    string          // id of the action published but not yet observed
 	queued        map[string]bool // ids announced by KindQueued that have not started
@@ -305,6 +309,7 @@ func (s *Session) Close() error {
 	s.mu.Unlock()
 	s.baseCancel()
 	s.wake()
+	s.closeWheel()
 	s.wg.Wait()
 	// Tools that hold something in the sandbox (the terminal's shell and
 	// what still runs in it) release it with the session.
