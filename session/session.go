@@ -112,8 +112,8 @@ type Session struct {
 	approveAll    bool // ApproveAll: Options.Confirm asks no more
 	sourceClosers []io.Closer
 	pauseReq      bool
-	pauseWhy      string   // the paused state's reason when not the user's own pause
-	wheel         *Wheel   // the user's shell, while they have the wheel
+	pauseWhy      string // the paused state's reason when not the user's own pause
+	wheel         *Wheel // the user's shell, while they have the wheel
 	wheelSeq      int
 	runNotes      []string // wheel notes for the active run's next model call
 	pending       *Action
