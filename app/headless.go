@@ -189,6 +189,8 @@ func ProgressLine(ev session.Event) string {
 			line += " " + safe(ev.State.Reason)
 		}
 		return line
+	case session.KindWheel:
+		return "[" + safe(ev.Wheel.Summary()) + "]"
 	case session.KindWorkspace:
 		if r := ev.Workspace.Restored; r != nil {
 			return "[" + safe(r.Summary()) + "]"

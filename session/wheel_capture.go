@@ -268,3 +268,47 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = (*limitedBuffer)(nil)
+
+// Summary is one line for a person: how long, what was run, what changed.
+func (w *WheelInfo) Summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "you took the wheel for %s", w.Duration.Round(time.Second))
+	switch {
+	case w.CommandsUnknown != "":
+		b.WriteString("; commands unknown")
+	case len(w.Commands) == 0:
+		b.WriteString("; ran nothing")
+	default:
+		b.WriteString("; ran ")
+		for i, c := range w.Commands {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("`" + strings.ReplaceAll(c.Command, "\n", " ") + "`")
+			if c.ExitCode != nil && *c.ExitCode != 0 {
+				fmt.Fprintf(&b, " (exit %d)", *c.ExitCode)
+			}
+		}
+		if w.CommandsDropped > 0 {
+			fmt.Fprintf(&b, " and %d more", w.CommandsDropped)
+		}
+	}
+	switch {
+	case w.FilesUnknown != "":
+		b.WriteString("; files changed: unknown")
+	case len(w.Files) == 0:
+		b.WriteString("; no files changed")
+	default:
+		b.WriteString("; files: ")
+		for i, f := range w.Files {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(f.Change + " " + f.Path)
+		}
+		if w.FilesDropped > 0 {
+			fmt.Fprintf(&b, " and %d more", w.FilesDropped)
+		}
+	}
+	return b.String()
+}

@@ -119,6 +119,9 @@ func blocks(evs []session.Event, red *redact.Set) []block {
 			delete(outputs, ev.Observation.ToolCallID)
 		case session.KindError:
 			out = append(out, block{seq: ev.Seq, role: "error", title: "Error", text: clean(ev.Error.Message)})
+		case session.KindWheel:
+			flushPartial()
+			out = append(out, block{seq: ev.Seq, role: "you", title: "You took the wheel", text: clean(wheelText(ev.Wheel))})
 		case session.KindWorkspace:
 			if r := ev.Workspace.Restored; r != nil {
 				out = append(out, block{seq: ev.Seq, role: "note", title: "Workspace", text: clean(r.Summary())})
@@ -201,8 +204,48 @@ func hasPayload(ev session.Event) bool {
 		return ev.Error != nil
 	case session.KindWorkspace:
 		return ev.Workspace != nil
+	case session.KindWheel:
+		return ev.Wheel != nil
 	case session.KindState:
 		return ev.State != nil
 	}
 	return true
+}
+
+// wheelText lists what the user did with the sandbox's shell: each
+// command with its exit code, then the files changed.
+func wheelText(w *session.WheelInfo) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "For %s, in a shell of their own while the agent waited.\n", w.Duration.Round(time.Second))
+	switch {
+	case w.CommandsUnknown != "":
+		b.WriteString("Commands: unknown (" + w.CommandsUnknown + ")\n")
+	case len(w.Commands) == 0:
+		b.WriteString("Commands: none\n")
+	}
+	for _, c := range w.Commands {
+		status := "still running at hand-back"
+		if c.ExitCode != nil {
+			status = fmt.Sprintf("exit %d", *c.ExitCode)
+		}
+		fmt.Fprintf(&b, "$ %s   (%s)\n", c.Command, status)
+	}
+	if w.CommandsDropped > 0 {
+		fmt.Fprintf(&b, "… and %d more commands\n", w.CommandsDropped)
+	}
+	switch {
+	case w.FilesUnknown != "":
+		b.WriteString("Files changed: unknown (" + w.FilesUnknown + ")")
+	case len(w.Files) == 0:
+		b.WriteString("Files changed: none")
+	default:
+		b.WriteString("Files changed:")
+		for _, f := range w.Files {
+			b.WriteString("\n  " + f.Change + " " + f.Path)
+		}
+		if w.FilesDropped > 0 {
+			fmt.Fprintf(&b, "\n  … and %d more", w.FilesDropped)
+		}
+	}
+	return b.String()
 }

@@ -23,6 +23,8 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case a.quit.active:
 		return a.onTeardownKey(k)
+	case a.wheel != nil:
+		return a.onWheelKey(k)
 	case a.quit.confirm:
 		return a.onConfirmKey(k)
 	case a.showHelp:
@@ -72,6 +74,8 @@ func (a *model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, km.Pause):
 		return a.togglePause()
+	case key.Matches(k, km.Wheel):
+		return a.takeWheel()
 	case key.Matches(k, km.Sandbox):
 		a.sandboxHidden = !a.sandboxHidden
 		return nil

@@ -16,6 +16,7 @@ type keyMap struct {
 	Approve, Reject, Edit, ApproveAll, Run key.Binding
 	Back                                   key.Binding
 	Fork, ForkMode                         key.Binding
+	Wheel                                  key.Binding
 	Play, Speed, StepEv, Jump, ReplayQuit  key.Binding
 
 	// Matched but not listed in help (another binding's help names them).
@@ -57,6 +58,7 @@ func newKeyMap() keyMap {
 		Back:       b([]string{"esc"}, "esc", "back"),
 		Fork:       b([]string{"F"}, "F", "fork at the selected event"),
 		ForkMode:   b([]string{"ctrl+r"}, "ctrl+r", "fork: edit the call or replace its result"),
+		Wheel:      b([]string{"ctrl+]"}, "ctrl+]", "take the wheel: your own shell in the sandbox (agent pauses); again hands back"),
 
 		Play:       b([]string{"space", " "}, "space", "play/pause"),
 		Speed:      b([]string{"+", "=", "-"}, "+/-", "speed"),
@@ -87,6 +89,8 @@ func (m *model) shortHelp() []key.Binding {
 	}
 	// A dialog on top takes every key: name only what it answers to.
 	switch {
+	case m.wheel != nil:
+		return []key.Binding{withHelp(k.Wheel, k.Wheel.Help().Key, "hand back")}
 	case m.quit.active:
 		return nil
 	case m.quit.confirm:
@@ -153,7 +157,7 @@ func (m *model) fullHelp() [][]key.Binding {
 		{k.Send, k.Newline, k.History, k.EditQueued, k.Shell, k.Focus, k.FocusBack, k.Sandbox, k.Mouse},
 		{k.Step, k.Pause, k.Cancel, k.Interrupt, k.Model, k.Quit, k.Help},
 		{k.Review, k.Approve, k.Reject, k.Edit, k.ApproveAll, k.Run, k.Back},
-		{k.Fork, k.ForkMode},
+		{k.Fork, k.ForkMode, k.Wheel},
 	}
 	return append(groups, m.stream.FullHelp()...)
 }

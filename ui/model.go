@@ -58,6 +58,7 @@ type model struct {
 	quitArmed     bool     // ctrl+c pressed once while idle
 	eventsClosed  bool
 	quit          quitState
+	wheel         *wheelState // the user has the sandbox's shell
 	replay        *replayState
 
 	lastStreamW, lastStreamH int
@@ -184,7 +185,7 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		a.w, a.h = max(msg.Width, 0), max(msg.Height, 0)
 		a.help.SetWidth(a.w)
-		return nil
+		return a.onWheelResize()
 	case tea.BackgroundColorMsg:
 		a.dark = msg.IsDark()
 		a.st = newStyles(a.dark, a.opts.NoColor)
@@ -218,6 +219,15 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 			return nil // from an engine the screen switched away from
 		}
 		return a.onEvents(msg)
+	case wheelOpenedMsg:
+		return a.onWheelOpened(msg)
+	case wheelDirtyMsg:
+		return a.onWheelDirty(msg)
+	case wheelBackMsg:
+		return a.onWheelBack(msg)
+	case wheelErrMsg:
+		a.setNotice("your shell: "+msg.err.Error(), true)
+		return nil
 	case forkDoneMsg:
 		return a.onForkDone(msg)
 	case shellDoneMsg:
@@ -258,6 +268,11 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 
 func (a *model) onPaste(msg tea.PasteMsg) tea.Cmd {
 	switch {
+	case a.wheel != nil:
+		if a.wheel.term != nil && a.wheel.phase == wheelOpen {
+			a.wheel.term.paste(msg.Content)
+		}
+		return nil
 	case a.quit.confirm || a.quit.active || a.showHelp:
 		return nil
 	case a.picker.open:

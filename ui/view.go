@@ -133,6 +133,9 @@ func (a *model) relayout() {
 }
 
 func (a *model) view() tea.View {
+	if a.wheel != nil && a.wheel.term != nil && !a.quit.active {
+		return a.wheelView()
+	}
 	v := tea.View{AltScreen: true, MouseMode: tea.MouseModeCellMotion}
 	if a.mouseOff {
 		v.MouseMode = tea.MouseModeNone

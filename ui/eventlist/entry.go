@@ -162,6 +162,13 @@ func (m *Model) Append(ev session.Event) {
 			e.text.WriteString("model switched: " + c.From + " → " + c.To + " (from the next call on)")
 			e.done = true
 		}
+	case session.KindWheel:
+		if ev.Wheel != nil {
+			m.closeAssistant()
+			e := m.push(kindNote)
+			e.text.WriteString("⎈ " + ev.Wheel.Summary())
+			e.done = true
+		}
 	case session.KindContext:
 		if ev.Context != nil {
 			e := m.push(kindNote)
