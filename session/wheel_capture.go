@@ -59,7 +59,7 @@ func wheelInit(nonce, logPath, cwd string) string {
 	b.WriteString(`HISTFILE=/dev/null; HISTSIZE=10000; HISTCONTROL=; HISTIGNORE=; set -o history; `)
 	b.WriteString(`PS0='$({ builtin printf "\036"; HISTTIMEFORMAT="%s " builtin history 1; } >>"$__twlog" 2>/dev/null)'; `)
 	b.WriteString(`PROMPT_COMMAND='builtin printf "\037%s\n" "$?" >>"$__twlog" 2>/dev/null'; `)
-	b.WriteString(`PS1='\[\e[1;33m\](you)\[\e[0m\] \[\e[1m\]\w\[\e[0m\] \$ '; `)
+	b.WriteString(`PS1='\[\e[1;33m\](you)\[\e[0m\] \[\e[1m\]\W\[\e[0m\] \$ '; `)
 	if cwd != "" {
 		b.WriteString(`builtin cd -- ` + sandbox.ShellQuote(cwd) + ` 2>/dev/null; `)
 	}

@@ -242,6 +242,9 @@ func (a *model) wheelBar(w int) string {
 	if a.wheel.phase == wheelClosing {
 		right = "handing back: recording what you did… "
 	}
+	if width(left)+width(right) >= w { // narrow: the hand-back key matters most
+		left = " ⎈ your shell · " + agent
+	}
 	if tw, rw := width(left), width(right); tw+rw < w {
 		left += strings.Repeat(" ", w-tw-rw) + right
 	} else {
