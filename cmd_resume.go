@@ -65,6 +65,9 @@ func startFork(cfg config.Config, log *slog.Logger, sopts session.Options, src u
 		return nil, errors.New("the session has no recording (--no-record): there is nothing to fork from")
 	}
 	so := sopts
+	// A model named in the fork dialog is kept; "same model" is the one
+	// in effect at the fork point (the session takes it from the recording).
+	so.ModelPinned = req.Model != ""
 	if req.Model != "" && req.Model != cfg.LLM.Model {
 		c := cfg
 		c.LLM.Model = req.Model

@@ -102,6 +102,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	}
 	sopts := setup.Session(cfg, log)
 	sopts.Model = withFault(model)
+	sopts.ModelPinned = c.fs.Changed("model") // else a --resume goes on with the recording's model
 	sopts.RecordPath = record
 	from, prompt, err := branchFrom(f, prompt)
 	if err != nil {

@@ -87,6 +87,9 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFr
 		return err
 	}
 	sopts := setup.Session(cfg, log)
+	// --model names the model for a resume too; without it the session
+	// goes on with the model its recording had switched to.
+	sopts.ModelPinned = c.fs.Changed("model")
 	hint := ""
 	if model, err := setup.Model(cfg, log); err != nil {
 		hint = err.Error() + " — `!command` still runs shell commands in the sandbox"

@@ -116,6 +116,7 @@ func parentOf(path string, hdr RecordHeader) parent {
 func spawnFrom(ctx context.Context, sb sandbox.Sandbox, opts Options, cp Checkpoint, p parent) (*Session, error) {
 	p.at = cp.At
 	opts.parent = &p
+	switchErr := recordedModel(&opts, cp)
 	s, err := Spawn(ctx, sb, opts)
 	if err != nil {
 		return nil, err
@@ -134,6 +135,7 @@ func spawnFrom(ctx context.Context, sb sandbox.Sandbox, opts Options, cp Checkpo
 	if p.damaged != "" { // after the history, where the user looks
 		s.publish(Event{Kind: KindError, Error: &ErrorInfo{Message: p.damaged}})
 	}
+	s.announceModel(cp, switchErr)
 	s.mu.Lock()
 	s.conv = append(s.conv, cp.Conv...)
 	s.notes = append(s.notes, cp.Notes...)

@@ -49,6 +49,9 @@ type Checkpoint struct {
 	// Events are the recorded events up to the checkpoint, with the edit
 	// applied, for the branch's own recording and view.
 	Events []Event
+	// Model is the model the recording had switched to by then (its last
+	// model event; "" = none): a branch goes on with it.
+	Model string
 
 	totals totals
 }
@@ -231,6 +234,10 @@ func (r *rebuilder) event(ev Event) {
 			} else {
 				cp.Notes = append(cp.Notes, w.Note)
 			}
+		}
+	case KindModel:
+		if ev.ModelChange != nil {
+			cp.Model = ev.ModelChange.To
 		}
 	}
 }
