@@ -34,9 +34,9 @@ const DefaultMaxIterations = 100
 
 // Options configures a Session.
 type Options struct {
-	Sandbox      sandbox.Sandbox // required; the session does NOT close it (its owner does)
-	Model        Model           // nil: Send returns ErrNoModel, Shell still works
-	ModelName    string          // for display/results
+	Sandbox   sandbox.Sandbox // required; the session does NOT close it (its owner does)
+	Model     Model           // nil: Send returns ErrNoModel, Shell still works
+	ModelName string          // for display/results
 	// ModelFor builds a client for another model: a resumed or forked
 	// session goes on with the model its recording had switched to (the
 	// user's ctrl+o), not the configured one. nil: Model's own WithModel
@@ -44,8 +44,8 @@ type Options struct {
 	ModelFor func(name string) (Model, error)
 	// ModelPinned keeps Model for a resumed or forked session even when
 	// its recording had switched to another (the user named this one).
-	ModelPinned bool
-	SystemPrompt string          // "" = built-in default
+	ModelPinned  bool
+	SystemPrompt string // "" = built-in default
 	// Tools makes the session's tools; it is called once per session, so
 	// tools may keep per-session state (the terminal's cwd, the editor's
 	// undo history) and an Executor running many prompts never shares
