@@ -98,7 +98,7 @@ func (m *model) shortHelp() []key.Binding {
 	case m.showHelp:
 		return []key.Binding{hint("esc/?", "close help")}
 	case m.picker.open:
-		return []key.Binding{hint("↑/↓", "select"), hint("enter", "switch"), hint("esc", "close")}
+		return []key.Binding{hint("↑/↓", "select"), hint("pgup/pgdn", "page"), hint("enter", "switch"), hint("esc", "close")}
 	case m.fork.open:
 		return []key.Binding{hint("enter", "fork"), hint("tab", "model"), hint("esc", "cancel")}
 	}

@@ -89,6 +89,7 @@ func New(e Engine, opts Options) Model {
 	a := newApp(opts)
 	a.eng = e
 	a.info = e.Info()
+	a.picker.configured = a.info.ModelName
 	a.sess.stepMode = a.info.StepMode
 	placeholder := "Tell the agent what to do… (!cmd runs a command yourself)"
 	if !a.info.HasModel {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +46,7 @@ func (s *switchingEngine) SetModel(name string) error {
 	return nil
 }
 
-func openPickerNow(t *testing.T, m Model) {
+func openPickerNow(t testing.TB, m Model) {
 	t.Helper()
 	cmd := update(m, keyMsg("ctrl+o"))
 	for _, msg := range uitest.RunCmd(cmd, time.Second) {
@@ -125,4 +126,104 @@ func TestModelPickerGolden(t *testing.T) {
 		tm.Send(keyMsg("p"))
 		tm.Send(keyMsg("t"))
 	}, "gpt-4.1-mini")
+}
+
+// longListEngine lists as many models as a big gateway does.
+type longListEngine struct {
+	*switchingEngine
+	ids []string
+}
+
+func (l *longListEngine) Models(ctx context.Context) ([]string, error) {
+	return append([]string{l.cur}, l.ids...), nil
+}
+
+func manyModels(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("vendor-%02d/model-%03d", i%17, i)
+	}
+	return ids
+}
+
+func newLongList(eng *fakeEngine, n int) *longListEngine {
+	eng.info.ModelName = "configured-model"
+	sw := &switchingEngine{fakeEngine: eng, cur: "test-model"}
+	return &longListEngine{switchingEngine: sw, ids: append(manyModels(n), "configured-model")}
+}
+
+func TestModelPickerPagesThroughHundredsOfModels(t *testing.T) {
+	eng := newFakeEngine()
+	le := newLongList(eng, 400)
+	m := New(le, testOptions())
+	t.Cleanup(func() { _ = m.Close() })
+	m.Init()
+	update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	// The engine says test-model is in use (a switch), the config names
+	// configured-model: in use first, configured second.
+	update(m, eventsMsg{events: []session.Event{{Kind: session.KindModel, ModelChange: &session.ModelChange{From: "configured-model", To: "test-model"}}}})
+	openPickerNow(t, m)
+	s := screen(m)
+	i, j := strings.Index(s, "test-model  (in use)"), strings.Index(s, "configured-model  (configured)")
+	if i < 0 || j < i || !strings.Contains(s, "1/402") {
+		t.Fatalf("in use, then configured, then the count expected:\n%s", s)
+	}
+	rows := m.m.picker.rows
+	press(m, "pgdown")
+	if m.m.picker.sel != rows {
+		t.Fatalf("pgdown: sel %d, want a page (%d)", m.m.picker.sel, rows)
+	}
+	press(m, "end")
+	if s := screen(m); !strings.Contains(s, "▸ vendor-08/model-399") || !strings.Contains(s, "402/402") {
+		t.Fatalf("end does not show the last model:\n%s", s)
+	}
+	top := m.m.picker.top
+	press(m, "up")
+	if m.m.picker.top != top {
+		t.Fatal("moving up inside the window scrolled it")
+	}
+	press(m, "pgup", "home")
+	if s := screen(m); !strings.Contains(s, "▸ test-model") {
+		t.Fatalf("home does not go back to the first:\n%s", s)
+	}
+	// The filter narrows the long list; paging stays within it.
+	typeText(m, "model-39")
+	if ch := m.m.picker.choices(); len(ch) != 11 { // model-390…399, then the text itself
+		t.Fatalf("filter model-39: %d choices %q", len(ch), ch)
+	}
+	press(m, "end", "enter")
+	if le.set[len(le.set)-1] != "model-39" {
+		t.Fatalf("switched to %q", le.set)
+	}
+}
+
+func TestModelPickerLongListGolden(t *testing.T) {
+	runGoldenAs(t, false, func(eng *fakeEngine) Model {
+		return New(newLongList(eng, 300), testOptions())
+	}, func(tm *teatest.TestModel, eng *fakeEngine) {
+		eng.Emit(evSandbox("started"))
+		tm.Send(keyMsg("ctrl+o"))
+		waitScreen(t, tm, 1, "1/302") // the list is in
+		tm.Send(keyMsg("pgdown"))
+		tm.Send(keyMsg("down"))
+	}, "/302 · ↑")
+}
+
+func BenchmarkModelPickerFilterKeyOn2000Models(b *testing.B) {
+	eng := newFakeEngine()
+	m := New(newLongList(eng, 2000), testOptions())
+	b.Cleanup(func() { _ = m.Close() })
+	m.Init()
+	update(m, tea.WindowSizeMsg{Width: 160, Height: 48})
+	openPickerNow(b, m)
+	b.ResetTimer()
+	for i := range b.N {
+		// A key that changes the filter, then the frame it shows.
+		if i%2 == 0 {
+			typeText(m, "7")
+		} else {
+			press(m, "backspace")
+		}
+		_ = m.View()
+	}
 }

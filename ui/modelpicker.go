@@ -29,14 +29,27 @@ const modelListTimeout = 15 * time.Second
 
 // modelPicker is the dialog that switches the model mid-session: the
 // endpoint's models filtered by what is typed, and the typed text itself
-// as a name the list does not have.
+// as a name the list does not have. An endpoint may list hundreds: the
+// list scrolls and pages, and the filter runs once per change of text on
+// names lower-cased once.
 type modelPicker struct {
 	open    bool
 	loading bool
 	err     string
 	models  []string
+	lower   []string // models lower-cased, for the filter
 	input   textinput.Model
 	sel     int
+	top     int // first row shown
+	rows    int // list rows the last frame had room for: a page
+
+	// configured is the model the configuration names: listed right
+	// after the one in use.
+	configured string
+
+	cached      bool
+	cacheQ      string
+	cacheChoice []string
 }
 
 type modelsMsg struct {
@@ -55,8 +68,8 @@ func (a *model) openPicker() tea.Cmd {
 		return nil
 	}
 	p := &a.picker
-	p.open, p.loading, p.err, p.sel = true, true, "", 0
-	p.models = []string{a.info.ModelName}
+	p.open, p.loading, p.err, p.sel, p.top = true, true, "", 0, 0
+	p.setModels(a.info.ModelName, nil)
 	p.input = textinput.New()
 	p.input.Prompt = "model: "
 	p.input.Placeholder = "filter, or type any model name"
@@ -86,20 +99,43 @@ func (a *model) onModels(msg modelsMsg) {
 		p.err = termsafe.SanitizeLine(msg.err.Error())
 	}
 	if len(msg.ids) > 0 {
-		p.models = msg.ids
+		p.setModels(a.info.ModelName, msg.ids)
 	}
 	p.sel = min(p.sel, max(len(p.choices())-1, 0))
 }
 
+// setModels lists the model in use first, then the configured one, then
+// the endpoint's others in its order.
+func (p *modelPicker) setModels(inUse string, ids []string) {
+	out := make([]string, 0, len(ids)+2)
+	seen := make(map[string]bool, len(ids)+2)
+	for _, id := range append([]string{inUse, p.configured}, ids...) {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	p.models = out
+	p.lower = make([]string, len(out))
+	for i, m := range out {
+		p.lower[i] = strings.ToLower(m)
+	}
+	p.cached = false
+}
+
 // choices are the listed models matching the typed text, then the typed
-// text itself when no listed name is exactly it.
+// text itself when no listed name is exactly it. They are worked out once
+// per text: keys and frames in between reuse them.
 func (p *modelPicker) choices() []string {
 	q := strings.TrimSpace(p.input.Value())
+	if p.cached && p.cacheQ == q {
+		return p.cacheChoice
+	}
 	lq := strings.ToLower(q)
 	var out []string
 	exact := false
-	for _, m := range p.models {
-		if strings.Contains(strings.ToLower(m), lq) {
+	for i, m := range p.models {
+		if lq == "" || strings.Contains(p.lower[i], lq) {
 			out = append(out, m)
 		}
 		exact = exact || m == q
@@ -107,7 +143,13 @@ func (p *modelPicker) choices() []string {
 	if q != "" && !exact {
 		out = append(out, q)
 	}
+	p.cached, p.cacheQ, p.cacheChoice = true, q, out
 	return out
+}
+
+// move puts the selection at i (clamped to the choices).
+func (p *modelPicker) move(i int) {
+	p.sel = max(min(i, len(p.choices())-1), 0)
 }
 
 func (a *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
@@ -117,10 +159,22 @@ func (a *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 		p.open = false
 		return nil
 	case "up", "ctrl+p":
-		p.sel = max(p.sel-1, 0)
+		p.move(p.sel - 1)
 		return nil
 	case "down", "ctrl+n", "tab":
-		p.sel = min(p.sel+1, max(len(p.choices())-1, 0))
+		p.move(p.sel + 1)
+		return nil
+	case "pgup":
+		p.move(p.sel - max(p.rows, 1))
+		return nil
+	case "pgdown":
+		p.move(p.sel + max(p.rows, 1))
+		return nil
+	case "home":
+		p.move(0)
+		return nil
+	case "end":
+		p.move(len(p.choices()) - 1)
 		return nil
 	case "enter":
 		ch := p.choices()
@@ -152,11 +206,18 @@ func (a *model) pickerBox(w, h int) []string {
 	p.input.SetWidth(max(min(w-16, 60), 10))
 	body := []string{p.input.View(), ""}
 	ch := p.choices()
-	rows := max(h-8, 1)
-	first := 0
-	if p.sel >= rows {
-		first = p.sel - rows + 1
+	// The box stays inside the event stream's frame: the prompt, hints
+	// and status bar below stay in sight.
+	rows := max(h-16, 3)
+	p.rows = rows
+	// The window moves only as far as the selection needs: paging up from
+	// the bottom does not jump.
+	p.top = min(p.top, p.sel)
+	if p.sel >= p.top+rows {
+		p.top = p.sel - rows + 1
 	}
+	p.top = max(min(p.top, len(ch)-rows), 0)
+	first := p.top
 	q := strings.TrimSpace(p.input.Value())
 	for i := first; i < len(ch) && i < first+rows; i++ {
 		name := termsafe.SanitizeLine(ch[i])
@@ -164,6 +225,8 @@ func (a *model) pickerBox(w, h int) []string {
 		switch {
 		case ch[i] == a.info.ModelName:
 			label += a.st.faint.Render("  (in use)")
+		case ch[i] == p.configured:
+			label += a.st.faint.Render("  (configured)")
 		case ch[i] == q && i == len(ch)-1:
 			label = "use " + fmt.Sprintf("%q", name) + a.st.faint.Render("  (not listed by the endpoint)")
 		}
@@ -176,6 +239,16 @@ func (a *model) pickerBox(w, h int) []string {
 	}
 	if len(ch) == 0 {
 		body = append(body, a.st.faint.Render("  no model matches: type its full name"))
+	}
+	if len(ch) > rows {
+		more := fmt.Sprintf("  %d/%d", p.sel+1, len(ch))
+		if first > 0 {
+			more += fmt.Sprintf(" · ↑ %d more", first)
+		}
+		if below := len(ch) - first - rows; below > 0 {
+			more += fmt.Sprintf(" · ↓ %d more", below)
+		}
+		body = append(body, a.st.faint.Render(more+" · pgup/pgdn home/end"))
 	}
 	switch {
 	case p.loading:
