@@ -72,7 +72,7 @@ type resumeFrom struct {
 // runTUI opens the terminal UI (or the fleet view) on a fresh sandbox, or
 // on a recorded session to go on with (from).
 func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFrom) error {
-	holdGC()
+	warmWidthTable()
 	cfg, err := c.load()
 	if err != nil {
 		return err
@@ -210,6 +210,7 @@ func newReplayCmd() *cobra.Command {
 
 // replay opens a recording read-only in the UI.
 func replay(ctx context.Context, path string, noColor bool) error {
+	warmWidthTable()
 	hdr, events, err := session.ReadRecordingFile(path) // an empty one is an error
 	if err != nil {
 		return fmt.Errorf("reading the recording: %w", err)

@@ -2,31 +2,14 @@ package main
 
 import (
 	"os"
-	"runtime/debug"
-	"sync"
-	"time"
 
 	"github.com/charmbracelet/x/term"
+	"github.com/mattn/go-runewidth"
+
+	// Holds the garbage collector off from before the package
+	// initialisers to past the first frame (see the package).
+	_ "github.com/tether-dev/tether/internal/gchold"
 )
-
-// gcHold is how long start-up runs without the garbage collector: past
-// the first frame on a loaded machine, short enough that the heap it lets
-// grow (start-up allocates a few MB) does not matter.
-const gcHold = 300 * time.Millisecond
-
-// holdGC postpones garbage collection while the first frame is built.
-// The heap passes the runtime's first goal (4 MB) a few milliseconds into
-// the UI's start, and that collection's mark workers then take one of two
-// cores, with assists on the UI goroutine, right on the path to the first
-// frame (seen in an execution trace of start-up). Collection resumes with
-// the GOGC setting it had, after gcHold or when resume is called.
-func holdGC() (resume func()) {
-	prev := debug.SetGCPercent(-1)
-	var once sync.Once
-	resume = func() { once.Do(func() { debug.SetGCPercent(prev) }) }
-	time.AfterFunc(gcHold, resume)
-	return resume
-}
 
 // terminalSize is stdout's size when it is a terminal, else 0, 0. The UI
 // is built at that size so its first frame is drawn once, at the real
@@ -42,3 +25,11 @@ func terminalSize() (w, h int) {
 	}
 	return w, h
 }
+
+// warmWidthTable builds, on another core, the table the renderer reads
+// every cell's width from. Bubble Tea measures cells with go-runewidth
+// (wcwidth, unless the terminal reports Unicode core mode), which fills a
+// 2.2 MB lookup table on the first rune past U+02FF — the first box-drawing
+// character of the first frame: ~1.5 ms of CPU and ~550 page faults that
+// otherwise run in the renderer, between the first view and its frame.
+func warmWidthTable() { go runewidth.RuneWidth('─') }
