@@ -23,6 +23,23 @@ type promptBox struct {
 	history []string
 	idx     int    // == len(history) while editing the draft
 	draft   string // what was typed before walking the history
+	// edits counts the changes made through promptBox (every message it
+	// handles, every value or style it sets); with the textarea's text,
+	// cursor, size and focus it keys the rendered view, which a flood of
+	// output would otherwise restyle every frame (8 % of tether's CPU in
+	// a 100 MB flood).
+	edits    int
+	viewKey  promptViewKey
+	viewText string
+}
+
+// promptViewKey is what the textarea's view depends on: the edits made
+// through promptBox, and what code elsewhere may change directly.
+type promptViewKey struct {
+	edits, w, h, maxH int
+	line, col, row    int
+	focused           bool
+	text              string
 }
 
 func newPromptBox(st styles, isDark bool, placeholder string) promptBox {
@@ -60,6 +77,7 @@ func newPromptBox(st styles, isDark bool, placeholder string) promptBox {
 }
 
 func (p *promptBox) setStyles(st styles, isDark bool) {
+	p.edits++
 	s := textarea.DefaultStyles(isDark)
 	if st.noColor {
 		plain := textarea.StyleState{
@@ -104,10 +122,23 @@ func (p *promptBox) visualRows(limit int) int {
 	return max(rows, n)
 }
 
+// view is the textarea's view, rendered again only when something it
+// shows changed.
+func (p *promptBox) view() string {
+	li := p.ta.LineInfo()
+	k := promptViewKey{edits: p.edits, w: p.ta.Width(), h: p.ta.Height(), maxH: p.ta.MaxHeight,
+		line: p.ta.Line(), col: li.ColumnOffset, row: li.RowOffset, focused: p.ta.Focused(), text: p.ta.Value()}
+	if k != p.viewKey || p.viewText == "" {
+		p.viewKey, p.viewText = k, p.ta.View()
+	}
+	return p.viewText
+}
+
 func (p *promptBox) value() string { return p.ta.Value() }
 func (p *promptBox) empty() bool   { return strings.TrimSpace(p.ta.Value()) == "" }
 
 func (p *promptBox) reset() {
+	p.edits++
 	p.ta.Reset()
 	p.idx = len(p.history)
 	p.draft = ""
@@ -158,6 +189,7 @@ func (p *promptBox) historyPrev() bool {
 		p.draft = p.ta.Value()
 	}
 	p.idx--
+	p.edits++
 	p.ta.SetValue(p.history[p.idx])
 	return true
 }
@@ -168,6 +200,7 @@ func (p *promptBox) historyNext() bool {
 		return false
 	}
 	p.idx++
+	p.edits++
 	if p.idx == len(p.history) {
 		p.ta.SetValue(p.draft)
 	} else {
@@ -191,6 +224,7 @@ func (p *promptBox) update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	var cmd tea.Cmd
+	p.edits++
 	p.ta, cmd = p.ta.Update(msg)
 	return cmd
 }

@@ -254,7 +254,7 @@ func (a *model) bottom(l layout) []string {
 	if a.replay != nil {
 		return fitLines([]string{a.replayBar(l.w)}, l.w, l.bottomH)
 	}
-	body := strings.Split(a.prompt.ta.View(), "\n")
+	body := strings.Split(a.prompt.view(), "\n")
 	if !l.promptFramed {
 		return fitLines(body, l.w, l.bottomH)
 	}
