@@ -13,7 +13,9 @@
 // LLM call KindAssistantDelta… KindAssistantMessage KindUsage, per tool call
 // KindAction (again, with new Args, after an Edit) KindOutput…
 // KindObservation, and a final KindState with the terminal state and its
-// reason. Seq is 1, 2, 3… without gaps. Publishing never waits for the
+// reason. When the user takes the wheel (TakeWheel: a shell of their own
+// while the agent waits), the hand-back publishes KindWheel with what they
+// ran and which files changed. Seq is 1, 2, 3… without gaps. Publishing never waits for the
 // reader: events queue without bound, except output and delta text, which
 // is merged per stream while the reader lags and, beyond
 // Options.LiveBufferBytes, elided with a "[... N bytes elided from live

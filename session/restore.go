@@ -105,6 +105,8 @@ func (s *Session) replay(ctx context.Context, evs []Event, at int64) *Restore {
 			break
 		}
 		switch {
+		case ev.Kind == KindWheel && ev.Wheel != nil && (len(ev.Wheel.Files) > 0 || ev.Wheel.FilesUnknown != ""):
+			r.Unrestored = append(r.Unrestored, Unrestored{Event: ev.Seq, Tool: "wheel", Reason: "you changed files in your own shell (take the wheel): what you typed there is not replayed"})
 		case ev.Kind == KindAction && ev.Action != nil:
 			actions[ev.Action.ToolCallID], seqOf[ev.Action.ToolCallID] = ev.Action, ev.Seq
 		case ev.Kind == KindObservation && ev.Observation != nil:

@@ -267,3 +267,19 @@ func TestParseWheelLog(t *testing.T) {
 		t.Errorf("a command still running has an exit code: %+v", cmds[2])
 	}
 }
+
+// TestWheelChangesNamedWhenAForkReplays: a fork rebuilt by replaying
+// recorded calls (no snapshot, as on Daytona) cannot replay what the user
+// typed at the wheel, and says so.
+func TestWheelChangesNamedWhenAForkReplays(t *testing.T) {
+	s, _ := newTestSession(t, nil, nil)
+	defer s.Close()
+	evs := []Event{
+		{Seq: 1, Kind: KindWheel, Wheel: &WheelInfo{Files: []FileChange{{"f", FileAdded}}}},
+		{Seq: 2, Kind: KindWheel, Wheel: &WheelInfo{}}, // changed nothing: nothing to say
+	}
+	r := s.replay(context.Background(), evs, 0)
+	if len(r.Unrestored) != 1 || r.Unrestored[0].Event != 1 || r.Unrestored[0].Tool != "wheel" || r.Exact() {
+		t.Fatalf("restore = %+v", r)
+	}
+}
