@@ -28,6 +28,7 @@ const (
 	localKillCancelled
 	localKillTimedOut
 	localKillClosed
+	localKillDisk // the sandbox went over disk_gb (diskquota.go)
 )
 
 // localProc is one running command, killable from Close.
@@ -105,7 +106,14 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("local sandbox: exec: %w", err)
 	}
-	pidsHit, oomKills := localPidsHits(s.cgroup), localMemOOMKills(s.memCg)
+	pidsHit, oomKills, diskHits := localPidsHits(s.cgroup), localMemOOMKills(s.memCg), s.disk.stopped()
+	s.disk.enter()
+	diskLeft := false
+	defer func() {
+		if !diskLeft {
+			s.disk.leave()
+		}
+	}()
 	start := time.Now()
 	var pr *localProc
 	var wait func() (int, error)
@@ -172,7 +180,10 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 		<-pumped
 	}
 	pipes.closeReaders()
+	diskLeft = true
+	diskOver, diskUsed := s.disk.leave()
 	s.noteLimits(req, code, pidsHit, oomKills)
+	s.noteDisk(req, diskHits, diskOver, diskUsed)
 
 	reason := pr.reason.Load()
 	if useInit && reason != localKillNone && code == 128+int(syscall.SIGKILL) {
@@ -190,6 +201,8 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 			res.TimedOut = true
 		case localKillClosed:
 			return res, fmt.Errorf("local sandbox %s: command killed: %w", s.info.ID, sandbox.ErrClosed)
+		case localKillDisk:
+			res.ExitCode = 128 + int(syscall.SIGKILL) // and the output says why
 		default:
 			// Killed by a signal we did not send (kill -9 $$, the OOM
 			// killer): report it as bash's $? would, 128+signal, as bwrap

@@ -185,6 +185,13 @@ func (s *localSandbox) WriteFile(ctx context.Context, path string, data []byte) 
 	if !ok || rel == "." {
 		return fmt.Errorf("local sandbox %s: write %s: outside the sandbox's writable directories: write under %s", s.info.ID, path, s.info.WorkDir)
 	}
+	var old int64
+	if st, err := os.Lstat(filepath.Join(root, rel)); err == nil {
+		old = st.Size()
+	}
+	if err := s.disk.room(int64(len(data)), old); err != nil {
+		return fmt.Errorf("local sandbox %s: write %s: %w", s.info.ID, path, err)
+	}
 	if err := localWriteInRoot(root, rel, data); err != nil {
 		return fmt.Errorf("local sandbox %s: write %s: %w", s.info.ID, path, err)
 	}

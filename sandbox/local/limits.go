@@ -23,13 +23,25 @@ import (
 //     made (memcgroup.go), and RLIMIT_DATA per process;
 //   - PIDs: RLIMIT_NPROC inside the command's own user namespace, so it
 //     counts the sandbox's processes only;
-//   - DiskGB: RLIMIT_FSIZE, the largest file one process may write — a
-//     floor, not a quota on the workspace as a whole.
+//   - DiskGB: the workspace, HOME and /tmp together, by a watchdog that
+//     stops the running commands when they go over it (diskquota.go: not a
+//     hard cap, a writer overshoots by what it writes in one check), and
+//     RLIMIT_FSIZE for any one file.
 type Limits struct {
 	CPU      int `json:"cpu,omitempty"`
 	MemoryGB int `json:"memory_gb,omitempty"`
 	PIDs     int `json:"pids,omitempty"`
 	DiskGB   int `json:"disk_gb,omitempty"`
+
+	diskBytes int64 // tests: the watchdog's cap in bytes instead of DiskGB
+}
+
+// diskCap is the watchdog's cap in bytes.
+func (l Limits) diskCap() int64 {
+	if l.diskBytes > 0 {
+		return l.diskBytes
+	}
+	return int64(l.DiskGB) << 30
 }
 
 // Default limits. Memory defaults to half the machine (at least 1 GB).
@@ -116,7 +128,7 @@ func (l Limits) describe(cgroup, memCg bool) string {
 	if memCg {
 		mem = "for the sandbox (cgroup) and per process (rlimit)"
 	}
-	return fmt.Sprintf("%d CPU (affinity), %d GB memory %s, %d processes (%s), %d GB per file (rlimit)", l.CPU, l.MemoryGB, mem, l.PIDs, pids, l.DiskGB)
+	return fmt.Sprintf("%d CPU (affinity), %d GB memory %s, %d processes (%s), %s disk for workspace, HOME and /tmp together (watched) and per file (rlimit)", l.CPU, l.MemoryGB, mem, l.PIDs, pids, localSize(l.diskCap()))
 }
 
 // prelude is the shell text that sets the rlimits, soft and hard so the
@@ -189,5 +201,24 @@ func (s *localSandbox) noteLimits(req sandbox.ExecRequest, code int, pidsBefore,
 	}
 	if code == 128+int(unix.SIGXFSZ) {
 		fmt.Fprintf(w, "\ntether: a file reached the sandbox's size limit (disk_gb = %d per file) and the writer was stopped: raise [local] disk_gb\n", s.limits.DiskGB)
+	}
+}
+
+// noteDisk tells the model the sandbox's disk cap stopped the command
+// (the watchdog's stops went up from hitsBefore), or that the sandbox is
+// over it now.
+func (s *localSandbox) noteDisk(req sandbox.ExecRequest, hitsBefore int64, over bool, used int64) {
+	w := req.Stderr
+	if w == nil {
+		w = req.Stdout
+	}
+	if w == nil {
+		return
+	}
+	switch {
+	case s.disk.stopped() > hitsBefore:
+		fmt.Fprintf(w, "\ntether: %s: the command was stopped; delete files (the workspace must shrink before anything writes more) or raise [local] disk_gb\n", s.disk.reached(used))
+	case over:
+		fmt.Fprintf(w, "\ntether: %s: commands that write more will be stopped; delete files or raise [local] disk_gb\n", s.disk.reached(used))
 	}
 }

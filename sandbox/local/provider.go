@@ -293,6 +293,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		env:     maps.Clone(spec.Env),
 		running: make(map[*localProc]struct{}),
 	}
+	sb.disk = newLocalDisk(dir, sb.limits.diskCap(), sb.stopForDisk)
 	p.mu.Lock()
 	p.live[id] = sb
 	p.mu.Unlock()
@@ -480,6 +481,7 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 		memCg:   localMakeMemCgroup(id, limits.MemoryGB),
 		running: make(map[*localProc]struct{}),
 	}
+	sb.disk = newLocalDisk(dir, sb.limits.diskCap(), sb.stopForDisk)
 	p.mu.Lock()
 	p.live[id] = sb
 	p.mu.Unlock()

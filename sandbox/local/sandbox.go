@@ -21,6 +21,7 @@ type localSandbox struct {
 	limits  Limits
 	cgroup  string            // pids cgroup of this sandbox, "" when the machine allows none
 	memCg   string            // memory cgroup (memcgroup.go), "" when none; may equal cgroup
+	disk    *localDisk        // disk_gb's watchdog (diskquota.go)
 	env     map[string]string // Spec.Env, applied to every command
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
@@ -144,6 +145,20 @@ func (s *localSandbox) track(pr *localProc) bool {
 	}
 	s.running[pr] = struct{}{}
 	return true
+}
+
+// stopForDisk stops every running command and shell: the sandbox went
+// over its disk cap while they ran.
+func (s *localSandbox) stopForDisk() {
+	s.mu.Lock()
+	procs := make([]*localProc, 0, len(s.running))
+	for pr := range s.running {
+		procs = append(procs, pr)
+	}
+	s.mu.Unlock()
+	for _, pr := range procs {
+		pr.kill(localKillDisk)
+	}
 }
 
 func (s *localSandbox) untrack(pr *localProc) {

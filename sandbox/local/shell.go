@@ -101,6 +101,7 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	if !s.track(sh.pr) {
 		sh.pr.kill(localKillClosed)
 	}
+	s.disk.enter()
 	read := make(chan struct{})
 	go func() {
 		defer close(read)
@@ -117,6 +118,10 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	}()
 	go func() {
 		sh.code, _ = wait()
+		_, used := s.disk.leave()
+		if sh.pr.reason.Load() == localKillDisk {
+			_, _ = sh.out.Write([]byte("\r\ntether: " + s.disk.reached(used) + ": the shell was stopped; delete files or raise [local] disk_gb\r\n"))
+		}
 		// What the shell left behind ends with it, as under bwrap when
 		// its PID namespace goes; then nothing holds the PTY any more.
 		sh.killAll()
