@@ -61,7 +61,7 @@ type LocalConfig struct {
 	Network   string `toml:"network"`   // "on" or "off"
 	Keep      bool   `toml:"keep"`      // keep workspaces after the session
 	// Limits per sandbox; 0 = the default (all CPUs, half the memory,
-	// 1024 processes, 10 GB per file).
+	// 1024 processes, 10 GB of disk for workspace, HOME and /tmp).
 	CPU      int `toml:"cpu"`
 	MemoryGB int `toml:"memory_gb"`
 	PIDs     int `toml:"pids"`
