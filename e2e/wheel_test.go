@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +17,13 @@ import (
 // model's next request carries the summary, the recording has the event,
 // the export shows it, and nothing of the user's is left running.
 func TestE2ETUITakeTheWheel(t *testing.T) {
-	e := newEnv(t, "local")
+	for _, provider := range []string{"local", "daytona"} {
+		t.Run(provider, func(t *testing.T) { takeTheWheel(t, provider) })
+	}
+}
+
+func takeTheWheel(t *testing.T, provider string) {
+	e := newEnv(t, provider)
 	e.llm.Enqueue(
 		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "sleep 1.5; echo agent-wrote > a.txt"})),
 		llmtest.TextReply("I see what you did"),
@@ -39,12 +46,19 @@ func TestE2ETUITakeTheWheel(t *testing.T) {
 	if title, _ := u.tmux("display-message", "-p", "-t", "main", "#{pane_title}"); strings.Contains(title, "PWNED") {
 		t.Errorf("the sandbox set the terminal's title: %q", title)
 	}
+	ptys := e.ptySessions()
+	if provider == "daytona" && ptys != 2 {
+		t.Errorf("%d PTY sessions on the daemon with the wheel taken, want 2 (the agent's terminal and yours)", ptys)
+	}
 	if len(e.llm.Requests()) != 1 {
 		t.Fatalf("the model was called %d times while the user had the wheel", len(e.llm.Requests()))
 	}
 	u.keys("C-]")
 	u.waitScreen("you took the wheel", 30*time.Second)
 	u.waitScreen("I see what you did", 30*time.Second)
+	if n := e.ptySessions(); provider == "daytona" && n != 1 {
+		t.Errorf("%d PTY sessions on the daemon after hand-back, want 1 (the agent's terminal)", n)
+	}
 	if procs := markedProcs(e.marker); len(procs) != 0 {
 		t.Errorf("the user's background job outlived the hand-back: %v", procs)
 	}
@@ -83,5 +97,26 @@ func TestE2ETUITakeTheWheel(t *testing.T) {
 	if strings.Contains(out, "\x1b]") {
 		t.Error("the export carries an escape sequence")
 	}
-	e.assertNoLeaks("tui-wheel")
+	e.assertNoLeaks("tui-wheel-" + provider)
+}
+
+// ptySessions counts the PTY sessions on the real daemon of the one live
+// Daytona sandbox (-1 when there is none).
+func (e *e2eEnv) ptySessions() int {
+	ids := e.live()
+	if e.dayEnv == nil || len(ids) != 1 {
+		return -1
+	}
+	d, ok := e.dayEnv.Daemon(ids[0])
+	if !ok {
+		return -1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ptys, err := d.PtySessions(ctx)
+	if err != nil {
+		e.t.Errorf("PTY sessions: %v", err)
+		return -1
+	}
+	return len(ptys)
 }
