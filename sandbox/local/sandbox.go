@@ -39,6 +39,9 @@ type localSandbox struct {
 
 	nextSnap int                // snapshots made (their ids are 1, 2, ...)
 	lastSnap sandbox.SnapshotID // the latest, whose unchanged files the next links
+
+	lastIdx    treeIndex // the entries of the snapshot at lastIdxDir (snapshot_tree.go)
+	lastIdxDir string
 }
 
 func (s *localSandbox) ID() string      { return s.info.ID }

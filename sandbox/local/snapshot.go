@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/tether-dev/tether/sandbox"
 )
@@ -41,7 +38,7 @@ func (s *localSandbox) Snapshot(ctx context.Context) (sandbox.SnapshotID, error)
 	if prev != "" {
 		prevDir = s.snapPath(prev)
 	}
-	if err := s.snapshotInto(ctx, s.snapPath(id), prevDir, false); err != nil {
+	if _, err := s.snapshotInto(ctx, s.snapPath(id), prevDir, false); err != nil {
 		return "", err
 	}
 	s.mu.Lock()
@@ -52,41 +49,68 @@ func (s *localSandbox) Snapshot(ctx context.Context) (sandbox.SnapshotID, error)
 
 // SnapshotTo saves the workspace into dir unless it equals prev's.
 func (s *localSandbox) SnapshotTo(ctx context.Context, dir, prev string) (bool, error) {
-	if prev != "" {
-		same, err := sameTree(ctx, s.info.WorkDir, prev)
-		if err != nil {
-			return false, fmt.Errorf("local sandbox %s: compare the workspace with snapshot %s: %w", s.info.ID, prev, err)
-		}
-		if same {
-			return false, nil
-		}
-	}
-	if err := s.snapshotInto(ctx, dir, prev, true); err != nil {
-		return false, err
-	}
-	return true, nil
+	return s.snapshotInto(ctx, dir, prev, true)
 }
 
-func (s *localSandbox) snapshotInto(ctx context.Context, dst, prev string, mustBeNew bool) error {
+// snapshotInto snapshots the workspace into dst (which must not exist),
+// sharing prev's copies of unchanged files; with skipSame it makes
+// nothing when the workspace is exactly prev. One stat walk of the
+// workspace decides, against prev's index, which the sandbox keeps from
+// the snapshot it made last (else it walks prev once).
+func (s *localSandbox) snapshotInto(ctx context.Context, dst, prev string, skipSame bool) (bool, error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return errors.New("local sandbox is closed: cannot snapshot it")
+		return false, errors.New("local sandbox is closed: cannot snapshot it")
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("local sandbox %s: snapshot: %w", s.info.ID, err)
+	entries, err := scanTree(ctx, s.info.WorkDir)
+	if err != nil {
+		return false, fmt.Errorf("local sandbox %s: snapshot: read the workspace: %w", s.info.ID, err)
 	}
-	if mustBeNew {
-		if err := os.Mkdir(dst, 0o700); err != nil {
-			return fmt.Errorf("local sandbox %s: snapshot into %s: %w", s.info.ID, dst, err)
+	var prevIdx treeIndex
+	if prev != "" {
+		if prevIdx, err = s.snapIndex(ctx, prev); err != nil {
+			return false, fmt.Errorf("local sandbox %s: compare the workspace with snapshot %s: %w", s.info.ID, prev, err)
+		}
+		if skipSame && sameEntries(entries, prevIdx) {
+			return false, nil
 		}
 	}
-	if err := copyTree(ctx, s.info.WorkDir, dst, prev); err != nil {
-		_ = localRemoveAll(dst)
-		return fmt.Errorf("local sandbox %s: snapshot the workspace: %w", s.info.ID, err)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return false, fmt.Errorf("local sandbox %s: snapshot: %w", s.info.ID, err)
 	}
-	return nil
+	if err := os.Mkdir(dst, 0o700); err != nil {
+		return false, fmt.Errorf("local sandbox %s: snapshot into %s: %w", s.info.ID, dst, err)
+	}
+	if err := writeTree(ctx, s.info.WorkDir, dst, entries, prev, prevIdx); err != nil {
+		_ = localRemoveAll(dst)
+		return false, fmt.Errorf("local sandbox %s: snapshot the workspace: %w", s.info.ID, err)
+	}
+	s.mu.Lock()
+	s.lastIdx, s.lastIdxDir = asSnapshot(entries), dst
+	s.mu.Unlock()
+	return true, nil
+}
+
+// snapIndex is snapshot dir's index: kept from the snapshot this sandbox
+// made last, else read from dir.
+func (s *localSandbox) snapIndex(ctx context.Context, dir string) (treeIndex, error) {
+	s.mu.Lock()
+	idx, at := s.lastIdx, s.lastIdxDir
+	s.mu.Unlock()
+	if at == dir && idx != nil {
+		return idx, nil
+	}
+	entries, err := scanTree(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	idx = indexOf(entries)
+	s.mu.Lock()
+	s.lastIdx, s.lastIdxDir = idx, dir
+	s.mu.Unlock()
+	return idx, nil
 }
 
 // Restore puts the workspace back as it was at snapshot id.
@@ -129,7 +153,11 @@ func (s *localSandbox) RestoreFrom(ctx context.Context, src string) error {
 	if unmounted {
 		s.rebindInit()
 	}
-	if err := copyTree(ctx, src, work, ""); err != nil {
+	tree, err := scanTree(ctx, src)
+	if err == nil {
+		err = writeTree(ctx, src, work, tree, "", nil)
+	}
+	if err != nil {
 		return fmt.Errorf("local sandbox %s: restore snapshot %s: %w", s.info.ID, src, err)
 	}
 	return nil
@@ -151,73 +179,4 @@ func errNotDir(st fs.FileInfo) error {
 
 func (s *localSandbox) snapPath(id sandbox.SnapshotID) string {
 	return filepath.Join(s.dir, localSnapshotDir, string(id))
-}
-
-// copyTree copies src to dst (which may exist as an empty or missing
-// directory). With prev set, a regular file that matches prev's copy in
-// size, mode and mtime is hard-linked from it instead.
-func copyTree(ctx context.Context, src, dst, prev string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		to := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.IsDir():
-			if err := os.MkdirAll(to, 0o700); err != nil {
-				return err
-			}
-			return os.Chmod(to, info.Mode().Perm()|0o700) // tether must be able to write into it
-		case info.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(target, to)
-		case info.Mode().IsRegular():
-			if prev != "" {
-				if pi, err := os.Lstat(filepath.Join(prev, rel)); err == nil && pi.Mode().IsRegular() &&
-					pi.Size() == info.Size() && pi.Mode() == info.Mode() && pi.ModTime().Equal(info.ModTime()) {
-					if os.Link(filepath.Join(prev, rel), to) == nil {
-						return nil
-					} // another file system (EXDEV), a link limit: copy
-				}
-			}
-			return copyFile(p, to, info)
-		}
-		return nil // devices, sockets, fifos: not kept
-	})
-}
-
-func copyFile(from, to string, info fs.FileInfo) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, info.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if unix.IoctlFileClone(int(out.Fd()), int(in.Fd())) != nil {
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(to, info.Mode().Perm()); err != nil {
-		return err
-	}
-	return os.Chtimes(to, info.ModTime(), info.ModTime())
 }

@@ -84,3 +84,41 @@ func TestSnapshotStoreSkipsAnUnchangedWorkspaceAndRestoresIntoAnotherSandbox(t *
 		t.Fatal("a missing snapshot restored without error")
 	}
 }
+
+func TestSnapshotKeepsSetuidSetgidAndStickyBits(t *testing.T) {
+	p, sb := localTestSandbox(t, IsolationNone)
+	ctx := context.Background()
+	st, _ := sandbox.As[sandbox.SnapshotStore](sb)
+	w := sb.WorkDir()
+	os.WriteFile(filepath.Join(w, "tool"), []byte("#!/bin/sh\n"), 0o755)
+	os.Chmod(filepath.Join(w, "tool"), 0o755|os.ModeSetuid|os.ModeSetgid)
+	os.Mkdir(filepath.Join(w, "shared"), 0o777)
+	os.Chmod(filepath.Join(w, "shared"), 0o777|os.ModeSticky)
+	store := t.TempDir()
+	s1 := filepath.Join(store, "1")
+	if _, err := st.SnapshotTo(ctx, s1, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Unchanged: no new snapshot (a dropped bit made every step differ).
+	if changed, err := st.SnapshotTo(ctx, filepath.Join(store, "2"), s1); err != nil || changed {
+		t.Fatalf("unchanged workspace with a setuid file: changed=%v err=%v", changed, err)
+	}
+	other, err := p.Create(ctx, sandbox.Spec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	p.noOverlay.Store(true) // the copy must keep them too
+	ost, _ := sandbox.As[sandbox.SnapshotStore](other)
+	if err := ost.RestoreFrom(ctx, s1); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Lstat(filepath.Join(other.WorkDir(), "tool"))
+	if err != nil || fi.Mode() != 0o755|os.ModeSetuid|os.ModeSetgid {
+		t.Fatalf("restored tool: %v %v", fi.Mode(), err)
+	}
+	di, err := os.Lstat(filepath.Join(other.WorkDir(), "shared"))
+	if err != nil || di.Mode()&os.ModeSticky == 0 {
+		t.Fatalf("restored shared dir lost its sticky bit: %v %v", di.Mode(), err)
+	}
+}
