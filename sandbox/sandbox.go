@@ -123,8 +123,10 @@ type Spec struct {
 	AutoDeleteMinutes *int
 	CreateTimeout     time.Duration
 
-	// Network: "" or "on" allows network, "off" blocks it (local bwrap,
-	// Daytona networkBlockAll).
+	// Network: "" or "on" allows network (local bwrap: egress only, in
+	// its own network namespace), "off" blocks it (local bwrap, Daytona
+	// networkBlockAll); the local provider also takes "host" (its
+	// NetworkHost: this machine's network, shared).
 	Network string
 
 	// OnState, when set, is called with each state the sandbox passes
@@ -156,6 +158,9 @@ type Info struct {
 	// ("/src at /dst (ro)"). Local provider only.
 	Limits string   `json:"limits,omitempty"`
 	Mounts []string `json:"mounts,omitempty"`
+	// Network says what the sandbox's commands can reach, e.g. "egress
+	// only (...)", "off (...)" or "host (...)". Local provider only.
+	Network string `json:"network,omitempty"`
 }
 
 // Labels every sandbox tether creates carries, so `tether cleanup` can find

@@ -13,11 +13,14 @@ import (
 // it into a command line with bwrapArgs, and pass the seccomp program with
 // localSeccompFile as the fd SeccompFD names.
 type bwrapSpec struct {
-	Work, Home, Tmp string // host directories: workspace, HOME, /tmp
-	Etc             string // host directory holding the synthesized passwd and group
-	EtcView         string // host directory bound as /etc (etcview.go); "" = bwrapEtc entry by entry
-	Cwd             string // as the process sees it
-	NetOff          bool
+	Work, Home, Tmp string  // host directories: workspace, HOME, /tmp
+	Etc             string  // host directory holding the synthesized passwd and group
+	EtcView         string  // host directory bound as /etc (etcview.go); "" = bwrapEtc entry by entry
+	Cwd             string  // as the process sees it
+	NetOff          bool    // own network namespace with nothing in it
+	NetEgress       bool    // own network namespace, served by slirp4netns (netslirp.go)
+	Resolv          string  // host file bound as /etc/resolv.conf with NetEgress
+	InfoFD          int     // fd bubblewrap writes its child's pid to (--info-fd); 0 = none
 	Mounts          []Mount // extra mounts the user asked for
 	SeccompFD       int     // fd number of the seccomp program in the child; 0 = none
 	Helper          string  // host path of the helper (helper.go), bound at localHelperPath; "" = none
@@ -82,7 +85,7 @@ var bwrapEtcBinds = sync.OnceValue(func() []string {
 
 // bwrapArgs builds bubblewrap's command line for spec. The sandboxed process
 // gets its own user, PID, IPC, UTS and cgroup namespaces (and network when
-// NetOff), no capabilities at all even when tether runs as root, a new
+// NetOff or NetEgress), no capabilities at all even when tether runs as root, a new
 // session (no TIOCSTI into tether's terminal), dies with tether, and sees
 // only: the system directories read-only, a minimal /etc, its own /dev and
 // /proc, and its workspace, HOME and /tmp. Nothing of the host's home
@@ -99,8 +102,11 @@ func bwrapArgs(spec bwrapSpec) []string {
 		"--die-with-parent", "--new-session",
 		"--hostname", "sandbox",
 	)
-	if spec.NetOff {
+	if spec.NetOff || spec.NetEgress {
 		args = append(args, "--unshare-net")
+	}
+	if spec.InfoFD > 0 {
+		args = append(args, "--info-fd", strconv.Itoa(spec.InfoFD))
 	}
 	args = append(args, bwrapSystem()...)
 	if spec.EtcView != "" {
@@ -114,7 +120,10 @@ func bwrapArgs(spec bwrapSpec) []string {
 			"--ro-bind", filepath.Join(spec.Etc, "group"), "/etc/group",
 		)
 	}
-	if !spec.NetOff {
+	switch {
+	case spec.NetEgress && spec.Resolv != "":
+		args = append(args, "--ro-bind", spec.Resolv, "/etc/resolv.conf")
+	case !spec.NetOff:
 		args = append(args, "--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf")
 	}
 	args = append(args,
@@ -160,6 +169,7 @@ func (s *localSandbox) bwrapSpec(cwd string, argv ...string) bwrapSpec {
 		EtcView:   s.p.etcViewDir(),
 		Cwd:       cwd,
 		NetOff:    s.network == "off",
+		NetEgress: s.egress(),
 		Mounts:    s.mounts(),
 		SeccompFD: 3,
 		Argv:      argv,

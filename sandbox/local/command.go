@@ -11,7 +11,8 @@ import (
 // command builds the exec.Cmd that runs argv in this sandbox with cwd as
 // seen inside: under bwrap with the seccomp program as fd 3 (close it with
 // localCloseExtra once started), or plainly with isolation "none". The
-// caller sets Env, stdio and SysProcAttr. Anything that starts a process in
+// caller sets Env, stdio and SysProcAttr, and starts it with s.start (which
+// brings up its network when it has one of its own). Anything that starts a process in
 // a sandbox (Exec, a PTY shell) goes through here.
 func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 	if !s.iso.bwrap {
@@ -30,10 +31,25 @@ func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
 		spec.Helper = s.iso.helper
 		spec.Argv = spec.helperArgv(localHelperExec, 0, argv)
 	}
+	extra := []*os.File{sec}
+	net, err := s.netPrepare(&spec, &extra)
+	if err != nil {
+		_ = sec.Close()
+		return nil, err
+	}
 	full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
 	cmd := exec.Command(full[0], full[1:]...)
 	cmd.Dir = s.info.WorkDir
-	cmd.ExtraFiles = []*os.File{sec}
+	cmd.ExtraFiles = extra
+	if net != nil {
+		// Its own network namespace, which s.start serves once it runs.
+		s.netMu.Lock()
+		if s.netPending == nil {
+			s.netPending = map[*exec.Cmd]*localNetStart{}
+		}
+		s.netPending[cmd] = net
+		s.netMu.Unlock()
+	}
 	return cmd, nil
 }
 

@@ -119,7 +119,7 @@ func (s *localSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandb
 	var wait func() (int, error)
 	if useInit {
 		pr, wait, err = s.startInInit(n, cwd, argv, env, tag, cmd, false)
-	} else if err = localStartPinned(cmd, localAffinity(s.limits.CPU)); err == nil {
+	} else if err = s.start(cmd); err == nil {
 		pr = &localProc{pgid: cmd.Process.Pid}
 		wait = func() (int, error) {
 			_ = cmd.Wait() // non-zero exit is reported in the result, not as an error

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/cgi"
 	"net/http/httptest"
@@ -114,7 +115,7 @@ func TestLocalGitCloneCredentials(t *testing.T) {
 		Path: backend,
 		Env:  []string{"GIT_PROJECT_ROOT=" + filepath.Dir(origin), "GIT_HTTP_EXPORT_ALL=1"},
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
 			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
 			http.Error(w, "auth", http.StatusUnauthorized)
@@ -122,10 +123,25 @@ func TestLocalGitCloneCredentials(t *testing.T) {
 		}
 		cgiHandler.ServeHTTP(w, r)
 	}))
+	// Served on a non-loopback address of this machine: an egress-only
+	// sandbox (network "on") cannot reach the host's loopback.
+	if addr := localHostAddr(); addr != "" {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.Listener.Close()
+		srv.Listener = l
+	}
+	srv.Start()
 	defer srv.Close()
 	url := srv.URL + "/" + filepath.Base(origin)
+	loopbackOnly := strings.Contains(srv.URL, "127.0.0.1")
 
 	localModes(t, func(t *testing.T, iso string) {
+		if iso == IsolationBwrap && loopbackOnly && localTestNetwork() == sandbox.NetworkOn {
+			t.Skip("no non-loopback address to serve from, and an egress-only sandbox cannot reach 127.0.0.1")
+		}
 		_, sb := localTestSandbox(t, iso)
 		ctx := context.Background()
 		err := sb.GitClone(ctx, sandbox.CloneRequest{URL: url, Dir: "noauth"})

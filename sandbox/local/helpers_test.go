@@ -38,6 +38,17 @@ var localBwrapErr = func() func() error {
 	}
 }()
 
+// localTestNetwork is the network tests get when they do not choose: "on"
+// (egress only) where slirp4netns works, else "host", the shared network
+// "on" meant before, so that the tests of everything else still run.
+// The network tests themselves skip there (localNeedSlirp).
+func localTestNetwork() string {
+	if _, err := localFindSlirp(); err != nil {
+		return NetworkHost
+	}
+	return sandbox.NetworkOn
+}
+
 func localNeedBwrap(t testing.TB) {
 	t.Helper()
 	if err := localBwrapErr(); err != nil {
@@ -49,6 +60,9 @@ func localTestProvider(t testing.TB, opts Options) *Provider {
 	t.Helper()
 	if opts.BaseDir == "" {
 		opts.BaseDir = t.TempDir()
+	}
+	if opts.Network == "" && opts.Isolation != IsolationNone {
+		opts.Network = localTestNetwork()
 	}
 	p, err := NewProvider(opts)
 	if err != nil {

@@ -86,6 +86,7 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 	child := os.NewFile(uintptr(pair[1]), "init")
 	var cmd *exec.Cmd
 	var sec *os.File
+	var net *localNetStart // the init's network, when it has one of its own
 	if s.iso.bwrap {
 		if sec, err = localSeccompFile(); err != nil {
 			_ = child.Close()
@@ -95,10 +96,17 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		spec := s.bwrapSpec(s.info.WorkDir)
 		spec.Helper = s.iso.helper
 		spec.Argv = spec.helperArgv(localHelperInit, 4, nil)
+		extra := []*os.File{sec, child}
+		if net, err = s.netPrepare(&spec, &extra); err != nil {
+			_ = sec.Close()
+			_ = child.Close()
+			_ = unix.Close(pair[0])
+			return nil, err
+		}
 		full := localCgroupJoin([]string{s.cgroup, s.memCg}, append([]string{s.iso.bwrapBin}, bwrapArgs(spec)...))
 		cmd = exec.Command(full[0], full[1:]...)
 		cmd.Dir = s.info.WorkDir
-		cmd.ExtraFiles = []*os.File{sec, child}
+		cmd.ExtraFiles = extra
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	} else {
 		cmd = s.hostInitCmd(child)
@@ -112,6 +120,7 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 	}
 	_ = child.Close()
 	if err != nil {
+		net.abort()
 		_ = unix.Close(pair[0])
 		return nil, fmt.Errorf("sandbox init: start: %w", err)
 	}
@@ -148,11 +157,22 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		}
 		in.wmu.Unlock()
 	}()
+	// The network comes up while the helper confines itself; the first
+	// command may only come once both are done.
+	netUp := make(chan error, 1)
+	go func() {
+		_, err := net.attach(cmd.Process.Pid)
+		netUp <- err
+	}()
 	select {
 	case m := <-ready:
 		if m.Err != "" {
 			in.kill()
 			return nil, fmt.Errorf("sandbox init: %s", m.Err)
+		}
+		if err := <-netUp; err != nil {
+			in.kill()
+			return nil, fmt.Errorf("sandbox init: %w", err)
 		}
 		in.abi = m.ABI
 		return in, nil

@@ -22,6 +22,8 @@ type localIsolation struct {
 	bwrapBin string // path of bwrap when bwrap is true
 	netOff   bool   // --unshare-net works, so Network "off" can be honoured
 	helper   string // host path of the helper when it works inside bwrap: Landlock and the sandbox init
+	slirp    string // path of slirp4netns, "" when missing (slirpErr says why)
+	slirpErr error
 	describe string // for Info.Isolation
 }
 
@@ -58,6 +60,7 @@ func localIsolationFrom(mode, network string, localProbe func() localProbeResult
 		return localIsolation{}, fmt.Errorf("local sandbox: isolation %q needs a working bubblewrap: %w; install it (apt-get install bubblewrap, dnf install bubblewrap) and allow user namespaces, or set [local] isolation = %q to run the agent unconfined, as you, with your files and keys", mode, probe.err, IsolationNone)
 	}
 	iso := localIsolation{bwrap: true, bwrapBin: probe.bin, netOff: probe.netErr == nil, helper: probe.helper, describe: "bwrap (" + probe.layers + ")"}
+	iso.slirp, iso.slirpErr = localFindSlirp()
 	if probe.netErr != nil && network == sandbox.NetworkOff {
 		return localIsolation{}, fmt.Errorf("local sandbox: network off asked for but bubblewrap cannot unshare the network here (%w): allow network or fix bubblewrap", probe.netErr)
 	}

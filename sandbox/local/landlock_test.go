@@ -62,9 +62,9 @@ echo ok > ` + allowed + `/f && cat ` + allowed + `/f; echo "own=$?"`
 }
 
 // TestLandlockInsideTheSandbox: the layer is on in sandboxes (Info says
-// so), the helper's binary can be run but not read, and with the network
-// on, the host's abstract Unix sockets (which a shared network namespace
-// would otherwise expose) are out of reach.
+// so), the helper's binary can be run but not read, and with the host's
+// network shared (network "host"), the host's abstract Unix sockets (which
+// a shared network namespace would otherwise expose) are out of reach.
 func TestLandlockInsideTheSandbox(t *testing.T) {
 	localNeedLandlock(t, 6)
 	if _, err := exec.LookPath("python3"); err != nil {
@@ -83,7 +83,7 @@ func TestLandlockInsideTheSandbox(t *testing.T) {
 			c.Close()
 		}
 	}()
-	sb := localEscapeSandbox(t, Options{Network: sandbox.NetworkOn}, sandbox.Spec{})
+	sb := localEscapeSandbox(t, Options{Network: NetworkHost}, sandbox.Spec{})
 	info, _ := sb.Info(context.Background())
 	if !strings.Contains(info.Isolation, "landlock ABI") {
 		t.Fatalf("Isolation %q does not mention Landlock", info.Isolation)

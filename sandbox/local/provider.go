@@ -25,7 +25,7 @@ import (
 type Options struct {
 	BaseDir   string  // where workspaces live; "" = $XDG_STATE_HOME/tether/sandboxes (~/.local/state/...)
 	Isolation string  // "auto" (default: bwrap if it works, else none), "bwrap", "none"
-	Network   string  // "on" (default) or "off" (bwrap --unshare-net)
+	Network   string  // "on" (default: egress only, slirp4netns), "off" (no network) or "host" (this machine's network)
 	Keep      bool    // keep workspace dirs on Close (default: delete)
 	Mounts    []Mount // extra host paths visible in sandboxes (see ParseMount)
 	Limits    Limits  // resource limits; zero fields take the defaults
@@ -212,8 +212,8 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if err != nil {
 		return nil, err
 	}
-	if network == sandbox.NetworkOff && !iso.netOff {
-		return nil, localNetOffErr(iso)
+	if err := localNetUsable(network, iso); err != nil {
+		return nil, err
 	}
 	limits, err := p.limits.forSpec(spec)
 	if err != nil {
@@ -262,6 +262,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 		CreatedAt: time.Now().UTC().Truncate(time.Millisecond),
 		WorkDir:   filepath.Join(dir, localWorkDir),
 		Isolation: isolation,
+		Network:   localNetDescribe(network, iso),
 		Limits:    limits.describe(cgroup != "", memCg != ""),
 		Mounts:    mounts,
 	}
@@ -274,6 +275,9 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	}
 	if err == nil {
 		err = localWriteEtc(filepath.Join(dir, localEtcDir), filepath.Join(dir, localHomeDir))
+	}
+	if err == nil && iso.bwrap && network == sandbox.NetworkOn {
+		err = localWriteResolv(filepath.Join(dir, localEtcDir))
 	}
 	if err != nil {
 		_ = localRemoveAll(dir)
@@ -364,10 +368,35 @@ func localNetwork(v, dflt string) (string, error) {
 	switch v {
 	case "":
 		return dflt, nil
-	case sandbox.NetworkOn, sandbox.NetworkOff:
+	case sandbox.NetworkOn, sandbox.NetworkOff, NetworkHost:
 		return v, nil
 	}
-	return "", fmt.Errorf("local sandbox: network %q is not valid: use %q or %q", v, sandbox.NetworkOn, sandbox.NetworkOff)
+	return "", fmt.Errorf("local sandbox: network %q is not valid: use %q (egress only), %q or %q (share this machine's network)", v, sandbox.NetworkOn, sandbox.NetworkOff, NetworkHost)
+}
+
+// localNetUsable says why sandboxes of network cannot be made under iso.
+func localNetUsable(network string, iso localIsolation) error {
+	switch {
+	case network == sandbox.NetworkOff && !iso.netOff:
+		return localNetOffErr(iso)
+	case network == sandbox.NetworkOn && iso.bwrap && iso.slirp == "":
+		return localSlirpMissing(iso.slirpErr)
+	}
+	return nil
+}
+
+// localNetOfInfo is the network mode a sandbox was made with, from its
+// recorded Info (older ones say "network off" in Isolation only).
+func localNetOfInfo(info sandbox.Info, dflt string) string {
+	switch {
+	case strings.HasPrefix(info.Network, "off"), strings.Contains(info.Isolation, "network off"):
+		return sandbox.NetworkOff
+	case strings.HasPrefix(info.Network, "egress"):
+		return sandbox.NetworkOn
+	case strings.HasPrefix(info.Network, "host (chosen"):
+		return NetworkHost
+	}
+	return dflt
 }
 
 func localNetOffErr(iso localIsolation) error {
@@ -463,12 +492,17 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 	if err != nil {
 		return nil, err
 	}
-	network := p.network
-	if strings.Contains(info.Isolation, "network off") {
-		network = sandbox.NetworkOff
+	network := localNetOfInfo(info, p.network)
+	if err := localNetUsable(network, iso); err != nil {
+		return nil, err
 	}
 	if err := localWriteEtc(filepath.Join(dir, localEtcDir), filepath.Join(dir, localHomeDir)); err != nil {
 		return nil, fmt.Errorf("local sandbox: open %s: %w", id, err)
+	}
+	if iso.bwrap && network == sandbox.NetworkOn {
+		if err := localWriteResolv(filepath.Join(dir, localEtcDir)); err != nil {
+			return nil, fmt.Errorf("local sandbox: open %s: %w", id, err)
+		}
 	}
 	sb = &localSandbox{
 		p:       p,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -25,6 +26,10 @@ type localSandbox struct {
 	env     map[string]string // Spec.Env, applied to every command
 
 	closeMu sync.Mutex // serialises shutdowns: two deleting one tree race
+
+	netMu      sync.Mutex
+	slirps     map[*localSlirp]struct{}     // running slirp4netns (netslirp.go)
+	netPending map[*exec.Cmd]*localNetStart // commands made, not yet started by s.start
 
 	initMu sync.Mutex
 	init   *localInitProc // the sandbox's init (initclient.go), prestarted at Create
@@ -86,6 +91,7 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 		pr.kill(localKillClosed)
 	}
 	s.stopInit()
+	s.stopNetwork()
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))

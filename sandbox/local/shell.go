@@ -86,7 +86,7 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	var wait func() (int, error)
 	if viaInit {
 		pr, wait, err = s.startInInit(n, cwd, argv, cmd.Env, tag, cmd, true)
-	} else if err = localStartPinned(cmd, localAffinity(s.limits.CPU)); err == nil {
+	} else if err = s.start(cmd); err == nil {
 		pr = &localProc{pgid: cmd.Process.Pid}
 		wait = func() (int, error) {
 			_ = cmd.Wait()
