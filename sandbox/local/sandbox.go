@@ -90,8 +90,15 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	for _, pr := range procs {
 		pr.kill(localKillClosed)
 	}
+	// slirp4netns takes ~20 ms to die (its tap device goes with it): in
+	// parallel with the init's end.
+	netDown := make(chan struct{})
+	go func() {
+		s.stopNetwork()
+		close(netDown)
+	}()
 	s.stopInit()
-	s.stopNetwork()
+	<-netDown
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))
