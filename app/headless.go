@@ -40,8 +40,11 @@ type HeadlessResult struct {
 	// Isolation is how the sandbox confined the agent's commands (local
 	// provider), and Warning says so plainly when it did not.
 	Isolation string `json:"isolation,omitempty"`
-	Warning   string `json:"warning,omitempty"`
-	Error     string `json:"error,omitempty"`
+	// Network is what the sandbox's commands could reach (local provider:
+	// "egress only (...)", "off (...)", "host (...)").
+	Network string `json:"network,omitempty"`
+	Warning string `json:"warning,omitempty"`
+	Error   string `json:"error,omitempty"`
 	// Parent and ForkAt name the recording and event a --resume run went
 	// on from; Unrestored says in words what of the workspace it could
 	// not restore (Workspace has the details).
@@ -61,7 +64,16 @@ func UnconfinedWarning(p sandbox.Provider) string {
 	if u, ok := p.(unconfinedProvider); ok && u.Unconfined() {
 		return local.UnconfinedWarning
 	}
+	if n, ok := p.(sharedNetworkProvider); ok && n.SharedNetwork() {
+		return local.HostNetworkWarning
+	}
 	return ""
+}
+
+// sharedNetworkProvider is a provider whose confined sandboxes may share
+// the host's network (local network "host").
+type sharedNetworkProvider interface {
+	SharedNetwork() bool
 }
 
 // RunHeadless runs one prompt in a fresh sandbox, deletes the sandbox, and
@@ -69,7 +81,7 @@ func UnconfinedWarning(p sandbox.Provider) string {
 func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, error) {
 	var mu sync.Mutex // OnEvent may be called from the session's goroutine
 	midLine := false  // the last progress write was output without its newline
-	isolation := ""
+	isolation, network := "", ""
 	enc := (*json.Encoder)(nil)
 	if opts.Events != nil {
 		enc = json.NewEncoder(jsonsafe.Writer(opts.Events)) // it may be a terminal
@@ -86,6 +98,9 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 			if ev.Sandbox != nil && ev.Sandbox.Isolation != "" {
 				isolation = ev.Sandbox.Isolation
 			}
+			if ev.Sandbox != nil && ev.Sandbox.Network != "" {
+				network = ev.Sandbox.Network
+			}
 			if enc != nil {
 				_ = enc.Encode(ev)
 			}
@@ -99,7 +114,7 @@ func RunHeadless(ctx context.Context, opts HeadlessOptions) (HeadlessResult, err
 	// put in --json, so it is redacted like events.
 	err = redact.New(opts.Session.Secrets...).Error(err)
 	mu.Lock()
-	out := HeadlessResult{Result: res, Isolation: isolation, Warning: UnconfinedWarning(opts.Provider)}
+	out := HeadlessResult{Result: res, Isolation: isolation, Network: network, Warning: UnconfinedWarning(opts.Provider)}
 	mu.Unlock()
 	if b := opts.From; b != nil {
 		out.Parent, out.ForkAt = b.Recording, b.At

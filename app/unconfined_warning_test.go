@@ -27,3 +27,25 @@ func TestUnconfinedWarning(t *testing.T) {
 		t.Fatalf("bwrap: warning %q", w)
 	}
 }
+
+// With network "host" chosen, a confined sandbox shares the host's network:
+// run's stderr and --json say so too.
+func TestHostNetworkWarning(t *testing.T) {
+	host, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: local.IsolationAuto, Network: local.NetworkHost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(host.Isolation(), "unavailable") {
+		t.Skipf("bubblewrap unavailable: %s", host.Isolation())
+	}
+	if w := UnconfinedWarning(host); !strings.Contains(w, `network "host"`) || !strings.Contains(w, "127.0.0.1") {
+		t.Fatalf("network host: warning %q", w)
+	}
+	off, err := local.NewProvider(local.Options{BaseDir: t.TempDir(), Isolation: local.IsolationAuto, Network: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := UnconfinedWarning(off); w != "" {
+		t.Fatalf("network off: warning %q", w)
+	}
+}

@@ -58,7 +58,7 @@ type SandboxConfig struct {
 type LocalConfig struct {
 	BaseDir   string `toml:"base_dir"`  // "" = $XDG_STATE_HOME/tether/sandboxes
 	Isolation string `toml:"isolation"` // "auto", "bwrap" or "none"
-	Network   string `toml:"network"`   // "on" or "off"
+	Network   string `toml:"network"`   // "on" (egress only), "off" or "host" (shares this machine's network)
 	Keep      bool   `toml:"keep"`      // keep workspaces after the session
 	// Limits per sandbox; 0 = the default (all CPUs, half the memory,
 	// 1024 processes, 10 GB of disk for workspace, HOME and /tmp).
@@ -196,7 +196,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	oneOf("local.isolation", c.Local.Isolation, "auto", "bwrap", "none")
-	oneOf("local.network", c.Local.Network, "on", "off")
+	oneOf("local.network", c.Local.Network, "on", "off", "host")
 	oneOf("daytona.on_close", c.Daytona.OnClose, "delete", "stop")
 	oneOf("daytona.network", c.Daytona.Network, "on", "off")
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")

@@ -26,10 +26,10 @@ import (
 // readmeNotRun are the commands the README shows that this test does not
 // run, each with why; any other command it shows is run.
 var readmeNotRun = map[string]string{
-	"go test ./...":                 "the whole test suite, of which this test is a part",
-	"bench/run":                     "benchmarks take minutes and run on demand, never as tests",
-	"go run ./bench/faults -runs 5": "benchmarks take minutes and run on demand, never as tests",
-	"apt-get install bubblewrap":    "installs a system package (.ci/run does it)",
+	"go test ./...":                          "the whole test suite, of which this test is a part",
+	"bench/run":                              "benchmarks take minutes and run on demand, never as tests",
+	"go run ./bench/faults -runs 5":          "benchmarks take minutes and run on demand, never as tests",
+	"apt-get install bubblewrap slirp4netns": "installs system packages (.ci/run does it)",
 }
 
 // readmeCI is the README's test command: it must be what .ci/run runs.

@@ -88,6 +88,7 @@ func mergeInfo(old, in session.SandboxInfo) session.SandboxInfo {
 	in.Target = pick(old.Target, in.Target)
 	in.WorkDir = pick(old.WorkDir, in.WorkDir)
 	in.Isolation = pick(old.Isolation, in.Isolation)
+	in.Network = pick(old.Network, in.Network)
 	in.Limits = pick(old.Limits, in.Limits)
 	if in.Mounts == nil {
 		in.Mounts = old.Mounts
@@ -163,6 +164,7 @@ func (a *model) sandboxRows() [][2]string {
 		{"resources", resources(in)},
 		{"workdir", in.WorkDir},
 		{"isolation", in.Isolation},
+		{"network", in.Network},
 		{"limits", in.Limits},
 	}
 	for i, m := range in.Mounts {

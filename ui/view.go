@@ -325,15 +325,28 @@ const unconfinedBanner = "not isolated: the agent's commands run as you, with yo
 // unconfined reports whether the sandbox runs commands without isolation
 // (the local provider's isolation "none").
 func (a *model) unconfined() bool {
-	return a.sbx.info != nil && strings.HasPrefix(a.sbx.info.Isolation, "none")
+	return a.sbx.info != nil && (strings.HasPrefix(a.sbx.info.Isolation, "none") || a.hostNetwork())
+}
+
+// hostNetworkBanner is the banner of a confined sandbox that shares the
+// host's network (the local provider's network "host").
+const hostNetworkBanner = "shared network: the agent's commands reach this machine's loopback services, sockets and DNS ([local] network = \"host\")"
+
+// hostNetwork reports whether a confined sandbox shares the host's network
+// by choice (local network "host").
+func (a *model) hostNetwork() bool {
+	return a.sbx.info != nil && strings.HasPrefix(a.sbx.info.Network, "host (chosen") && !strings.HasPrefix(a.sbx.info.Isolation, "none")
 }
 
 // bannerLines is the no-model (or not-isolated) banner wrapped to w (at least one line).
 func (a *model) bannerLines(w int) []string {
 	text := unconfinedBanner
+	if a.hostNetwork() {
+		text = hostNetworkBanner
+	}
 	switch {
 	case !a.info.HasModel && a.unconfined():
-		text = a.noModelText() + " — and " + unconfinedBanner
+		text = a.noModelText() + " — and " + text
 	case !a.info.HasModel:
 		text = a.noModelText()
 	}

@@ -192,6 +192,14 @@ func (p *Provider) Unconfined() bool {
 	return err == nil && !iso.bwrap
 }
 
+// SharedNetwork reports whether confined sandboxes share the host's
+// network because network "host" was chosen: every surface must say so
+// (HostNetworkWarning).
+func (p *Provider) SharedNetwork() bool {
+	iso, err := p.iso()
+	return err == nil && iso.bwrap && p.network == NetworkHost
+}
+
 // UnconfinedWarning is what surfaces say when Unconfined is true.
 const UnconfinedWarning = "isolation \"none\": the agent's commands run as you, with your files and keys (set [local] isolation = \"auto\" to confine them with bubblewrap)"
 
