@@ -204,7 +204,8 @@ func TestNetworkEgressReachesOutside(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the server on the host's own address never heard from the sandbox")
 	}
-	// The shell, outside the init, has a network of its own, egress too.
+	// The PTY shell (through the init, or with a network of its own when it
+	// runs outside it) reaches out too.
 	term, ok := sb.(sandbox.Terminal)
 	if !ok {
 		return
