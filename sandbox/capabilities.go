@@ -78,3 +78,21 @@ type SnapshotStore interface {
 	// RestoreFrom puts the workspace back exactly as snapshot dir holds it.
 	RestoreFrom(ctx context.Context, dir string) error
 }
+
+// Forker is a Provider that can make a new sandbox whose files are a copy
+// of a live sandbox's as they are now (Daytona's fork): a branch of a
+// session at its current step gets the exact state, nothing replayed.
+// spec gives the new sandbox's name, labels and timeout; what the source
+// was made from (image, resources) it inherits.
+type Forker interface {
+	Fork(ctx context.Context, sourceID string, spec Spec) (Sandbox, error)
+}
+
+// ImageSnapshotter is a Sandbox that can save its whole filesystem as a
+// snapshot kept by the provider under name, from which the provider's
+// Create makes new sandboxes (Spec.Snapshot = name): Daytona's sandbox
+// snapshots. They are slow and billed, so a provider offers this only
+// when configured to. SnapshotImage returns once the snapshot is usable.
+type ImageSnapshotter interface {
+	SnapshotImage(ctx context.Context, name string) error
+}

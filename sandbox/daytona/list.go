@@ -129,5 +129,5 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 		return nil, fmt.Errorf("daytona sandbox %s is %s: start it first", id, sb.State)
 	}
 	info := sandbox.Info{ID: sb.ID, Name: sb.Name, Provider: p.Name(), State: sandbox.StateStarted, Target: sb.Target, WorkDir: p.workDir(ctx, sb)}
-	return &daytonaSandbox{p: p, sb: sb, info: info}, nil
+	return p.wrap(&daytonaSandbox{p: p, sb: sb, info: info}), nil
 }

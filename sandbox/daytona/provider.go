@@ -36,6 +36,12 @@ type Options struct {
 
 	// OnClose is what Sandbox.Close does: "delete" (default) or "stop".
 	OnClose string
+
+	// SnapshotSteps makes sandboxes offer sandbox.ImageSnapshotter
+	// (Daytona snapshots of the whole filesystem), which a session then
+	// takes after each tool call that may change files, so that a fork
+	// at any step restores it exactly. Slow and billed: off by default.
+	SnapshotSteps bool
 }
 
 // Close policies.
@@ -267,7 +273,7 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	info := pl.info
 	info.ID, info.Name, info.State, info.WorkDir, info.CreatedAt = sb.ID, sb.Name, sandbox.StateStarted, wd, start.UTC()
 	p.log.Info("sandbox started", "id", sb.ID, "took", time.Since(start).Round(time.Millisecond))
-	return &daytonaSandbox{p: p, sb: sb, info: info}, nil
+	return p.wrap(&daytonaSandbox{p: p, sb: sb, info: info}), nil
 }
 
 // workDir asks the toolbox for the directory commands start in, giving a

@@ -32,7 +32,8 @@ type FakeSandbox struct {
 	NetworkBlockAll     bool
 	Public              bool
 
-	Dir       string // real directory backing the sandbox
+	Dir        string // real directory backing the sandbox
+	ForkedFrom string // the sandbox this one is a fork of
 	Deleted   bool
 	CreatedAt time.Time
 	Clones    []Clone // git clones asked of the toolbox
@@ -84,6 +85,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/sandbox/{id}/start", s.withSandbox(s.handleSetState("started")))
 	mux.HandleFunc("POST /api/sandbox/{id}/stop", s.withSandbox(s.handleSetState("stopped")))
 	mux.HandleFunc("PUT /api/sandbox/{id}/labels", s.withSandbox(s.handleLabels))
+	s.routeForkAPI(mux)
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
@@ -112,6 +114,11 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 	sb.NetworkBlockAll, sb.Public = deref(b.NetworkBlockAll, false), deref(b.Public, false)
 	if b.BuildInfo != nil {
 		sb.Dockerfile = b.BuildInfo.Dockerfile
+	}
+	if _, err := s.filesFromSnapshot(sb.Snapshot, dir); err != nil {
+		os.RemoveAll(dir)
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
 	}
 
 	if err := s.startToolbox(sb); err != nil {

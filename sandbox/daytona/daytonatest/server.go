@@ -1,5 +1,6 @@
 // Package daytonatest is an in-process fake of the Daytona control plane
-// (create, list, get, start, stop, label and delete sandboxes), speaking
+// (create, list, get, start, stop, label, fork, snapshot and delete
+// sandboxes; get and delete snapshots), speaking
 // the JSON the Daytona Go SDK (v0.173.0) sends and expects, with fault
 // injection. It lets tests drive the real SDK, and so tether's Daytona
 // provider, without a network or an account.
@@ -67,6 +68,10 @@ type Server struct {
 	createDelay time.Duration
 	faults      []*fault
 	requests    []Request
+
+	forkDelay, snapshotDelay time.Duration
+	failSnapshots            int
+	snapshots                map[string]*fakeSnapshot // by name
 }
 
 // Option configures a Server.
@@ -114,6 +119,7 @@ func Start(opts ...Option) (*Server, error) {
 		apiKey:    DefaultAPIKey,
 		root:      root,
 		sandboxes: map[string]*fakeSandbox{},
+		snapshots: map[string]*fakeSnapshot{},
 	}
 	for _, o := range opts {
 		o(s)
