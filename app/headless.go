@@ -245,7 +245,23 @@ func Tracking(p sandbox.Provider, reg *sandbox.Registry) sandbox.Provider {
 	if reg == nil {
 		return p
 	}
-	return trackingProvider{Provider: p, reg: reg}
+	t := trackingProvider{Provider: p, reg: reg}
+	if _, ok := p.(sandbox.Forker); ok {
+		return trackingForker{t}
+	}
+	return t
+}
+
+// trackingForker is a trackingProvider whose provider can fork sandboxes
+// (Daytona): forks are tracked too.
+type trackingForker struct{ trackingProvider }
+
+func (t trackingForker) Fork(ctx context.Context, sourceID string, spec sandbox.Spec) (sandbox.Sandbox, error) {
+	sb, err := t.Provider.(sandbox.Forker).Fork(ctx, sourceID, spec)
+	if err != nil {
+		return nil, err
+	}
+	return t.reg.Track(sb), nil
 }
 
 type trackingProvider struct {

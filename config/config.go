@@ -87,6 +87,9 @@ type DaytonaConfig struct {
 	CreateTimeout     Duration `toml:"create_timeout"`
 	OnClose           string   `toml:"on_close"` // "delete" or "stop"
 	Network           string   `toml:"network"`  // "on" or "off"
+	// SnapshotSteps takes a Daytona snapshot after each tool call that may
+	// change files, so forks at any step restore exactly (slow, billed).
+	SnapshotSteps bool `toml:"snapshot_steps"`
 }
 
 // LLMConfig configures the chat model endpoint.

@@ -85,13 +85,25 @@ const sandboxCloseTimeout = 2 * time.Minute
 // nothing is left: a sandbox it created is closed again.
 func Start(ctx context.Context, l Launch, opts Options) (*Running, error) {
 	sb, owned := l.Sandbox, false
+	triedReuse := false
 	if sb == nil && l.Reuse != "" {
+		triedReuse = true
 		if op, ok := l.Provider.(sandbox.Opener); ok {
 			if opened, err := op.Open(ctx, l.Reuse); err == nil {
 				sb, owned = opened, true
 				if l.Track != nil {
 					sb = l.Track(sb)
 				}
+			}
+		}
+	}
+	if sb == nil && l.Provider != nil {
+		// The provider's own fork or snapshot, where it has them.
+		var made sandbox.Sandbox
+		if made, opts.branch = branchSandbox(ctx, l, triedReuse); made != nil {
+			sb, owned = made, true
+			if l.Track != nil {
+				sb = l.Track(sb)
 			}
 		}
 	}

@@ -18,6 +18,32 @@ import (
 func (s *Session) restoreWorkspace(ctx context.Context, hdr RecordHeader, evs []Event, at int64) {
 	start := time.Now()
 	var r *Restore
+	if pb := s.opts.branch; pb != nil {
+		r = s.restoreByProvider(ctx, pb, hdr, evs, at)
+		r.Took = pb.took
+	} else {
+		r = s.restoreFromRecording(ctx, hdr, evs, at)
+	}
+	r.Took += time.Since(start)
+	ws := &Workspace{Restored: r}
+	if r.Method == "snapshot" {
+		ws.Snapshot = r.Snapshot
+		s.snapMu.Lock()
+		s.snaps.last = r.Snapshot // the branch's next snapshot shares its files
+		s.snapMu.Unlock()
+	}
+	s.publish(Event{Kind: KindWorkspace, Workspace: ws})
+	s.mu.Lock()
+	s.restored = r
+	s.result.Workspace = r
+	s.mu.Unlock()
+}
+
+// restoreFromRecording puts the files back from what the recording holds:
+// the sandbox itself when it is the recorded one, a local snapshot, else
+// a replay.
+func (s *Session) restoreFromRecording(ctx context.Context, hdr RecordHeader, evs []Event, at int64) *Restore {
+	var r *Restore
 	snapAt, snapDir := findSnapshot(evs, at)
 	switch {
 	case at == 0 && hdr.Sandbox != nil && hdr.Sandbox.ID != "" && hdr.Sandbox.ID == s.sb.ID():
@@ -31,19 +57,7 @@ func (s *Session) restoreWorkspace(ctx context.Context, hdr RecordHeader, evs []
 	default:
 		r = s.replay(ctx, evs, at)
 	}
-	r.Took = time.Since(start)
-	ws := &Workspace{Restored: r}
-	if r.Method == "snapshot" {
-		ws.Snapshot = r.Snapshot
-		s.snapMu.Lock()
-		s.snaps.last = r.Snapshot // the branch's next snapshot shares its files
-		s.snapMu.Unlock()
-	}
-	s.publish(Event{Kind: KindWorkspace, Workspace: ws})
-	s.mu.Lock()
-	s.restored = r
-	s.result.Workspace = r
-	s.mu.Unlock()
+	return r
 }
 
 // findSnapshot returns the latest recorded snapshot at or before event at
@@ -97,6 +111,12 @@ func (s *Session) restoreSnapshot(ctx context.Context, dir string, from int64) *
 // working directory follows), and lists those whose result differs or
 // that cannot be run again.
 func (s *Session) replay(ctx context.Context, evs []Event, at int64) *Restore {
+	return s.replaySince(ctx, evs, 0, at)
+}
+
+// replaySince is replay of the calls made after event after only (whose
+// effects a provider snapshot taken at after does not hold).
+func (s *Session) replaySince(ctx context.Context, evs []Event, after, at int64) *Restore {
 	r := &Restore{Method: "replay"}
 	actions := map[string]*Action{}
 	seqOf := map[string]int64{}
@@ -105,9 +125,9 @@ func (s *Session) replay(ctx context.Context, evs []Event, at int64) *Restore {
 			break
 		}
 		switch {
-		case ev.Kind == KindWheel && ev.Wheel != nil && (len(ev.Wheel.Files) > 0 || ev.Wheel.FilesUnknown != ""):
+		case ev.Kind == KindWheel && ev.Wheel != nil && ev.Seq > after && (len(ev.Wheel.Files) > 0 || ev.Wheel.FilesUnknown != ""):
 			r.Unrestored = append(r.Unrestored, Unrestored{Event: ev.Seq, Tool: "wheel", Reason: "you changed files in your own shell (take the wheel): what you typed there is not replayed"})
-		case ev.Kind == KindAction && ev.Action != nil:
+		case ev.Kind == KindAction && ev.Action != nil && ev.Seq > after:
 			actions[ev.Action.ToolCallID], seqOf[ev.Action.ToolCallID] = ev.Action, ev.Seq
 		case ev.Kind == KindObservation && ev.Observation != nil:
 			a := actions[ev.Observation.ToolCallID]

@@ -78,7 +78,8 @@ type Options struct {
 	// from the recording). 0 = 1 MiB.
 	LiveBufferBytes int64
 
-	parent *parent // set by Fork and Resume
+	parent *parent          // set by Fork and Resume
+	branch *providerBranch // set by Start: the provider restored the files
 }
 
 // Session owns one conversation with one sandbox. All methods are safe to
@@ -135,6 +136,7 @@ type Session struct {
 
 	snapMu sync.Mutex // serializes workspace snapshots (run loop, Shell)
 	snaps  *snapshots
+	psnaps *providerSnaps // nil: the sandbox takes no provider snapshots
 
 	restored   *Restore // how a fork or resume put the workspace back
 	restoreErr string   // why a snapshot could not be restored
@@ -190,6 +192,7 @@ func Spawn(ctx context.Context, sb sandbox.Sandbox, opts Options) (*Session, err
 	}
 	s.setTools(opts)
 	s.snaps = newSnapshots(sb, opts.RecordPath)
+	s.psnaps = newProviderSnaps(sb, opts.RecordPath, convID)
 	hdr := RecordHeader{
 		ConversationID: convID, Model: opts.ModelName, Sandbox: &info,
 		TetherVersion: Version, Start: s.created,

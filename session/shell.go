@@ -68,6 +68,7 @@ func (s *Session) Shell(command string) error {
 	}
 	obs.ToolCallID, obs.Tool = id, ToolTerminal
 	s.snapshotStep(ctx, id, false)
+	s.providerSnapshotStep(ctx, ToolTerminal, args, id)
 	s.publish(Event{Kind: KindObservation, Observation: &obs})
 
 	s.mu.Lock()

@@ -91,6 +91,7 @@ func (s *Session) runCall(ctx context.Context, call llm.ToolCall) callOutcome {
 			obs = s.execute(ctx, tool, call.ID, args)
 			out.finish, out.finishMsg = obs.finish, obs.finishMsg
 			s.snapshotStep(ctx, call.ID, false) // before the observation: a fork there gets these files
+			s.providerSnapshotStep(ctx, call.Name, args, call.ID)
 		}
 		if proposed != nil {
 			// The history shows the call as it ran; the model must not

@@ -293,8 +293,9 @@ func (w *Wheel) handBack(ctx context.Context) (WheelInfo, error) {
 	info.InRun = s.active
 	s.mu.Unlock()
 	info.Note = wheelNote(info)
-	if len(info.Files) > 0 {
+	if len(info.Files) > 0 || info.FilesUnknown != "" {
 		s.snapshotStep(ctx, id, false)
+		s.providerSnapshotStep(ctx, "wheel", nil, id)
 	}
 	ev := s.publish(Event{Kind: KindWheel, Wheel: &info})
 	note := ev.Wheel.Note // as recorded: redacted

@@ -24,6 +24,10 @@ type Workspace struct {
 	// After is the tool call whose changes it holds ("" = the workspace
 	// before the first call).
 	After string        `json:"after,omitempty"`
+	// ProviderSnapshot names the provider's own snapshot of the whole
+	// sandbox taken at this event (Daytona's, with snapshot_steps): a
+	// sandbox created from it has the files as they were here.
+	ProviderSnapshot string `json:"provider_snapshot,omitempty"`
 	Took  time.Duration `json:"took_ns,omitempty"`
 	// Restored, on a fork or resume, says how the workspace was put back.
 	Restored *Restore `json:"restored,omitempty"`
@@ -35,7 +39,10 @@ type Restore struct {
 	// Method is "snapshot" (copied back from a recorded snapshot),
 	// "same sandbox" (the recorded sandbox is still there: nothing to do),
 	// "replay" (the recorded file edits and commands were run again in a
-	// fresh sandbox) or "none".
+	// fresh sandbox), "fresh" (nothing had changed the files), "fork" (the
+	// provider forked the recorded sandbox, live at the fork point; Snapshot
+	// is its id), "provider snapshot" (made from the provider's snapshot
+	// named Snapshot, later calls replayed) or "none".
 	Method string `json:"method"`
 	// From is the recorded event the restored snapshot belongs to (0 =
 	// before the first tool call).
@@ -72,6 +79,15 @@ func (r *Restore) Summary() string {
 		b.WriteString("same sandbox: workspace as it was left")
 	case "replay":
 		fmt.Fprintf(&b, "workspace rebuilt by replaying %d recorded tool calls", r.Replayed)
+	case RestoreFork:
+		fmt.Fprintf(&b, "workspace forked from the live sandbox %s at event %d (exact, nothing replayed)", r.Snapshot, r.From)
+	case RestoreProviderSnapshot:
+		fmt.Fprintf(&b, "workspace restored from the sandbox snapshot %s taken at event %d", r.Snapshot, r.From)
+		if r.Replayed > 0 {
+			fmt.Fprintf(&b, ", then %d later tool calls replayed", r.Replayed)
+		}
+	case "fresh":
+		b.WriteString("fresh sandbox: no recorded tool call had changed the files")
 	default:
 		b.WriteString("workspace not restored")
 	}

@@ -46,6 +46,7 @@ func Provider(cfg config.Config, log *slog.Logger) (sandbox.Provider, error) {
 			AutoStopMinutes:   cfg.Daytona.AutoStopMinutes,
 			AutoDeleteMinutes: cfg.Daytona.AutoDeleteMinutes,
 			OnClose:           cfg.Daytona.OnClose,
+			SnapshotSteps:     cfg.Daytona.SnapshotSteps,
 		})
 	}
 	return nil, fmt.Errorf("unknown sandbox provider %q: use \"local\" or \"daytona\"", cfg.Sandbox.Provider)

@@ -89,9 +89,11 @@ type dtError struct {
 func (e *dtError) Error() string { return e.msg }
 func (e *dtError) Unwrap() error { return e.err }
 
-// Is makes errors.Is(err, ErrRateLimited) true for Daytona's 429 answers.
+// Is makes errors.Is(err, ErrRateLimited) true for Daytona's 429 answers
+// and errors.Is(err, ErrNotFound) for its 404s.
 func (e *dtError) Is(target error) bool {
-	return target == sandbox.ErrRateLimited && dtIsRateLimit(e.err)
+	return target == sandbox.ErrRateLimited && dtIsRateLimit(e.err) ||
+		target == sandbox.ErrNotFound && dtIsNotFound(e.err)
 }
 
 // dtBearer catches anything that looks like a credential echoed back in a

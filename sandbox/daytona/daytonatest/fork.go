@@ -36,10 +36,27 @@ func WithSnapshotDelay(d time.Duration) Option { return func(s *Server) { s.snap
 
 // FailSnapshots makes the next n snapshots end in state "error" (the
 // sandbox goes back to "started", as after a snapshot that failed).
-func (s *Server) FailSnapshots(n int) {
+func (s *Server) FailSnapshots(n int) { s.FailSnapshotsAfter(0, n) }
+
+// FailSnapshotsAfter lets the next ok snapshots succeed, then fails n.
+func (s *Server) FailSnapshotsAfter(ok, n int) {
 	s.mu.Lock()
-	s.failSnapshots = n
+	s.okSnapshots, s.failSnapshots = ok, n
 	s.mu.Unlock()
+}
+
+// DeleteSnapshot removes a snapshot, as a user could in the dashboard.
+func (s *Server) DeleteSnapshot(name string) {
+	s.mu.Lock()
+	sn := s.snapshots[name]
+	delete(s.snapshots, name)
+	if sn != nil {
+		s.removedSnapshots[name] = true
+	}
+	s.mu.Unlock()
+	if sn != nil {
+		os.RemoveAll(sn.Dir)
+	}
 }
 
 // FakeSnapshot is a snapshot the fake holds.
@@ -172,7 +189,10 @@ func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request, src *fak
 	sn := &fakeSnapshot{FakeSnapshot: FakeSnapshot{ID: fmt.Sprintf("snap-%06d", s.nextID.Add(1)), Name: b.Name,
 		State: "pending", Source: src.ID, CreatedAt: time.Now().UTC()}}
 	sn.Dir = filepath.Join(s.root, "snapshots", sn.ID)
-	if s.failSnapshots > 0 {
+	switch {
+	case s.okSnapshots > 0:
+		s.okSnapshots--
+	case s.failSnapshots > 0:
 		s.failSnapshots--
 		sn.fails = true
 	}
@@ -242,6 +262,7 @@ func (s *Server) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request) {
 	sn := s.snapshotLocked(r.PathValue("id"))
 	if sn != nil {
 		delete(s.snapshots, sn.Name)
+		s.removedSnapshots[sn.Name] = true
 	}
 	s.mu.Unlock()
 	if sn == nil {
@@ -254,10 +275,12 @@ func (s *Server) handleDeleteSnapshot(w http.ResponseWriter, r *http.Request) {
 
 // filesFromSnapshot fills a new sandbox's directory from the fake snapshot
 // it is created with; ok is false when name is no snapshot of the fake's
-// (an image or a snapshot the fake does not hold, created empty).
+// (an image or a snapshot the fake does not hold, created empty); one the
+// fake held and removed is an error, as it is for Daytona.
 func (s *Server) filesFromSnapshot(name, dir string) (ok bool, err error) {
 	s.mu.Lock()
 	sn := s.snapshots[name]
+	removed := s.removedSnapshots[name]
 	var state, from string
 	if sn != nil {
 		sn.advanceLocked()
@@ -265,6 +288,8 @@ func (s *Server) filesFromSnapshot(name, dir string) (ok bool, err error) {
 	}
 	s.mu.Unlock()
 	switch {
+	case removed && sn == nil:
+		return true, fmt.Errorf("Snapshot %s not found", name)
 	case sn == nil:
 		return false, nil
 	case state != "active":

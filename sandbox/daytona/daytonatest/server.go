@@ -70,8 +70,10 @@ type Server struct {
 	requests    []Request
 
 	forkDelay, snapshotDelay time.Duration
+	okSnapshots              int // before failSnapshots start
 	failSnapshots            int
 	snapshots                map[string]*fakeSnapshot // by name
+	removedSnapshots         map[string]bool
 }
 
 // Option configures a Server.
@@ -120,6 +122,8 @@ func Start(opts ...Option) (*Server, error) {
 		root:      root,
 		sandboxes: map[string]*fakeSandbox{},
 		snapshots: map[string]*fakeSnapshot{},
+
+		removedSnapshots: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(s)
