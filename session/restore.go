@@ -137,6 +137,7 @@ func (s *Session) replaySince(ctx context.Context, evs []Event, after, at int64)
 			}
 			if u, ran := s.replayCall(ctx, seqOf[a.ToolCallID], a, ev.Observation); ran {
 				r.Replayed++
+				r.ReplayedEvents = append(r.ReplayedEvents, seqOf[a.ToolCallID])
 				if u != nil {
 					r.Unrestored = append(r.Unrestored, *u)
 				}

@@ -23,12 +23,12 @@ type Workspace struct {
 	Snapshot string `json:"snapshot,omitempty"`
 	// After is the tool call whose changes it holds ("" = the workspace
 	// before the first call).
-	After string        `json:"after,omitempty"`
+	After string `json:"after,omitempty"`
 	// ProviderSnapshot names the provider's own snapshot of the whole
 	// sandbox taken at this event (Daytona's, with snapshot_steps): a
 	// sandbox created from it has the files as they were here.
-	ProviderSnapshot string `json:"provider_snapshot,omitempty"`
-	Took  time.Duration `json:"took_ns,omitempty"`
+	ProviderSnapshot string        `json:"provider_snapshot,omitempty"`
+	Took             time.Duration `json:"took_ns,omitempty"`
 	// Restored, on a fork or resume, says how the workspace was put back.
 	Restored *Restore `json:"restored,omitempty"`
 }
@@ -50,6 +50,8 @@ type Restore struct {
 	Snapshot string `json:"snapshot,omitempty"`
 	// Replayed counts the tool calls run again (Method "replay").
 	Replayed int `json:"replayed,omitempty"`
+	// ReplayedEvents are the recorded events (tool calls) run again.
+	ReplayedEvents []int64 `json:"replayed_events,omitempty"`
 	// Unrestored lists what may differ from the recorded state.
 	Unrestored []Unrestored  `json:"unrestored,omitempty"`
 	Took       time.Duration `json:"took_ns"`

@@ -108,6 +108,11 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 			c := *ev.Context
 			a.sbx.context = &c
 		}
+	case session.KindWorkspace:
+		if ev.Workspace != nil && ev.Workspace.Restored != nil {
+			r := *ev.Workspace.Restored
+			a.sbx.restore = &r
+		}
 	case session.KindTools:
 		if ev.Tools != nil {
 			a.sbx.sourced = slices.Clone(ev.Tools.Sourced)

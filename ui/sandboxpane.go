@@ -23,6 +23,7 @@ type sandboxView struct {
 	goneAt    time.Time            // when it reached destroyed/deleted: uptime stops
 	context   *session.ContextInfo // project instructions given to the agent
 	sourced   []string             // tools from MCP servers (session.ToolsInfo.Sourced)
+	restore   *session.Restore     // how a fork's or resume's files were put back
 }
 
 const maxSandboxStates = 6
@@ -184,6 +185,7 @@ func (a *model) sandboxRows() [][2]string {
 	if len(a.sbx.sourced) > 0 {
 		rows = append(rows, [2]string{"mcp tools", strings.Join(a.sbx.sourced, ", ")})
 	}
+	rows = append(rows, restoreRows(a.sbx.restore)...)
 	first := true
 	user := sandbox.UserLabels(in.Labels) // not tether's bookkeeping for cleanup
 	for _, k := range slices.Sorted(maps.Keys(user)) {
@@ -248,6 +250,13 @@ func (a *model) sandboxStrip(w int) string {
 		parts = append(parts, safe(in.Provider))
 	}
 	parts = append(parts, a.st.state(safe(cur)))
+	if r := a.sbx.restore; r != nil {
+		if n := len(r.Unrestored); n > 0 {
+			parts = append(parts, a.st.stateAs(sandbox.StateError, fmt.Sprintf("%d not restored", n)))
+		} else {
+			parts = append(parts, restoreStrip(r))
+		}
+	}
 	image := in.Image
 	if in.Snapshot != "" {
 		image = in.Snapshot
@@ -272,4 +281,55 @@ func fmtDuration(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
 	}
 	return fmt.Sprintf("%02d:%02d", m, s)
+}
+
+// restoreRows say in the pane how a branch's files were put back: what
+// was exact, what replayed, which events were not restored (the stream
+// says why).
+func restoreRows(r *session.Restore) [][2]string {
+	if r == nil {
+		return nil
+	}
+	var how string
+	switch r.Method {
+	case session.RestoreFork:
+		how = fmt.Sprintf("exact: fork of %s at event %d", r.Snapshot, r.From)
+	case session.RestoreProviderSnapshot:
+		how = fmt.Sprintf("exact to event %d: snapshot %s", r.From, r.Snapshot)
+	case "snapshot":
+		how = fmt.Sprintf("exact: snapshot at event %d", r.From)
+	case "same sandbox":
+		how = "its own sandbox"
+	case "fresh":
+		how = "fresh: nothing to restore"
+	case "replay":
+		how = "by replay"
+	default:
+		how = "not restored"
+	}
+	rows := [][2]string{{"restored", how}}
+	if r.Replayed > 0 {
+		rows = append(rows, [2]string{"replayed", eventlist.EventList(r.ReplayedEvents, r.Replayed)})
+	}
+	if n := len(r.Unrestored); n > 0 {
+		seqs := make([]int64, n)
+		for i, u := range r.Unrestored {
+			seqs[i] = u.Event
+		}
+		rows = append(rows, [2]string{"missing", eventlist.EventList(seqs, n)})
+	}
+	return rows
+}
+
+// restoreStrip is the strip's word on a branch restored in full.
+func restoreStrip(r *session.Restore) string {
+	switch r.Method {
+	case session.RestoreFork, session.RestoreProviderSnapshot, "snapshot":
+		if r.Replayed == 0 {
+			return "restored exactly"
+		}
+	case "same sandbox", "fresh":
+		return "restored"
+	}
+	return "restored by replay"
 }

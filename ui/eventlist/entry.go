@@ -37,6 +37,7 @@ type entry struct {
 	obs       *session.Observation
 	out       *outStore
 	diff      []string             // sanitized diff lines
+	restore   *session.Restore     // a note on how a branch's workspace was put back
 	sbx       *session.SandboxInfo // a sandbox note: what is known so far
 	sbxStates []string             // and its successive states
 	pending   bool                 // awaiting approval
@@ -168,6 +169,10 @@ func (m *Model) Append(ev session.Event) {
 			e := m.push(kindNote)
 			e.text.WriteString("⎈ " + ev.Wheel.Summary())
 			e.done = true
+		}
+	case session.KindWorkspace:
+		if ev.Workspace != nil && ev.Workspace.Restored != nil {
+			m.onRestore(ev.Workspace.Restored)
 		}
 	case session.KindContext:
 		if ev.Context != nil {

@@ -77,6 +77,9 @@ func (m *Model) render(e *entry, w int) []string {
 		// Continuation rows are indented: wrap narrower so they still fit.
 		return prefixed(wrap(label+termsafe.Sanitize(e.text.String()), w-2), "", "  ", st.Error)
 	case kindState, kindUsage, kindSandbox, kindNote:
+		if e.restore != nil {
+			return m.renderRestore(e, w)
+		}
 		return prefixed(wrap(termsafe.Sanitize(e.text.String()), w-2), "· ", "  ", st.Dim)
 	case kindTool:
 		return m.renderTool(e, w)
