@@ -78,7 +78,7 @@ type Options struct {
 	// from the recording). 0 = 1 MiB.
 	LiveBufferBytes int64
 
-	parent *parent          // set by Fork and Resume
+	parent *parent         // set by Fork and Resume
 	branch *providerBranch // set by Start: the provider restored the files
 }
 

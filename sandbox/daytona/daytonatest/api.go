@@ -34,9 +34,9 @@ type FakeSandbox struct {
 
 	Dir        string // real directory backing the sandbox
 	ForkedFrom string // the sandbox this one is a fork of
-	Deleted   bool
-	CreatedAt time.Time
-	Clones    []Clone // git clones asked of the toolbox
+	Deleted    bool
+	CreatedAt  time.Time
+	Clones     []Clone // git clones asked of the toolbox
 }
 
 // Clone records one git clone request (the password only as a flag).
