@@ -242,7 +242,11 @@ func TestTerminalIsInputDrivesARunningProgram(t *testing.T) {
 		if res, out = ttCall(t, tool, sb, map[string]any{"command": "C-z", "is_input": true}); ttCode(res) != 148 || !strings.Contains(out, "Stopped") {
 			t.Fatalf("C-z: %q %+v", out, res)
 		}
-		if res, _ = ttCall(t, tool, sb, map[string]any{"command": "kill -9 %1; wait; echo ok"}); !strings.Contains(res.Output, "ok") {
+		// wait skips a stopped job: bash notices its death whenever the
+		// SIGCHLD comes, and prints "[1]+ Killed" into whatever command
+		// runs then (the next one's output, under load). Poll until the
+		// shell has reaped it, so the notice stays in this command.
+		if res, _ = ttCall(t, tool, sb, map[string]any{"command": "kill -9 %1; while jobs %1 >/dev/null 2>&1; do sleep 0.01; done; echo ok"}); !strings.Contains(res.Output, "ok") {
 			t.Fatalf("after C-z: %s", res.Content)
 		}
 		// An empty command waits for more output of a running one.
