@@ -64,6 +64,12 @@ func startFork(cfg config.Config, log *slog.Logger, sopts session.Options, src u
 	if rec == "" {
 		return nil, errors.New("the session has no recording (--no-record): there is nothing to fork from")
 	}
+	return forkRecording(cfg, log, sopts, rec, req, start)
+}
+
+// forkRecording starts the engine of a branch of the recording rec.
+func forkRecording(cfg config.Config, log *slog.Logger, sopts session.Options, rec string, req ui.ForkRequest,
+	start func(session.Options, *resumeFrom) *app.Engine) (*app.Engine, error) {
 	so := sopts
 	// A model named in the fork dialog is kept; "same model" is the one
 	// in effect at the fork point (the session takes it from the recording).

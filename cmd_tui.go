@@ -196,20 +196,29 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFr
 func newReplayCmd() *cobra.Command {
 	var noColor bool
 	cmd := &cobra.Command{
-		Use:               "replay FILE.jsonl",
-		Short:             "Replay a recorded session in the UI (see `tether ls`)",
+		Use:   "replay FILE.jsonl",
+		Short: "Replay a recorded session in the UI (see `tether ls`); F on an event forks a live branch there",
+		Long: `Replay a recorded session in the terminal UI: space plays and pauses, ←/→
+step, k/j select an event. F on the selected event opens the fork dialog
+(edit the prompt or the call, replace its result, switch the model): the
+branch starts live in a new sandbox holding the files of that point, and
+the screen follows it.`,
 		Args:              exactArgs(1, "one recording, FILE.jsonl (see `tether ls`)"),
 		ValidArgsFunction: completeFiles("jsonl"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return replay(cmd.Context(), args[0], noColor)
-		},
 	}
+	// The settings are read at the first fork only: a replay opens
+	// whatever they say.
+	c := newCommon(cmd.Flags()).sandboxFlags(true).agentFlags()
 	cmd.Flags().BoolVar(&noColor, "no-color", os.Getenv("NO_COLOR") != "", "no colours")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return replay(cmd.Context(), c, args[0], noColor)
+	}
 	return cmd
 }
 
-// replay opens a recording read-only in the UI.
-func replay(ctx context.Context, path string, noColor bool) error {
+// replay opens a recording in the UI, read-only until a fork starts a
+// live branch.
+func replay(ctx context.Context, c *common, path string, noColor bool) error {
 	warmWidthTable()
 	hdr, events, err := session.ReadRecordingFile(path) // an empty one is an error
 	if err != nil {
@@ -219,16 +228,20 @@ func replay(ctx context.Context, path string, noColor bool) error {
 		// Shown first in the stream, where the replay starts.
 		events = append([]session.Event{{Kind: session.KindError, Time: events[0].Time, Error: &session.ErrorInfo{Message: n}}}, events...)
 	}
-	opts := ui.Options{NoColor: noColor}
+	forks := newReplayForks(c, path)
+	opts := ui.Options{NoColor: noColor, Fork: forks.fork, SpillDir: filepath.Join(config.StateDir(), "spill")}
 	opts.Width, opts.Height = terminalSize()
-	final, err := teapace.Run(ui.NewReplay(events, opts), programOptions(ctx)...)
-	if m, ok := final.(ui.Model); ok {
-		defer m.Close()
-	}
-	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		return fmt.Errorf("terminal UI: %w", err)
-	}
-	return nil
+	return app.Guard(forks.reg, forks.log, os.Stderr, func() error {
+		final, err := teapace.Run(ui.NewReplay(events, opts), programOptions(ctx)...)
+		if m, ok := final.(ui.Model); ok {
+			defer m.Close()
+		}
+		forks.shutdown()
+		if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+			return fmt.Errorf("terminal UI: %w", err)
+		}
+		return nil
+	})
 }
 
 // newLsCmd is `tether ls`.

@@ -237,3 +237,50 @@ func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
 	return strings.TrimSpace(string(b))
 }
+
+// TestE2EReplayFork opens a recording in `tether replay`, forks at its
+// second tool call with an edited command and sees the branch run it
+// live on the files of that point, with the restore summary on screen.
+func TestE2EReplayFork(t *testing.T) {
+	e := newEnv(t, "local-none")
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo first > f.txt"})),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo second >> f.txt"})),
+		llmtest.TextReply("original done"),
+		llmtest.TextReply("branch done"),
+	)
+	out, stderr, code := e.run(60*time.Second, "run", "--json", "write f.txt")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	var parent struct {
+		RecordPath string `json:"record_path"`
+	}
+	json.Unmarshal([]byte(out), &parent)
+	u := e.startTUI("replay", parent.RecordPath)
+	u.waitScreen("original done", 30*time.Second)
+	u.keys(">")      // all of it, paused at the end
+	u.keys("k", "k") // up from "done" past the answer to the second tool call
+	u.keys("F")
+	u.waitScreen("edit its command", 10*time.Second)
+	u.waitScreen("echo second", 10*time.Second)
+	u.keys("C-a", "C-k")
+	if out, err := u.tmux("send-keys", "-t", "main", "-l", "cat f.txt; echo branch >> f.txt"); err != nil {
+		t.Fatal(err, out)
+	}
+	u.keys("Enter")
+	u.waitScreen("branch done", 60*time.Second)
+	u.waitScreen("workspace restored exactly from the snapshot at event", 10*time.Second)
+	reqs := e.llm.Requests()
+	last := reqs[len(reqs)-1].Messages
+	if got := last[len(last)-1].Content; !strings.Contains(got, "first") || strings.Contains(got, "second") {
+		t.Errorf("the edited call saw %q: want the file as it was before the second call (first only)", got)
+	}
+	u.keys("C-q")
+	u.waitScreen("y", 10*time.Second)
+	u.waitExit(30 * time.Second)
+	if !strings.Contains(u.stderr(), "branch recorded to") {
+		t.Errorf("stderr does not name the branch's recording:\n%s", u.stderr())
+	}
+	e.assertNoLeaks("replay-fork")
+}

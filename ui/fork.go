@@ -272,7 +272,7 @@ func (a *model) forkBox(w, h int) []string {
 // openFork opens the dialog on the stream's selection.
 func (a *model) openFork() tea.Cmd {
 	if a.replay != nil && a.opts.Fork == nil {
-		a.setNotice("forking a replay needs `tether resume` on its recording", true)
+		a.setNotice("forking is not available in this replay: `tether replay` or `tether resume` on its recording can", true)
 		return nil
 	}
 	sel, ok := a.stream.Selection()
@@ -321,6 +321,7 @@ func (a *model) onForkDone(msg forkDoneMsg) tea.Cmd {
 
 // switchEngine shows another engine from its first event on.
 func (a *model) switchEngine(e Engine, notice string) tea.Cmd {
+	a.leaveReplay(e)
 	_ = a.stream.Close()
 	focused := a.stream.Focused()
 	a.stream = newStream(a.opts, !a.dark)

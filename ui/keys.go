@@ -112,7 +112,11 @@ func (m *model) shortHelp() []key.Binding {
 		return append(m.stream.ShortHelp(), quit)
 	}
 	if m.replay != nil {
-		return append([]key.Binding{k.Play, k.Speed, k.StepEv, k.Jump, k.ReplayQuit, k.Help}, withoutSpace(m.stream.ShortHelp())...)
+		out := []key.Binding{k.Play, k.Speed, k.StepEv, k.Jump}
+		if m.opts.Fork != nil {
+			out = append(out, k.Fork)
+		}
+		return append(append(out, k.ReplayQuit, k.Help), withoutSpace(m.stream.ShortHelp())...)
 	}
 	if m.approval.active() && m.focus == focusApproval {
 		return m.approval.shortHelp(k)
@@ -148,6 +152,9 @@ func (m *model) fullHelp() [][]key.Binding {
 	k := m.keys
 	if m.replay != nil {
 		groups := [][]key.Binding{{k.Play, k.Speed, k.StepEv, k.Jump, k.Sandbox, k.Help, k.ReplayQuit}}
+		if m.opts.Fork != nil {
+			groups[0] = append(groups[0], k.Fork)
+		}
 		for _, g := range m.stream.FullHelp() {
 			groups = append(groups, withoutSpace(g))
 		}

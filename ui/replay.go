@@ -196,6 +196,10 @@ func (a *model) onReplayKey(k tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, km.Focus, km.FocusBack):
 		return nil
+	case key.Matches(k, km.Fork):
+		r.playing = false // the dialog holds the selected event still
+		r.gen++
+		return a.openFork()
 	}
 	return a.stream.Update(k)
 }
@@ -237,4 +241,21 @@ func fmtTenths(d time.Duration) string {
 	m := int(d / time.Minute)
 	s := float64(d%time.Minute) / float64(time.Second)
 	return fmt.Sprintf("%02d:%04.1f", m, s)
+}
+
+// leaveReplay turns a replay screen into a live one, for the branch a
+// fork of the recording starts: the prompt box, live keys and clock.
+func (a *model) leaveReplay(e Engine) {
+	if a.replay == nil {
+		return
+	}
+	a.replay.gen++ // a pending replay tick finds no replay and does nothing
+	a.replay = nil
+	a.opts.Replay = false
+	placeholder := "Tell the agent what to do… (!cmd runs a command yourself)"
+	if !e.Info().HasModel {
+		placeholder = "No model configured: !cmd runs a command in the sandbox"
+	}
+	a.prompt = newPromptBox(a.st, a.dark, placeholder)
+	a.prompt.seed(a.opts.History)
 }
