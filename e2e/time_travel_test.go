@@ -284,3 +284,61 @@ func TestE2EReplayFork(t *testing.T) {
 	}
 	e.assertNoLeaks("replay-fork")
 }
+
+// TestE2EDaytonaForkFromSnapshotSteps runs on Daytona (the real toolbox
+// daemon behind the fake control plane) with snapshot_steps: each call
+// leaves a Daytona snapshot, and a headless fork at the first call starts
+// a sandbox from its snapshot, exact, after the parent's sandbox is gone.
+func TestE2EDaytonaForkFromSnapshotSteps(t *testing.T) {
+	e := newEnv(t, "daytona", withConfig("[daytona]\nsnapshot_steps = true"))
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo first > f.txt"})),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo second >> f.txt"})),
+		llmtest.TextReply("parent done"),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "cat f.txt"})),
+		llmtest.TextReply("branch done"),
+	)
+	out, stderr, code := e.run(90*time.Second, "run", "--json", "write f.txt")
+	if code != 0 {
+		t.Fatalf("run: exit %d\n%s", code, stderr)
+	}
+	var parent struct {
+		RecordPath string `json:"record_path"`
+	}
+	json.Unmarshal([]byte(out), &parent)
+	if n := len(e.day.Snapshots()); n != 2 {
+		t.Fatalf("%d Daytona snapshots taken, want one per call", n)
+	}
+	b, _ := os.ReadFile(parent.RecordPath)
+	var at int64 // the first call's observation
+	for _, l := range strings.Split(string(b), "\n") {
+		var ev struct {
+			Seq  int64  `json:"seq"`
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal([]byte(l), &ev) == nil && ev.Kind == "observation" {
+			at = ev.Seq
+			break
+		}
+	}
+	out, stderr, code = e.run(90*time.Second, "run", "--json", "--resume", parent.RecordPath, "--at", itoa(at), "go on")
+	if code != 0 {
+		t.Fatalf("fork: exit %d\n%s\n%s", code, out, stderr)
+	}
+	var branch struct {
+		Unrestored string `json:"unrestored"`
+		Workspace  struct {
+			Method   string `json:"method"`
+			Snapshot string `json:"snapshot"`
+		} `json:"workspace"`
+	}
+	if err := json.Unmarshal([]byte(out), &branch); err != nil || branch.Workspace.Method != "provider snapshot" || branch.Unrestored != "" {
+		t.Fatalf("fork result %+v (%v):\n%s", branch, err, out)
+	}
+	reqs := e.llm.Requests()
+	last := reqs[len(reqs)-1].Messages
+	if got := last[len(last)-1].Content; !strings.Contains(got, "first") || strings.Contains(got, "second") {
+		t.Errorf("the branch's cat saw %q: want the file as it was after the first call", got)
+	}
+	e.assertNoLeaks("daytona-fork-snapshot")
+}
