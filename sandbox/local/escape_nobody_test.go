@@ -52,7 +52,7 @@ func TestEscapesAsNobody(t *testing.T) {
 		_ = os.Chmod(filepath.Join(dir, d), 0o777)
 	}
 	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin,
-		"-test.run", "^(TestSandbox|TestEditor|TestNetworkOff|TestNetworkEgress|TestNetworkOnWithout|TestSetsid|TestForkBomb|TestMemoryLimit|TestDiskLimit|TestExtraMounts|TestLandlock|TestInit|TestLocalExec|TestSeccomp|TestEtcView)", "-test.v")
+		"-test.run", "^(TestSandbox|TestSurvivor|TestEditor|TestNetworkOff|TestNetworkEgress|TestNetworkOnWithout|TestSetsid|TestForkBomb|TestMemoryLimit|TestDiskLimit|TestExtraMounts|TestLandlock|TestInit|TestLocalExec|TestSeccomp|TestEtcView)", "-test.v")
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + filepath.Join(dir, "home"), "TMPDIR=" + filepath.Join(dir, "tmp"), localNobodyEnv + "=1"}
 	out, err := cmd.CombinedOutput()

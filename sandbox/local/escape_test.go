@@ -289,3 +289,38 @@ func TestSetsidSurvivorsDie(t *testing.T) {
 		<-done
 	})
 }
+
+// TestSurvivorOfAKilledInitDies: with isolation "none" the agent can kill
+// the init that reaps its orphans (it runs as the user). A survivor that
+// left its session, its environment and the init behind still dies at
+// Close, and at a Delete from another provider (a later `tether cleanup`),
+// found by its working directory inside the sandbox.
+func TestSurvivorOfAKilledInitDies(t *testing.T) {
+	for _, viaOther := range []bool{false, true} {
+		base := t.TempDir()
+		p := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationNone})
+		ctx := context.Background()
+		sb, err := p.Create(ctx, sandbox.Spec{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		marker := localMarker()
+		_, _ = sb.Exec(ctx, sandbox.ExecRequest{Command: "mkdir -p sub; cd sub; (setsid env -i bash -c 'touch ../" + marker + "; exec -a " + marker + " sleep 300' &); " +
+			"while [ ! -e ../" + marker + " ]; do sleep 0.01; done; kill -9 $PPID; sleep 1"})
+		localWaitFor(t, "the survivor", func() bool { return len(localLivePIDs(marker)) == 1 })
+		time.Sleep(100 * time.Millisecond)
+		if len(localLivePIDs(marker)) != 1 {
+			t.Fatal("the survivor did not outlive its init: the test proves nothing")
+		}
+		if viaOther {
+			other := localTestProvider(t, Options{BaseDir: base, Isolation: IsolationNone})
+			if err := other.Delete(ctx, sb.ID()); err != nil {
+				t.Fatal(err)
+			}
+		} else if err := sb.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		localWaitGone(t, marker)
+		_ = sb.Close(ctx)
+	}
+}

@@ -1,12 +1,14 @@
 package local
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -106,4 +108,94 @@ func localJoinCgroups(pid int, dirs ...string) error {
 		}
 	}
 	return nil
+}
+
+// localKillInside SIGKILLs, a few passes over, the processes that still
+// work inside sandbox dir: cwd or root under it, started since the
+// sandbox was created (since), without a controlling terminal. It is the
+// last net for isolation "none" when the init itself was killed (its
+// orphans then went to PID 1, and `env -i` took their tag): a process
+// cannot leave the workspace behind without giving up its files, and a
+// person's shell or editor looking into the workspace has a terminal or
+// was started before the sandbox. Not tether itself. (Under bubblewrap
+// the PID namespace holds; Delete of a sandbox no process of this tether
+// runs uses it whatever the mode.)
+func localKillInside(dir string, since time.Time) {
+	btime := localBootTime()
+	if btime.IsZero() {
+		return
+	}
+	self := os.Getpid()
+	prefix := dir + string(filepath.Separator)
+	for range localKillPasses {
+		if localKillInsidePass(prefix, since, btime, self) == 0 {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func localKillInsidePass(prefix string, since, btime time.Time, self int) (killed int) {
+	names, _ := os.ReadDir("/proc")
+	for _, e := range names {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		base := "/proc/" + e.Name()
+		inside := false
+		for _, link := range []string{"/cwd", "/root"} {
+			if t, err := os.Readlink(base + link); err == nil && (strings.HasPrefix(t+"/", prefix) || strings.HasPrefix(strings.TrimSuffix(t, " (deleted)")+"/", prefix)) {
+				inside = true
+			}
+		}
+		if !inside {
+			continue
+		}
+		tty, start, ok := localTTYAndStart(pid)
+		if !ok || tty != 0 || btime.Add(start).Before(since.Add(-time.Second)) {
+			continue
+		}
+		if syscall.Kill(pid, syscall.SIGKILL) == nil {
+			killed++
+		}
+	}
+	return killed
+}
+
+// localTTYAndStart reads a process's controlling terminal and its start
+// time after boot from /proc/<pid>/stat.
+func localTTYAndStart(pid int) (tty int, start time.Duration, ok bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, false
+	}
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, false
+	}
+	f := strings.Fields(string(data[i+1:])) // state(3) ppid pgrp session tty_nr(7) ... starttime(22)
+	if len(f) < 20 {
+		return 0, 0, false
+	}
+	tty, err1 := strconv.Atoi(f[4])
+	ticks, err2 := strconv.ParseInt(f[19], 10, 64)
+	// USER_HZ is 100 on every Linux architecture tether runs on.
+	return tty, time.Duration(ticks) * (time.Second / 100), err1 == nil && err2 == nil
+}
+
+// localBootTime is when the machine booted (/proc/stat btime).
+func localBootTime() time.Time {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return time.Time{}
+	}
+	for line := range strings.Lines(string(data)) {
+		if v, ok := strings.CutPrefix(line, "btime "); ok {
+			if s, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return time.Unix(s, 0)
+			}
+		}
+	}
+	return time.Time{}
 }

@@ -356,9 +356,12 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 		return sb.shutdown(ctx, true)
 	}
 	localKillTagged(localSandboxTag(id))
+	dir := filepath.Join(p.baseDir, id)
+	if info, err := localReadMeta(dir); err == nil {
+		localKillInside(dir, info.CreatedAt)
+	}
 	localKillCgroup(localCgroupPath(id))
 	localKillCgroup(localMemCgroupPath(id))
-	dir := filepath.Join(p.baseDir, id)
 	if err := errors.Join(localUnmountUnder(dir), localRemoveAll(dir)); err != nil {
 		return fmt.Errorf("local sandbox: delete %s: %w", id, err)
 	}

@@ -102,6 +102,9 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))
+	if !s.iso.bwrap {
+		localKillInside(s.dir, s.info.CreatedAt) // the init may have been killed
+	}
 	localKillCgroup(s.cgroup)
 	if s.memCg != s.cgroup {
 		localKillCgroup(s.memCg)
