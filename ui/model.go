@@ -27,14 +27,15 @@ type Model struct{ m *model }
 var _ tea.Model = Model{}
 
 type model struct {
-	eng   Engine
-	info  EngineInfo
-	opts  Options
-	st    styles
-	dark  bool
-	keys  keyMap
-	w, h  int
-	focus focusArea
+	resizeGen int // counts resizes: resizeSettledMsg of the last one settles
+	eng       Engine
+	info      EngineInfo
+	opts      Options
+	st        styles
+	dark      bool
+	keys      keyMap
+	w, h      int
+	focus     focusArea
 
 	stream   stream
 	prompt   promptBox
@@ -186,7 +187,10 @@ func (a *model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		a.w, a.h = max(msg.Width, 0), max(msg.Height, 0)
 		a.help.SetWidth(a.w)
-		return a.onWheelResize()
+		return tea.Batch(a.onWheelResize(), a.settleLater())
+	case resizeSettledMsg:
+		a.onResizeSettled(msg)
+		return nil
 	case tea.BackgroundColorMsg:
 		a.dark = msg.IsDark()
 		a.st = newStyles(a.dark, a.opts.NoColor)

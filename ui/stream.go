@@ -37,5 +37,8 @@ func newStream(o Options, light bool) stream {
 		SpillDir:     o.SpillDir,
 		MaxOutputRAM: o.MaxOutputRAM,
 		SpaceTaken:   o.Replay,
+		// Frames that must not depend on timing (tests, NoAnimation) render
+		// every width exactly.
+		LazyResize: !o.NoAnimation,
 	})
 }

@@ -225,3 +225,21 @@ func BenchmarkAppend(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkResizeDrag is BenchmarkResize as a drag of the window's edge
+// with Options.LazyResize (as the TUI runs): finished replies re-flowed at
+// each width, rendered once more when the drag settles (not counted).
+func BenchmarkResizeDrag(b *testing.B) {
+	m := New(Options{SpillDir: b.TempDir(), LazyResize: true})
+	defer m.Close()
+	buildSession(b, m, 100_000)
+	m.SetSize(100, 48)
+	_ = m.View()
+	b.ReportAllocs()
+	w := 100
+	for b.Loop() {
+		w = 100 + (w+1)%60
+		m.SetSize(w, 48)
+		_ = m.View()
+	}
+}

@@ -60,6 +60,10 @@ type renderCache struct {
 	gen      uint32
 	lines    []string
 	slot     int // index in Model.lru
+	// approx: lines are a finished reply re-flowed during a drag (see
+	// resize_lazy.go), to be rendered properly once the size settles.
+	approx bool
+	md     mdKept // a finished reply's markdown rows, kept for re-flowing
 }
 
 func (e *entry) changed() { e.version++ }

@@ -130,8 +130,10 @@ func (m *Model) renderAssistant(e *entry, w int) []string {
 	}
 	bw := max(w-2, 1)
 	var body []string
-	if e.done || len(safe) < streamChunkMin {
+	if e.done {
 		e.mds = nil
+		body = m.finishedRows(e, safe, bw)
+	} else if len(safe) < streamChunkMin {
 		body = m.mdRows(safe, bw)
 	} else {
 		s := e.mds

@@ -47,6 +47,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 
@@ -86,6 +87,12 @@ type Options struct {
 	// SpaceTaken is for hosts that use space themselves (replay's
 	// play/pause): expanding is then only "o", and the list says so.
 	SpaceTaken bool
+	// LazyResize: while the width changes again and again (a window's
+	// edge dragged), finished replies already rendered are re-flowed
+	// instead of rendered by glamour at every width; the host calls
+	// SettleResize once the size has stayed put, and they are rendered
+	// properly on the next frame.
+	LazyResize bool
 }
 
 // Model is the event list. Use New; all methods must be called from the
@@ -108,7 +115,13 @@ type Model struct {
 	openReasoning *entry
 
 	width, height int
-	focused       bool
+	// A drag of the window's edge (resize_lazy.go): when the width last
+	// changed, whether changes come close together, and whether the
+	// render just made re-flowed a reply instead of rendering it.
+	lastResize time.Time
+	dragging   bool
+	reflowed   bool
+	focused    bool
 
 	follow bool
 	top    anchor // first visible line when not following
@@ -187,6 +200,7 @@ func (m *Model) plainInput() bool { return m.opts.NoColor || m.opts.Styles != ni
 // SetSize sets the box View fills. Cached renders at another width are
 // simply not used; nothing is recomputed eagerly.
 func (m *Model) SetSize(width, height int) {
+	m.noteResize(max(width, 0))
 	m.width, m.height = max(width, 0), max(height, 0)
 	m.search.input.SetWidth(max(m.width-12, 1))
 	if m.full != nil {

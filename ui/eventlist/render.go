@@ -34,11 +34,13 @@ func (m *Model) lines(e *entry) []string {
 	w := m.contentWidth()
 	exp := m.expanded(e)
 	c := &e.cache
-	if c.ok && c.width == w && c.version == e.version && c.expanded == exp && c.gen == m.styleGen {
+	if c.ok && c.width == w && c.version == e.version && c.expanded == exp && c.gen == m.styleGen && (!c.approx || m.dragging) {
 		return c.lines
 	}
+	m.reflowed = false
 	lines := m.render(e, w)
 	c.ok, c.width, c.version, c.expanded, c.gen, c.lines = true, w, e.version, exp, m.styleGen, lines
+	c.approx = m.reflowed
 	m.remember(e)
 	return lines
 }
