@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/tether-dev/tether/sandbox"
@@ -30,6 +33,7 @@ func (s *Session) restoreWorkspace(ctx context.Context, hdr RecordHeader, evs []
 		ws.Snapshot = r.Snapshot
 		s.snapMu.Lock()
 		s.snaps.last = r.Snapshot // the branch's next snapshot shares its files
+		s.snaps.hold(filepath.Dir(r.Snapshot))
 		s.snapMu.Unlock()
 	}
 	s.publish(Event{Kind: KindWorkspace, Workspace: ws})
@@ -93,6 +97,10 @@ func (s *Session) restoreSnapshot(ctx context.Context, dir string, from int64) *
 	st, ok := sandbox.As[sandbox.SnapshotStore](s.sb)
 	if !ok {
 		s.restoreErr = "this sandbox provider cannot restore local snapshots"
+		return nil
+	}
+	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
+		s.restoreErr = "the snapshot is gone: pruned (see [session] snapshots_max_gb) or deleted"
 		return nil
 	}
 	if err := ValidSnapshot(dir); err != nil {

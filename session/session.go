@@ -335,6 +335,9 @@ func (s *Session) Close() error {
 		s.logger.Warn("closing tool sources", "err", err)
 	}
 	s.bus.close()
+	s.snapMu.Lock()
+	s.snaps.release() // prunes may take its snapshot stores now
+	s.snapMu.Unlock()
 	defer close(s.closeDone)
 	if err := s.rec.close(); err != nil {
 		return fmt.Errorf("session %s: %w", s.convID, err)

@@ -124,8 +124,24 @@ type snapshots struct {
 	store sandbox.SnapshotStore // nil: the sandbox cannot, or no recording
 	dir   string
 	n     int
-	last  string // the latest snapshot directory ("" none yet)
-	err   error  // the first failure: snapshots stop, the session goes on
+	last  string     // the latest snapshot directory ("" none yet)
+	err   error      // the first failure: snapshots stop, the session goes on
+	held  []*os.File // stores this session uses, locked against pruning
+}
+
+// hold keeps store dir from being pruned while the session lives.
+func (sn *snapshots) hold(dir string) {
+	if f := holdStore(dir); f != nil {
+		sn.held = append(sn.held, f)
+	}
+}
+
+// release lets the stores be pruned again (Close).
+func (sn *snapshots) release() {
+	for _, f := range sn.held {
+		f.Close()
+	}
+	sn.held = nil
 }
 
 func newSnapshots(sb sandbox.Sandbox, recordPath string) *snapshots {
@@ -152,6 +168,7 @@ func (sn *snapshots) take(ctx context.Context, after string) (*Workspace, error)
 			sn.err = err
 			return nil, fmt.Errorf("workspace snapshots stopped: %w", err)
 		}
+		sn.hold(sn.dir)
 	}
 	start := time.Now()
 	for {
