@@ -85,6 +85,7 @@ func runHeadless(ctx context.Context, c *common, f runFlags, prompt string) erro
 	}
 	log, closer := openLog(cfg)
 	defer closer.Close()
+	app.PruneSnapshotsInBackground(cfg, log, f.resume)
 	model, err := setup.Model(cfg, log)
 	if err != nil {
 		return err

@@ -42,17 +42,71 @@ func loadProvider(c *common) (config.Config, sandbox.Provider, io.Closer, error)
 // deletes, sandboxes tether created whose run is gone: what a kill -9 or a
 // lost machine left behind.
 func newCleanupCmd() *cobra.Command {
-	var yes, all bool
+	var yes, all, snaps bool
 	cmd := &cobra.Command{
-		Use:   "cleanup [--yes]",
-		Short: "Find (and with --yes delete) sandboxes a crashed tether left",
+		Use:   "cleanup [--yes] [--snapshots]",
+		Short: "Find (and with --yes delete) sandboxes a crashed tether left, or workspace snapshots past their limits",
 		Args:  noArgs,
 	}
 	c := newCommon(cmd.Flags()).sandboxFlags(false)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "delete what is found (default: only list)")
 	cmd.Flags().BoolVar(&all, "all", false, "also sandboxes kept on purpose with 'tether sandbox create'")
-	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return cleanup(cmd.Context(), c, yes, all) }
+	cmd.Flags().BoolVar(&snaps, "snapshots", false, "instead, prune workspace snapshots past [session] snapshots_max_gb / snapshots_keep_days (lists them; --yes removes)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if snaps {
+			return cleanupSnapshots(cmd.Context(), c, yes)
+		}
+		return cleanup(cmd.Context(), c, yes, all)
+	}
 	return cmd
+}
+
+// cleanupSnapshots is `tether cleanup --snapshots [--yes]`.
+func cleanupSnapshots(ctx context.Context, c *common, yes bool) error {
+	cfg, err := c.load()
+	if err != nil {
+		return err
+	}
+	stores, err := app.PruneSnapshots(ctx, cfg, !yes)
+	if len(stores) == 0 && err == nil {
+		fmt.Printf("no workspace snapshots in %s\n", cell(app.RecordDir(cfg)))
+		return nil
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "LAST USED\tSIZE\tSTATE\tSNAPSHOTS")
+	var n int
+	var freed int64
+	for _, s := range stores {
+		state := "kept"
+		switch {
+		case s.Live:
+			state = "in use"
+		case s.Prune != "" && yes:
+			state, n, freed = "removed: "+s.Prune, n+1, freed+s.Bytes
+		case s.Prune != "":
+			state, n, freed = "to remove: "+s.Prune, n+1, freed+s.Bytes
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Modified.Format("2006-01-02 15:04"), humanBytes(s.Bytes), state, cell(s.Dir))
+	}
+	tw.Flush()
+	pol := fmt.Sprintf("limits: %s in all, %s (set [session] snapshots_max_gb, snapshots_keep_days)", orNoLimit(cfg.Session.SnapshotsMaxGB > 0, fmt.Sprintf("%g GB", cfg.Session.SnapshotsMaxGB)),
+		orNoLimit(cfg.Session.SnapshotsKeepDays > 0, fmt.Sprintf("%d days", cfg.Session.SnapshotsKeepDays)))
+	switch {
+	case n == 0:
+		fmt.Println("nothing to prune;", pol)
+	case yes:
+		fmt.Printf("removed %d snapshot store(s), %s; %s\n", n, humanBytes(freed), pol)
+	default:
+		fmt.Printf("%d snapshot store(s), %s, past the limits; run `tether cleanup --snapshots --yes` to remove them (%s)\n", n, humanBytes(freed), pol)
+	}
+	return err
+}
+
+func orNoLimit(set bool, v string) string {
+	if set {
+		return v
+	}
+	return "no limit"
 }
 
 func cleanup(ctx context.Context, c *common, yes, all bool) error {

@@ -82,6 +82,11 @@ func runTUI(ctx context.Context, c *common, step, fleetView bool, from *resumeFr
 	}
 	log, closer := openLog(cfg)
 	defer closer.Close()
+	if from != nil && from.branch != nil {
+		app.PruneSnapshotsInBackground(cfg, log, from.branch.Recording)
+	} else {
+		app.PruneSnapshotsInBackground(cfg, log)
+	}
 	provider, err := setup.Provider(cfg, log)
 	if err != nil {
 		return err
@@ -252,12 +257,12 @@ func newLsCmd() *cobra.Command {
 		Args:  noArgs,
 	}
 	c := newCommon(cmd.Flags())
-	cmd.RunE = func(*cobra.Command, []string) error { return listRecordings(c.configPath) }
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error { return listRecordings(cmd.Context(), c.configPath) }
 	return cmd
 }
 
 // listRecordings lists recorded sessions, newest first.
-func listRecordings(configPath string) error {
+func listRecordings(ctx context.Context, configPath string) error {
 	cfg, err := config.Load(configPath, os.Getenv)
 	if err != nil {
 		return err
@@ -274,6 +279,14 @@ func listRecordings(configPath string) error {
 		size   int64
 		prompt string
 		resume string
+		snaps  string
+	}
+	stores, _ := session.SnapshotStores(ctx, dir, nil)
+	snapBytes := map[string]int64{}
+	var snapTotal int64
+	for _, s := range stores {
+		snapBytes[s.Recording] = s.Bytes
+		snapTotal += s.Bytes
 	}
 	rows := make([]row, 0, len(paths))
 	for _, p := range paths {
@@ -285,15 +298,25 @@ func listRecordings(configPath string) error {
 		if st.Size() == 0 {
 			resume = "empty" // nothing was recorded (a full disk at start?)
 		}
-		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p), resume})
+		snaps := "-"
+		if b, ok := snapBytes[p]; ok {
+			snaps = humanBytes(b)
+		}
+		rows = append(rows, row{p, st.ModTime(), st.Size(), firstPrompt(p), resume, snaps})
 	}
 	sort.Slice(rows, func(i, j int) bool { return rows[i].mod.After(rows[j].mod) })
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "WHEN\tSIZE\tRESUME\tFIRST PROMPT\tFILE")
+	fmt.Fprintln(tw, "WHEN\tSIZE\tSNAPSHOTS\tRESUME\tFIRST PROMPT\tFILE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.resume, r.prompt, termsafe.SanitizeLine(r.path)) // a file name can hold escapes
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.mod.Format("2006-01-02 15:04"), humanBytes(r.size), r.snaps, r.resume, r.prompt, termsafe.SanitizeLine(r.path)) // a file name can hold escapes
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(stores) > 0 {
+		fmt.Printf("workspace snapshots: %s in %d store(s) (`tether cleanup --snapshots` shows what the limits prune)\n", humanBytes(snapTotal), len(stores))
+	}
+	return nil
 }
 
 // firstPrompt reads the beginning of a recording for its first user prompt.
@@ -327,6 +350,8 @@ func orDash(s string) string {
 
 func humanBytes(n int64) string {
 	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 	case n >= 1<<10:

@@ -51,3 +51,16 @@ func TestLoadRefusesDevicesAndPipes(t *testing.T) {
 		t.Errorf("Load(/dev/zero) = %v", err)
 	}
 }
+
+func TestSnapshotLimitsMustNotBeNegative(t *testing.T) {
+	for body, want := range map[string]string{
+		"[session]\nsnapshots_max_gb = -1\n":      ":2: session.snapshots_max_gb",
+		"[session]\n\nsnapshots_keep_days = -3\n": ":3: session.snapshots_keep_days must not be negative",
+		"[session]\nsnapshots_max_gb = nan\n":     ":2: session.snapshots_max_gb must be a number",
+	} {
+		_, err := Load(writeFile(t, body), env(nil))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", body, err, want)
+		}
+	}
+}

@@ -133,6 +133,11 @@ type SessionConfig struct {
 	Record        bool     `toml:"record"`
 	SystemPrompt  string   `toml:"system_prompt"`
 	Timeout       Duration `toml:"timeout"` // a whole headless run
+	// Workspace snapshots (X.snapshots beside recordings) are pruned,
+	// oldest session first, past this many GB in all or this many days
+	// since their session last ran; 0 = no limit.
+	SnapshotsMaxGB    float64 `toml:"snapshots_max_gb"`
+	SnapshotsKeepDays int     `toml:"snapshots_keep_days"`
 }
 
 // LogConfig says where tether's own log goes: always a file, never the
@@ -164,9 +169,11 @@ func Default() Config {
 			MaxRetries:  4,
 		},
 		Session: SessionConfig{
-			MaxIterations: 100,
-			Record:        true,
-			Timeout:       Duration(30 * time.Minute),
+			MaxIterations:     100,
+			Record:            true,
+			Timeout:           Duration(30 * time.Minute),
+			SnapshotsMaxGB:    20,
+			SnapshotsKeepDays: 30,
 		},
 		Log: LogConfig{Level: "info"},
 	}
@@ -205,6 +212,12 @@ func (c *Config) Validate() error {
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	if c.Session.MaxIterations < 0 {
 		errs = append(errs, "session.max_iterations must not be negative")
+	}
+	if g := c.Session.SnapshotsMaxGB; g < 0 || math.IsNaN(g) || math.IsInf(g, 0) {
+		errs = append(errs, fmt.Sprintf("session.snapshots_max_gb must be a number of GB, 0 or more (0 = no limit), not %v", g))
+	}
+	if c.Session.SnapshotsKeepDays < 0 {
+		errs = append(errs, "session.snapshots_keep_days must not be negative (0 = no limit)")
 	}
 	if b := c.Session.MaxBudgetUSD; b < 0 || math.IsNaN(b) || math.IsInf(b, 0) {
 		errs = append(errs, fmt.Sprintf("session.max_budget_usd must be a number of USD, 0 or more (0 = no limit), not %v", b))

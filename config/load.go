@@ -97,6 +97,12 @@ func checkValues(file string, data []byte, cfg *Config) error {
 	if b := cfg.Session.MaxBudgetUSD; b < 0 || math.IsNaN(b) || math.IsInf(b, 0) {
 		return fmt.Errorf("%s:%d: session.max_budget_usd must be a number of USD, 0 or more (0 = no limit), not %v", file, at("session.max_budget_usd"), b)
 	}
+	if g := cfg.Session.SnapshotsMaxGB; g < 0 || math.IsNaN(g) || math.IsInf(g, 0) {
+		return fmt.Errorf("%s:%d: session.snapshots_max_gb must be a number of GB, 0 or more (0 = no limit), not %v", file, at("session.snapshots_max_gb"), g)
+	}
+	if cfg.Session.SnapshotsKeepDays < 0 {
+		return fmt.Errorf("%s:%d: session.snapshots_keep_days must not be negative (0 = no limit)", file, at("session.snapshots_keep_days"))
+	}
 	for _, k := range slices.Sorted(maps.Keys(cfg.Sandbox.Env)) {
 		if !validEnvName(k) {
 			return fmt.Errorf("%s:%d: sandbox.env: %q is not a variable name (not empty, no \"=\")", file, at("sandbox.env."+k), k)

@@ -43,11 +43,29 @@ type SnapshotStore struct {
 // prunePrefix names a store being deleted.
 const prunePrefix = ".pruning-"
 
-// SnapshotStores lists the snapshot stores in recordDir, newest first.
-// inUse are directories a live sandbox's workspace is made of (overlay
-// lower layers): a store holding one is live.
+// SnapshotStores lists the snapshot stores in and below recordDir (suite
+// runs record in subdirectories), newest first. inUse are directories a
+// live sandbox's workspace is made of (overlay lower layers) or that this
+// run is about to restore from: a store holding one is live.
 func SnapshotStores(ctx context.Context, recordDir string, inUse []string) ([]SnapshotStore, error) {
-	dirs, err := filepath.Glob(filepath.Join(recordDir, "*.snapshots"))
+	var dirs []string
+	err := filepath.WalkDir(recordDir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			if p == recordDir && errors.Is(err, fs.ErrNotExist) {
+				return fs.SkipAll // no recordings yet
+			}
+			return nil // an unreadable corner: skipped
+		case !d.IsDir():
+			return nil
+		case strings.HasSuffix(p, ".snapshots"):
+			dirs = append(dirs, p)
+			return fs.SkipDir
+		case strings.HasPrefix(d.Name(), prunePrefix):
+			return fs.SkipDir
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -139,6 +157,12 @@ func PruneSnapshots(ctx context.Context, recordDir string, pol SnapshotPolicy, i
 		}
 	}
 	// Stores a killed prune left half-deleted.
+	for _, s := range stores {
+		left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Dir), prunePrefix+"*"))
+		for _, d := range left {
+			_ = os.RemoveAll(d)
+		}
+	}
 	left, _ := filepath.Glob(filepath.Join(recordDir, prunePrefix+"*"))
 	for _, d := range left {
 		_ = os.RemoveAll(d)
