@@ -103,10 +103,11 @@ func TestIdleTickerStopsAndWakesForChanges(t *testing.T) {
 	}
 }
 
-// Input is drawn ahead of the frame cadence, output keeps to it: with the
-// program at 1 frame a second, a key brings its frame forward (a kick),
-// a message that is not input does not, and both reach the screen.
-func TestInputBringsItsFrameForwardOutputDoesNot(t *testing.T) {
+// Input is drawn at once, output at most once a frame period: with the
+// program at 1 frame a second, output that comes right after a frame is
+// answered with that frame and drawn when the period is over, while a key
+// that comes right after is built and drawn at once (a kick).
+func TestInputIsDrawnAtOnceOutputOncePerPeriod(t *testing.T) {
 	out := newScreen()
 	p, w := Wrap(counter{})
 	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(40, 5),
@@ -126,19 +127,61 @@ func TestInputBringsItsFrameForwardOutputDoesNot(t *testing.T) {
 	if p.Kicks() == 0 {
 		t.Error("the first view was not drawn at once: it waited for the first tick")
 	}
-	// Wait out the first kick, then keep the ticker awake (a sleeping
-	// ticker wakes with a kick whatever the message).
-	time.Sleep(10 * time.Millisecond)
-	base := p.Kicks()
+	_, reused := p.Views()
 	prog.Send(inc{})
-	eventually(t, "output is drawn on the cadence", func() bool { return strings.Contains(out.String(), "count 1") })
-	if got := p.Kicks(); got != base && !p.Sleeping() {
-		t.Errorf("output brought a frame forward (%d kicks, was %d)", got, base)
+	eventually(t, "output is drawn when its period is over", func() bool { return strings.Contains(out.String(), "count 1") })
+	if _, r := p.Views(); r == reused {
+		t.Error("output right after a frame had its view built at once, not once per period")
 	}
+	builtBefore, reusedBefore := p.Views()
+	kicks := p.Kicks()
 	prog.Send(tea.KeyPressMsg{Code: '+', Text: "+"})
 	eventually(t, "the key is drawn", func() bool { return strings.Contains(out.String(), "count 2") })
-	if p.Kicks() == base {
+	built, reused := p.Views()
+	if reused != reusedBefore || built == builtBefore {
+		t.Errorf("a key right after a frame was answered with the old view (built %d→%d, reused %d→%d)", builtBefore, built, reusedBefore, reused)
+	}
+	if p.Kicks() == kicks {
 		t.Error("a key press waited for the frame cadence instead of being drawn at once")
+	}
+	prog.Quit()
+	<-done
+	p.Close()
+}
+
+// A flood of output builds about one view per frame, not one per message,
+// and the last state still reaches the screen (the view answered with the
+// one drawn last is rebuilt in time for the tick).
+func TestOutputFloodBuildsAViewPerFrame(t *testing.T) {
+	out := newScreen()
+	p, w := Wrap(counter{})
+	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(40, 5),
+		tea.WithoutSignalHandler(), tea.WithFPS(20))
+	p.Attach(prog)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := prog.Run(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "count 0") })
+	if !p.Paced() {
+		t.Fatal("the frame ticker was not found")
+	}
+	const n = 400
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		prog.Send(inc{})
+		if i%20 == 0 {
+			time.Sleep(time.Millisecond) // a stream, not one burst
+		}
+	}
+	eventually(t, fmt.Sprintf("count %d is drawn", n), func() bool { return strings.Contains(out.String(), fmt.Sprintf("count %d", n)) })
+	built, reused := p.Views()
+	frames := int(time.Since(start)/(50*time.Millisecond)) + 2
+	if built > 3*frames+5 || reused == 0 {
+		t.Errorf("%d messages over ~%d frames built %d views (%d answered with the last): a view per message, not per frame", n, frames, built, reused)
 	}
 	prog.Quit()
 	<-done
