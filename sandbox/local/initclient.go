@@ -50,6 +50,7 @@ func (s *localSandbox) initProc() (*localInitProc, error) {
 	if in := s.init; in != nil {
 		select {
 		case <-in.done:
+			s.initLost = true
 		default:
 			return in, nil
 		}
@@ -274,7 +275,9 @@ func (in *localInitProc) killCmd(id uint64) {
 // killed but told, by its socket closing, to kill all its descendants
 // and exit: killed, it would leave them to PID 1. Only one that does not
 // exit in time is killed.
-func (in *localInitProc) kill() {
+// It reports whether the init ended as asked: a host init that had to be
+// killed may have left its descendants to PID 1.
+func (in *localInitProc) kill() (clean bool) {
 	if in.host {
 		in.wmu.Lock()
 		if in.fd >= 0 {
@@ -283,7 +286,7 @@ func (in *localInitProc) kill() {
 		in.wmu.Unlock()
 		select {
 		case <-in.exited:
-			return
+			return in.cmd.ProcessState != nil && in.cmd.ProcessState.Success()
 		case <-time.After(localInitTimeout):
 		}
 	}
@@ -291,7 +294,9 @@ func (in *localInitProc) kill() {
 	select {
 	case <-in.done:
 	case <-time.After(localInitTimeout):
+		return false
 	}
+	return !in.host
 }
 
 // localDevNull is the host's /dev/null, for a command's stdio with no
@@ -341,7 +346,7 @@ func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, ta
 		// A command the init does not report dead soon is ended with it.
 		mu.Lock()
 		if timer == nil {
-			timer = time.AfterFunc(localInitTimeout, in.kill)
+			timer = time.AfterFunc(localInitTimeout, func() { in.kill() })
 		}
 		mu.Unlock()
 	}
@@ -361,12 +366,24 @@ func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, ta
 }
 
 // stopInit kills the sandbox's init, if it runs, and everything in it.
-func (s *localSandbox) stopInit() {
+// It reports whether an init of this sandbox ever ended otherwise than
+// by being told to (killed from inside, or not exiting in time): its
+// orphans may then live on outside it (hostinit.go).
+func (s *localSandbox) stopInit() (lost bool) {
 	s.initMu.Lock()
 	in := s.init
 	s.init = nil
+	lost = s.initLost
 	s.initMu.Unlock()
 	if in != nil {
-		in.kill()
+		select {
+		case <-in.done:
+			lost = true // it was gone before we asked
+		default:
+		}
+		if !in.kill() {
+			lost = true
+		}
 	}
+	return lost
 }

@@ -252,7 +252,9 @@ func localInitMain(cfg localHelperConfig) int {
 	}
 	// tether is gone or closed the sandbox: nothing may outlive it.
 	if cfg.Host {
-		localKillDescendants(os.Getpid())
+		if !st.childless() {
+			localKillDescendants(os.Getpid())
+		}
 		return 0
 	}
 	_ = syscall.Kill(-1, syscall.SIGKILL)

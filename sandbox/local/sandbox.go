@@ -31,8 +31,9 @@ type localSandbox struct {
 	slirps     map[*localSlirp]struct{}     // running slirp4netns (netslirp.go)
 	netPending map[*exec.Cmd]*localNetStart // commands made, not yet started by s.start
 
-	initMu sync.Mutex
-	init   *localInitProc // the sandbox's init (initclient.go), prestarted at Create
+	initMu   sync.Mutex
+	initLost bool           // an init ended unasked (stopInit)
+	init     *localInitProc // the sandbox's init (initclient.go), prestarted at Create
 
 	mu           sync.Mutex
 	info         sandbox.Info // State changes under mu; the rest is fixed at Create
@@ -97,13 +98,13 @@ func (s *localSandbox) shutdown(ctx context.Context, remove bool) error {
 		s.stopNetwork()
 		close(netDown)
 	}()
-	s.stopInit()
+	initLost := s.stopInit()
 	<-netDown
 	// The sweep catches what escaped its process group (setsid, double
 	// fork) when bwrap's PID namespace is not there to do it.
 	localKillTagged(localSandboxTag(s.info.ID))
-	if !s.iso.bwrap {
-		localKillInside(s.dir, s.info.CreatedAt) // the init may have been killed
+	if !s.iso.bwrap && initLost {
+		localKillInside(s.dir, s.info.CreatedAt) // its orphans went to PID 1
 	}
 	localKillCgroup(s.cgroup)
 	if s.memCg != s.cgroup {
