@@ -78,6 +78,10 @@ func (a *model) apply(ev session.Event) tea.Cmd {
 			}
 			cmd = a.onState(ev)
 		}
+	case session.KindError:
+		if ev.Error != nil {
+			a.sess.lastError = ev.Error.Message
+		}
 	case session.KindUsage:
 		a.sess.retry = nil
 		if ev.Usage != nil {

@@ -83,6 +83,9 @@ type sessionView struct {
 	runStart time.Time
 	runEnd   time.Time
 	stepMode bool
+	// lastError is the last error the stream shows: a terminal state
+	// with the same reason does not print it again in the status bar.
+	lastError string
 }
 
 // New builds the interactive screen over an engine.

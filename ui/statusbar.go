@@ -86,14 +86,12 @@ func (a *model) statusLine() string {
 	if r := a.sess.retry; r != nil && a.runActive() {
 		parts = append(parts, part{st.faint.Render(eventlist.RetryText(r, max(a.sess.retryAt.Sub(a.now()), 0))), 8})
 	}
-	// The reason goes first when space is short: the event stream has it
-	// too. "cancelled (cancelled by user)" says nothing twice.
-	if r := termsafe.SanitizeLine(a.sess.reason); a.sess.state.Terminal() && r != "" && r != "cancelled by user" {
-		parts[0].text += st.faint.Render(" (" + r + ")")
-		if lipgloss.Width(parts[0].text) > a.w/2 {
-			parts[0].text = state
-			parts = append(parts, part{st.faint.Render(r), 2})
-		}
+	// The reason is the first to go when space is short (step mode,
+	// follow and the time stay): the event stream has it too. An error the
+	// stream printed is not printed again here, and "cancelled (cancelled
+	// by user)" says nothing twice.
+	if r := a.sess.reason; a.sess.state.Terminal() && r != "" && r != "cancelled by user" && r != a.sess.lastError {
+		parts = append(parts, part{st.faint.Render(termsafe.SanitizeLine(r)), 0})
 	}
 	if a.replay == nil {
 		model := termsafe.SanitizeLine(a.info.ModelName)
