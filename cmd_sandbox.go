@@ -128,7 +128,7 @@ func cleanup(ctx context.Context, c *common, yes, all bool) error {
 	}
 	if len(found) == 0 {
 		fmt.Printf("no orphaned %s sandboxes\n", p.Name())
-		return nil
+		return cleanupCgroups(p, yes)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tCREATED\tRUN\tWHY")
@@ -150,6 +150,43 @@ func cleanup(ctx context.Context, c *common, yes, all bool) error {
 			continue
 		}
 		fmt.Println("deleted", cell(o.Info.ID))
+	}
+	errs = append(errs, cleanupCgroups(p, yes))
+	return errors.Join(errs...)
+}
+
+// staleCgroups is a provider that can find the empty cgroups crashed
+// sandboxes left (the local provider).
+type staleCgroups interface {
+	StaleCgroups() []string
+	RemoveCgroup(dir string) error
+}
+
+// cleanupCgroups lists, and with yes removes, the empty cgroups that
+// sandboxes of crashed tethers left on this machine.
+func cleanupCgroups(p sandbox.Provider, yes bool) error {
+	sc, ok := p.(staleCgroups)
+	if !ok {
+		return nil
+	}
+	dirs := sc.StaleCgroups()
+	if len(dirs) == 0 {
+		return nil
+	}
+	if !yes {
+		for _, d := range dirs {
+			fmt.Println("empty sandbox cgroup left behind:", cell(d))
+		}
+		fmt.Printf("%d empty cgroup(s) found; run `tether cleanup --yes` to remove them\n", len(dirs))
+		return nil
+	}
+	var errs []error
+	for _, d := range dirs {
+		if err := sc.RemoveCgroup(d); err != nil {
+			errs = append(errs, fmt.Errorf("removing cgroup %s: %w", d, err))
+			continue
+		}
+		fmt.Println("removed cgroup", cell(d))
 	}
 	return errors.Join(errs...)
 }

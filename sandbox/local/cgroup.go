@@ -144,6 +144,11 @@ func localKillCgroup(dir string) {
 	if dir == "" {
 		return
 	}
+	// No fork succeeds any more, so the kills below converge at once
+	// rather than chase a fork bomb; cgroup v2 kills everything in one
+	// write where the kernel has cgroup.kill.
+	_ = os.WriteFile(filepath.Join(dir, "pids.max"), []byte("0"), 0o644)
+	_ = os.WriteFile(filepath.Join(dir, "cgroup.kill"), []byte("1"), 0o644)
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
 		data, err := os.ReadFile(filepath.Join(dir, "cgroup.procs"))

@@ -15,6 +15,7 @@ import (
 // brings up its network when it has one of its own). Anything that starts a process in
 // a sandbox (Exec, a PTY shell) goes through here.
 func (s *localSandbox) command(cwd string, argv ...string) (*exec.Cmd, error) {
+	s.ensureCgroups()
 	if !s.iso.bwrap {
 		argv = localCgroupJoin([]string{s.cgroup, s.memCg}, argv)
 		cmd := exec.Command(argv[0], argv[1:]...)

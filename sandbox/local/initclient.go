@@ -80,6 +80,7 @@ func (s *localSandbox) prestartInit() {
 // startInit runs bubblewrap with the helper in init mode and waits until it
 // is confined and ready.
 func (s *localSandbox) startInit() (*localInitProc, error) {
+	s.ensureCgroups()
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox init: %w", err)

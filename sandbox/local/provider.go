@@ -284,6 +284,9 @@ func (p *Provider) Create(ctx context.Context, spec sandbox.Spec) (sandbox.Sandb
 	if err == nil {
 		err = localWriteEtc(filepath.Join(dir, localEtcDir), filepath.Join(dir, localHomeDir))
 	}
+	if err == nil {
+		err = localRecordCgroups(dir, cgroup, memCg)
+	}
 	if err == nil && iso.bwrap && network == sandbox.NetworkOn {
 		err = localWriteResolv(filepath.Join(dir, localEtcDir))
 	}
@@ -360,8 +363,11 @@ func (p *Provider) Delete(ctx context.Context, id string) error {
 	if info, err := localReadMeta(dir); err == nil {
 		localKillInside(dir, info.CreatedAt)
 	}
-	localKillCgroup(localCgroupPath(id))
-	localKillCgroup(localMemCgroupPath(id))
+	// Where this tether would put them, and where the one that made the
+	// sandbox did (under its own cgroup, which may not be this one's).
+	for _, cg := range append([]string{localCgroupPath(id), localMemCgroupPath(id)}, localRecordedCgroups(dir)...) {
+		localKillCgroup(cg)
+	}
 	if err := errors.Join(localUnmountUnder(dir), localRemoveAll(dir)); err != nil {
 		return fmt.Errorf("local sandbox: delete %s: %w", id, err)
 	}
@@ -526,6 +532,8 @@ func (p *Provider) Open(ctx context.Context, id string) (sandbox.Sandbox, error)
 		memCg:   localMakeMemCgroup(id, limits.MemoryGB),
 		running: make(map[*localProc]struct{}),
 	}
+	// Beside the cgroups the sandbox's maker recorded (Delete removes those).
+	_ = localRecordCgroups(dir, append(localRecordedCgroups(dir), sb.cgroup, sb.memCg)...)
 	sb.disk = newLocalDisk(dir, sb.limits.diskCap(), sb.stopForDisk)
 	p.mu.Lock()
 	p.live[id] = sb
