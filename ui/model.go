@@ -95,11 +95,7 @@ func New(e Engine, opts Options) Model {
 	a.info = e.Info()
 	a.picker.configured = a.info.ModelName
 	a.sess.stepMode = a.info.StepMode
-	placeholder := "Tell the agent what to do… (!cmd runs a command yourself)"
-	if !a.info.HasModel {
-		placeholder = "No model configured: !cmd runs a command in the sandbox"
-	}
-	a.prompt = newPromptBox(a.st, a.dark, placeholder)
+	a.prompt = newPromptBox(a.st, a.dark, promptPlaceholder(a.info))
 	a.prompt.seed(opts.History)
 	a.prompt.ta.Focus()
 	a.focus = focusPrompt
@@ -355,4 +351,12 @@ func (a *model) cycleFocus(dir int) tea.Cmd {
 	}
 	i = (i + dir + len(order)) % len(order)
 	return a.setFocus(order[i])
+}
+
+// promptPlaceholder is the empty prompt box's hint for an engine.
+func promptPlaceholder(info EngineInfo) string {
+	if !info.HasModel {
+		return "No model configured: !cmd runs a command in the sandbox"
+	}
+	return "Tell the agent what to do… (!cmd runs a command yourself)"
 }

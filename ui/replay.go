@@ -252,10 +252,6 @@ func (a *model) leaveReplay(e Engine) {
 	a.replay.gen++ // a pending replay tick finds no replay and does nothing
 	a.replay = nil
 	a.opts.Replay = false
-	placeholder := "Tell the agent what to do… (!cmd runs a command yourself)"
-	if !e.Info().HasModel {
-		placeholder = "No model configured: !cmd runs a command in the sandbox"
-	}
-	a.prompt = newPromptBox(a.st, a.dark, placeholder)
+	a.prompt = newPromptBox(a.st, a.dark, promptPlaceholder(e.Info()))
 	a.prompt.seed(a.opts.History)
 }

@@ -121,19 +121,29 @@ func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	s.mu.Lock()
+	delay := s.createDelay
+	s.mu.Unlock()
+	s.launch(w, sb, "creating", delay)
+}
+
+// launch starts a new sandbox's toolbox, registers it in state pending
+// for delay (then "started"; at once without a delay) and answers with
+// it; a toolbox that does not start removes its directory.
+func (s *Server) launch(w http.ResponseWriter, sb *fakeSandbox, pending string, delay time.Duration) {
 	if err := s.startToolbox(sb); err != nil {
-		os.RemoveAll(dir)
+		os.RemoveAll(sb.Dir)
 		writeError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	s.mu.Lock()
-	if s.createDelay > 0 {
-		sb.state, sb.readyAt = "creating", time.Now().Add(s.createDelay)
+	if delay > 0 {
+		sb.state, sb.readyAt = pending, time.Now().Add(delay)
 	} else {
 		sb.state = "started"
 	}
-	s.sandboxes[id] = sb
-	s.order = append(s.order, id)
+	s.sandboxes[sb.ID] = sb
+	s.order = append(s.order, sb.ID)
 	body := s.sandboxJSONLocked(sb)
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)

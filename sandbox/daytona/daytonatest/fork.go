@@ -106,10 +106,17 @@ func (s *Server) routeForkAPI(mux *http.ServeMux) {
 }
 
 // startedLocked advances sb's pending transition and says whether it is
-// started.
-func (s *Server) startedLocked(sb *fakeSandbox) bool {
+// started; when it is not, it unlocks s.mu and answers 400 (only a
+// started sandbox can be what).
+func (s *Server) startedLocked(w http.ResponseWriter, sb *fakeSandbox, what string) bool {
 	s.sandboxJSONLocked(sb)
-	return sb.state == "started"
+	if sb.state == "started" {
+		return true
+	}
+	state := sb.state
+	s.mu.Unlock()
+	writeError(w, http.StatusBadRequest, fmt.Sprintf("Sandbox %s is %s: only a started sandbox can be %s", sb.ID, state, what))
+	return false
 }
 
 func (s *Server) handleFork(w http.ResponseWriter, r *http.Request, src *fakeSandbox) {
@@ -121,10 +128,7 @@ func (s *Server) handleFork(w http.ResponseWriter, r *http.Request, src *fakeSan
 		return
 	}
 	s.mu.Lock()
-	if !s.startedLocked(src) {
-		state := src.state
-		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Sandbox %s is %s: only a started sandbox can be forked", src.ID, state))
+	if !s.startedLocked(w, src, "forked") {
 		return
 	}
 	id := fmt.Sprintf("sb-%06d", s.nextID.Add(1))
@@ -148,22 +152,10 @@ func (s *Server) handleFork(w http.ResponseWriter, r *http.Request, src *fakeSan
 		writeError(w, http.StatusInternalServerError, "fork: "+err.Error())
 		return
 	}
-	if err := s.startToolbox(sb); err != nil {
-		os.RemoveAll(sb.Dir)
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
 	s.mu.Lock()
-	if s.forkDelay > 0 {
-		sb.state, sb.readyAt = "forking", time.Now().Add(s.forkDelay)
-	} else {
-		sb.state = "started"
-	}
-	s.sandboxes[id] = sb
-	s.order = append(s.order, id)
-	body := s.sandboxJSONLocked(sb)
+	delay := s.forkDelay
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, body)
+	s.launch(w, sb, "forking", delay)
 }
 
 func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request, src *fakeSandbox) {
@@ -175,10 +167,7 @@ func (s *Server) handleSnapshot(w http.ResponseWriter, r *http.Request, src *fak
 		return
 	}
 	s.mu.Lock()
-	if !s.startedLocked(src) {
-		state := src.state
-		s.mu.Unlock()
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("Sandbox %s is %s: only a started sandbox can be snapshotted", src.ID, state))
+	if !s.startedLocked(w, src, "snapshotted") {
 		return
 	}
 	if _, taken := s.snapshots[b.Name]; taken {
