@@ -186,8 +186,13 @@ func TestModelPickerPagesThroughHundredsOfModels(t *testing.T) {
 	if s := screen(m); !strings.Contains(s, "▸ test-model") {
 		t.Fatalf("home does not go back to the first:\n%s", s)
 	}
-	// The filter narrows the long list; paging stays within it.
+	// The filter narrows the long list and starts at its first match,
+	// wherever the selection was; paging stays within it.
+	press(m, "end")
 	typeText(m, "model-39")
+	if s := screen(m); !strings.Contains(s, "▸ vendor-16/model-390") {
+		t.Fatalf("a new filter does not select its first match:\n%s", s)
+	}
 	if ch := m.m.picker.choices(); len(ch) != 11 { // model-390…399, then the text itself
 		t.Fatalf("filter model-39: %d choices %q", len(ch), ch)
 	}

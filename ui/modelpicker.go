@@ -194,8 +194,14 @@ func (a *model) onPickerKey(k tea.KeyPressMsg) tea.Cmd {
 		a.setNotice("switching to "+name+": the next call goes to it", false)
 		return nil
 	}
+	before := p.input.Value()
 	var cmd tea.Cmd
 	p.input, cmd = p.input.Update(k)
+	if p.input.Value() != before {
+		// A new filter starts at its best match, not wherever the
+		// selection was in the longer list (which may be the typed text).
+		p.sel, p.top = 0, 0
+	}
 	p.sel = min(p.sel, max(len(p.choices())-1, 0))
 	return cmd
 }
