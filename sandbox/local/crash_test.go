@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tether-dev/tether/sandbox"
@@ -38,6 +40,10 @@ func TestLocalCrash(t *testing.T) {
 		}
 		defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
 		localWaitFor(t, "the helper's command", func() bool { return len(localLivePIDs(marker)) == 2 })
+		egress := iso == IsolationBwrap && localTestNetwork() == sandbox.NetworkOn
+		if egress && !localHasChild(child.Process.Pid, "slirp4netns") {
+			t.Fatal("the crashing tether's sandbox has no slirp4netns")
+		}
 		if err := child.Process.Kill(); err != nil {
 			t.Fatal(err)
 		}
@@ -51,9 +57,28 @@ func TestLocalCrash(t *testing.T) {
 		if err != nil || len(orphans) != 1 {
 			t.Fatalf("FindOrphans = %+v, %v; want the crashed run's sandbox", orphans, err)
 		}
+		// Its slirp4netns (network "on" under bwrap) ended with tether:
+		// tether held the only write end of its --exit-fd.
+		localWaitFor(t, "the crashed sandbox's slirp4netns to end", func() bool { return len(localSlirpPIDs(orphans[0].Info.ID)) == 0 })
 		if err := p.Delete(context.Background(), orphans[0].Info.ID); err != nil {
 			t.Fatal(err)
 		}
 		localWaitGone(t, marker)
 	})
+}
+
+// localHasChild reports whether process pid has a live child named comm.
+func localHasChild(pid int, comm string) bool {
+	names, _ := os.ReadDir("/proc")
+	for _, e := range names {
+		status, err := os.ReadFile("/proc/" + e.Name() + "/status")
+		if err != nil {
+			continue
+		}
+		s := string(status)
+		if strings.HasPrefix(s, "Name:\t"+comm+"\n") && strings.Contains(s, "\nPPid:\t"+strconv.Itoa(pid)+"\n") {
+			return true
+		}
+	}
+	return false
 }
