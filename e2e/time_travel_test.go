@@ -342,3 +342,52 @@ func TestE2EDaytonaForkFromSnapshotSteps(t *testing.T) {
 	}
 	e.assertNoLeaks("daytona-fork-snapshot")
 }
+
+// TestE2EDaytonaTUIForkAtTheLastResultForksTheLiveSandbox: in the UI on
+// Daytona, replacing the result of the session's last tool call forks at
+// the sandbox's current step, so the branch's sandbox is Daytona's fork of
+// the live one (no replay), and the screen says so.
+func TestE2EDaytonaTUIForkAtTheLastResultForksTheLiveSandbox(t *testing.T) {
+	e := newEnv(t, "daytona")
+	e.llm.Enqueue(
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo first > f.txt"})),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "echo second >> f.txt"})),
+		llmtest.TextReply("original done"),
+		llmtest.ToolReply(llmtest.Call("terminal", map[string]any{"command": "cat f.txt"})),
+		llmtest.TextReply("branch done"),
+	)
+	u := e.startTUI()
+	u.waitScreen("started", 30*time.Second)
+	u.typeLine("write f.txt")
+	u.waitScreen("original done", 60*time.Second)
+	u.keys("Tab")
+	u.keys("k", "k") // the second (last) tool call
+	u.keys("F")
+	u.waitScreen("echo second", 10*time.Second)
+	u.keys("C-r") // replace its result
+	u.waitScreen("after the terminal call", 10*time.Second)
+	if out, err := u.tmux("send-keys", "-t", "main", "-l", "my own result"); err != nil {
+		t.Fatal(err, out)
+	}
+	u.keys("Enter")
+	u.waitScreen("branch done", 60*time.Second)
+	u.waitScreen("a fork of the live sandbox", 10*time.Second)
+	var forked int
+	for _, sb := range e.day.Sandboxes() {
+		if sb.ForkedFrom != "" {
+			forked++
+		}
+	}
+	if forked != 1 {
+		t.Errorf("%d forked sandboxes at Daytona, want the branch's", forked)
+	}
+	reqs := e.llm.Requests()
+	last := reqs[len(reqs)-1].Messages
+	if got := last[len(last)-1].Content; !strings.Contains(got, "first\nsecond") {
+		t.Errorf("the branch's cat saw %q: want the live sandbox's file", got)
+	}
+	u.keys("C-q")
+	u.waitScreen("y", 10*time.Second)
+	u.waitExit(30 * time.Second)
+	e.assertNoLeaks("daytona-tui-fork")
+}
