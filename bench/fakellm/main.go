@@ -47,7 +47,7 @@ func main() {
 			return llmtest.Reply{ToolCalls: []llmtest.ToolCallReply{llmtest.Call("finish", map[string]any{
 				"message": fmt.Sprintf("Ran the command; the output is above. (done #%d)", n)})}, ChunkDelay: *delay}
 		}
-		prompt := strings.TrimSpace(last.Content)
+		prompt := userPrompt(last.Content)
 		if text, ok := strings.CutPrefix(prompt, "say "); ok {
 			return llmtest.Reply{Text: text, ChunkDelay: *delay}
 		}
@@ -70,4 +70,17 @@ func main() {
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt)
 	<-sig
+}
+
+// userPrompt is what the user typed: tether puts notes of the commands the
+// user ran themselves (`!cmd`) before the prompt, a paragraph each, and
+// those are not part of the command to run.
+func userPrompt(content string) string {
+	p := strings.TrimSpace(content)
+	if strings.HasPrefix(p, "[The user ran this command") {
+		if i := strings.LastIndex(p, "\n\n"); i >= 0 {
+			p = strings.TrimSpace(p[i+2:])
+		}
+	}
+	return p
 }
