@@ -57,19 +57,40 @@ func (sc *wheelScreen) waitCount(t *testing.T, s string, n int) {
 	t.Fatalf("%q did not appear %d times in the wheel's output: %q", s, n, sc.out.String())
 }
 
-// typeCommands types each line and waits for the prompt after it.
+// typeCommands types each line and waits for the prompt after its echo.
+// Counting prompts is not enough: readline redraws the prompt when the
+// terminal is resized, and that redraw would pass for the next prompt.
 func typeCommands(t *testing.T, w *Wheel, sc *wheelScreen, lines ...string) {
 	t.Helper()
 	sc.waitCount(t, "(you)", 1)
-	sc.mu.Lock()
-	n := strings.Count(sc.out.String(), "(you)")
-	sc.mu.Unlock()
-	for i, l := range lines {
+	for _, l := range lines {
+		sc.mu.Lock()
+		from := sc.out.Len()
+		sc.mu.Unlock()
 		if err := w.Send(context.Background(), []byte(l+"\r")); err != nil {
 			t.Fatal(err)
 		}
-		sc.waitCount(t, "(you)", n+i+1)
+		sc.waitAfter(t, from, l, "(you)")
 	}
+}
+
+// waitAfter waits until, from byte offset from of the output on, first
+// appears and then, after it, then.
+func (sc *wheelScreen) waitAfter(t *testing.T, from int, first, then string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		sc.mu.Lock()
+		out := sc.out.String()[from:]
+		sc.mu.Unlock()
+		if i := strings.Index(out, first); i >= 0 && strings.Contains(out[i+len(first):], then) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	t.Fatalf("%q then %q did not appear in the wheel's output: %q", first, then, sc.out.String()[from:])
 }
 
 func TestWheelRecordsCommandsFilesAndTellsTheNextPrompt(t *testing.T) {
