@@ -39,7 +39,8 @@ func main() {
 	finished := 0
 	srv.SetHandler(func(req llmtest.ChatRequest) llmtest.Reply {
 		last := req.Last()
-		if last.Role == llm.RoleTool {
+		prompt := userPrompt(last.Content)
+		if last.Role == llm.RoleTool || prompt == "" {
 			mu.Lock()
 			finished++
 			n := finished
@@ -47,7 +48,6 @@ func main() {
 			return llmtest.Reply{ToolCalls: []llmtest.ToolCallReply{llmtest.Call("finish", map[string]any{
 				"message": fmt.Sprintf("Ran the command; the output is above. (done #%d)", n)})}, ChunkDelay: *delay}
 		}
-		prompt := userPrompt(last.Content)
 		if text, ok := strings.CutPrefix(prompt, "say "); ok {
 			return llmtest.Reply{Text: text, ChunkDelay: *delay}
 		}
@@ -72,15 +72,20 @@ func main() {
 	<-sig
 }
 
-// userPrompt is what the user typed: tether puts notes of the commands the
-// user ran themselves (`!cmd`) before the prompt, a paragraph each, and
-// those are not part of the command to run.
+// userPrompt is what the user typed: tether puts notes of what the user
+// did themselves (`!cmd`, the wheel) before the prompt, a paragraph each,
+// and those are not part of the command to run. A message that is only
+// such notes (the wheel handed back during a run) has no prompt: "".
 func userPrompt(content string) string {
 	p := strings.TrimSpace(content)
-	if strings.HasPrefix(p, "[The user ran this command") {
-		if i := strings.LastIndex(p, "\n\n"); i >= 0 {
-			p = strings.TrimSpace(p[i+2:])
-		}
+	if !strings.HasPrefix(p, "[The user ") {
+		return p
+	}
+	if i := strings.LastIndex(p, "\n\n"); i >= 0 {
+		p = strings.TrimSpace(p[i+2:])
+	}
+	if strings.HasPrefix(p, "[The user ") && strings.HasSuffix(p, "]") {
+		return ""
 	}
 	return p
 }
