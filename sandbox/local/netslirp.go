@@ -33,8 +33,8 @@ import (
 // can reach, including the host's own non-loopback addresses.
 //
 // One slirp4netns serves one network namespace: the init's (shared by every
-// Exec command) and one per process started outside the init (a PTY shell,
-// or every command when there is no helper). It never outlives what it
+// Exec command and PTY shell) and, only when there is no helper, one per
+// command or shell, each then a bubblewrap of its own. It never outlives what it
 // serves: it is stopped when the bubblewrap it serves ends (watched through
 // a pidfd), at Close, and by itself when tether dies (--exit-fd: tether
 // holds the only write end). It carries the sandbox's tag in its

@@ -52,15 +52,22 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 		return nil, err
 	}
 	argv := []string{s.p.bash, "--noprofile", "--norc", "-i"}
-	if s.iso.bwrap {
-		// bwrap starts its child in a new session without a controlling
-		// terminal (so nothing inside can reach tether's); setsid -c makes
-		// this PTY the shell's own, so Ctrl+C and job control work.
+	// The shell is started by the sandbox's init, as Exec's commands are:
+	// in the same namespaces (a server one shell starts on 127.0.0.1 is
+	// reachable from the others and from Exec, one slirp4netns serves
+	// them all, ps sees everything), with the same seccomp filter,
+	// Landlock domain, cgroups and CPU set; unconfined, on the host
+	// (hostinit.go). What it leaves behind cannot outlive it. The init
+	// starts it in a session of its own with the PTY as its controlling
+	// terminal, so Ctrl+C and job control work.
+	viaInit := s.iso.helper != ""
+	if !viaInit && s.iso.bwrap {
+		// Without the helper, a bwrap of its own, which starts its child
+		// in a new session without a controlling terminal (so nothing
+		// inside can reach tether's); setsid -c makes this PTY the
+		// shell's own.
 		argv = append([]string{"setsid", "-w", "-c"}, argv...)
 	}
-	// Unconfined, the shell is started by the sandbox's init on the host
-	// (hostinit.go), so what it leaves behind cannot outlive it.
-	viaInit := !s.iso.bwrap && s.iso.helper != ""
 	cmd := &exec.Cmd{}
 	if !viaInit {
 		if cmd, err = s.command(cwd, argv...); err != nil {
@@ -79,8 +86,9 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	cols, rows := shellSize(spec)
 	_ = pty.Setsize(ptmx, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
-	// Under bwrap the PTY is nobody's controlling terminal until setsid -c
-	// inside claims it; unconfined, the shell takes it at once.
+	// Under a bwrap of its own the PTY is nobody's controlling terminal
+	// until setsid -c inside claims it; unconfined, the shell takes it at
+	// once. (Through the init, only the stdio of cmd is used.)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: !s.iso.bwrap, Pdeathsig: syscall.SIGKILL}
 	var pr *localProc
 	var wait func() (int, error)
