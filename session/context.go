@@ -31,7 +31,13 @@ func (s *Session) loadProjectContext(ctx context.Context) {
 	p := path.Join(s.sb.WorkDir(), ProjectContextFile)
 	s.mu.Unlock()
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	b, err := s.sb.ReadFile(rctx, p)
+	var b []byte
+	var err error
+	if s.wsSnap != "" { // being restored: the snapshot holds the same file
+		b, err = readSnapshotFile(s.wsSnap, ProjectContextFile, 4*MaxProjectContext)
+	} else {
+		b, err = s.sb.ReadFile(rctx, p)
+	}
 	cancel()
 	s.mu.Lock()
 	if err != nil || len(strings.TrimSpace(string(b))) == 0 {

@@ -41,7 +41,7 @@ func Fork(ctx context.Context, sb sandbox.Sandbox, path string, at int64, edit E
 	if err != nil {
 		return nil, err
 	}
-	s.restoreWorkspace(ctx, hdr, evs, at)
+	s.startRestore(ctx, hdr, evs, at)
 	return s, nil
 }
 
@@ -62,7 +62,7 @@ func Resume(ctx context.Context, sb sandbox.Sandbox, path string, opts Options) 
 	if err != nil {
 		return nil, err
 	}
-	s.restoreWorkspace(ctx, hdr, evs, 0)
+	s.startRestore(ctx, hdr, evs, 0)
 	s.mu.Lock()
 	for _, c := range s.pendingCalls {
 		s.conv = append(s.conv, llm.Message{Role: llm.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: interruptedNote})

@@ -120,6 +120,9 @@ func (s *Session) runLoop(ctx context.Context, cancel context.CancelFunc, it run
 	for {
 		start := time.Now()
 		st, reason, final := s.runOnce(ctx, it)
+		// Its result says how the workspace was put back, also when the
+		// run needed no tool; a cancelled run does not wait for it.
+		_ = s.awaitWorkspace(ctx)
 		s.logger.Info("run ended", "status", st, "reason", reason)
 		s.mu.Lock()
 		s.result = s.resultLocked(st, reason, final, time.Since(start))

@@ -50,10 +50,13 @@ func (s *Session) restoreFromRecording(ctx context.Context, hdr RecordHeader, ev
 	var r *Restore
 	snapAt, snapDir := findSnapshot(evs, at)
 	switch {
-	case at == 0 && hdr.Sandbox != nil && hdr.Sandbox.ID != "" && hdr.Sandbox.ID == s.sb.ID():
+	case sameSandbox(hdr, s.sb, at):
 		r = &Restore{Method: "same sandbox"}
 	case snapDir != "" && canRestore(s.sb):
 		r = s.restoreSnapshot(ctx, snapDir, snapAt)
+		if r == nil && ctx.Err() != nil { // the branch was closed: replay nothing
+			r = &Restore{Method: "none", Unrestored: []Unrestored{{Event: snapAt, Reason: "the restore was cancelled (the branch was closed): the workspace is incomplete"}}}
+		}
 		if r == nil { // the snapshot is gone or the sandbox cannot: replay
 			r = s.replay(ctx, evs, at)
 			r.Unrestored = append([]Unrestored{{Event: snapAt, Reason: "its snapshot could not be restored (" + s.restoreErr + "): the workspace was rebuilt by replay"}}, r.Unrestored...)
@@ -86,6 +89,12 @@ func findSnapshot(evs []Event, at int64) (int64, string) {
 		return 0, baseline
 	}
 	return seq, dir
+}
+
+// sameSandbox reports whether a resume goes on in the recorded sandbox
+// itself (nothing to restore).
+func sameSandbox(hdr RecordHeader, sb sandbox.Sandbox, at int64) bool {
+	return at == 0 && hdr.Sandbox != nil && hdr.Sandbox.ID != "" && hdr.Sandbox.ID == sb.ID()
 }
 
 func canRestore(sb sandbox.Sandbox) bool {

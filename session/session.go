@@ -77,6 +77,13 @@ type Options struct {
 	// Events() reader; beyond it output is elided from the live view (not
 	// from the recording). 0 = 1 MiB.
 	LiveBufferBytes int64
+	// PipelineRestore lets a Fork or Resume whose workspace comes back
+	// from a local snapshot return at once: the copy runs in the
+	// background while the branch starts (its first model call goes
+	// out), and everything that touches the sandbox (tool calls, Shell,
+	// TakeWheel, snapshot steps) waits for it; WorkspaceRestored says
+	// when it is done. false: Fork returns with the files in place.
+	PipelineRestore bool
 
 	parent *parent         // set by Fork and Resume
 	branch *providerBranch // set by Start: the provider restored the files
@@ -140,6 +147,11 @@ type Session struct {
 
 	restored   *Restore // how a fork or resume put the workspace back
 	restoreErr string   // why a snapshot could not be restored
+	// wsReady, when a fork's restore runs in the background
+	// (PipelineRestore), is closed once it has ended; wsSnap is the
+	// snapshot it restores. Both are set before Fork returns, never after.
+	wsReady chan struct{}
+	wsSnap  string
 }
 
 type totals struct {

@@ -53,6 +53,9 @@ func (s *Session) Shell(command string) error {
 	// The user is watching and can cancel: give their command the
 	// terminal tool's longest timeout, not the model's default.
 	args, _ := json.Marshal(map[string]any{"command": command, "timeout": shellTimeout.Seconds()})
+	if err := s.awaitWorkspace(ctx); err != nil { // a fork's files are put back first
+		return err
+	}
 	s.snapshotStep(ctx, "", true)
 	s.publish(Event{Kind: KindAction, Action: &Action{
 		ToolCallID: id, Tool: ToolTerminal, Args: args,

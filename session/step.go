@@ -124,7 +124,11 @@ type obsResult struct {
 func (s *Session) execute(ctx context.Context, tool Tool, id string, args json.RawMessage) obsResult {
 	start := time.Now()
 	stdout, stderr := s.newOutWriter(id, "stdout"), s.newOutWriter(id, "stderr")
-	res, err := safeRun(ctx, tool, ToolCall{ID: id, Args: args, Sandbox: s.sb, Stdout: stdout, Stderr: stderr, Cwd: s.shellCwd()})
+	var res ToolResult
+	err := s.awaitWorkspace(ctx) // a fork's files are put back first
+	if err == nil {
+		res, err = safeRun(ctx, tool, ToolCall{ID: id, Args: args, Sandbox: s.sb, Stdout: stdout, Stderr: stderr, Cwd: s.shellCwd()})
+	}
 	stdout.flush()
 	stderr.flush()
 	o := obsResult{Observation: Observation{

@@ -109,6 +109,9 @@ func (s *Session) TakeWheel(ctx context.Context, cols, rows int) (*Wheel, error)
 	if !ok {
 		return nil, errors.New("this sandbox cannot open a terminal, so the wheel cannot be taken")
 	}
+	if err := s.awaitWorkspace(ctx); err != nil { // a fork's files are put back first
+		return nil, err
+	}
 	s.mu.Lock()
 	switch {
 	case s.closed:

@@ -195,6 +195,9 @@ func (sn *snapshots) take(ctx context.Context, after string) (*Workspace, error)
 // snapshotStep takes a snapshot after (or, for the baseline, before) a
 // tool call and publishes it. A failure is reported, not fatal.
 func (s *Session) snapshotStep(ctx context.Context, after string, baseline bool) {
+	if s.awaitWorkspace(ctx) != nil {
+		return // a snapshot of half-restored files is none
+	}
 	s.snapMu.Lock()
 	defer s.snapMu.Unlock()
 	if baseline && s.snaps.last != "" {

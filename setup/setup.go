@@ -118,6 +118,8 @@ func Session(cfg config.Config, log *slog.Logger) session.Options {
 		Secrets:       cfg.Secrets(),
 		Logger:        log,
 		ToolSources:   mcpSources(cfg, log),
+		// A fork's first model call need not wait for a copied workspace.
+		PipelineRestore: true,
 	}
 }
 
