@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +20,15 @@ import (
 // workspace restored from the step's snapshot) and Continue until the
 // model is called (ms/fork), and until the branch's first tool call runs
 // on the restored files (ms/first-tool). The recorded workspace is empty
-// ("small") or 10k files / 200 MB ("10k-200MB"). "overlay" restores as
-// tether does as root; "copy" copies the snapshot (as for an
-// unprivileged user: a kept workspace forces it), before the model call
-// ("serial") or while it goes out ("pipelined", Options.PipelineRestore).
+// ("small") or 10k files / 200 MB ("10k-200MB"). "auto" restores as
+// tether does: an overlay as root, a copy as an unprivileged user (run
+// the test binary as one); "copy" always copies the snapshot (a kept
+// workspace forces it; it is removed after each fork). The restore runs
+// before the model call ("serial") or while it goes out ("pipelined",
+// Options.PipelineRestore).
 func BenchmarkForkLatency(b *testing.B) {
 	for _, big := range []bool{false, true} {
-		for _, mode := range []string{"overlay", "copy-serial", "copy-pipelined"} {
+		for _, mode := range []string{"auto-serial", "auto-pipelined", "copy-serial", "copy-pipelined"} {
 			name := "small/" + mode
 			if big {
 				name = "10k-200MB/" + mode
@@ -67,7 +71,7 @@ func benchForkLatency(b *testing.B, big bool, mode string) {
 			at = ev.Seq
 		}
 	}
-	p, err := local.NewProvider(local.Options{BaseDir: b.TempDir(), Isolation: local.IsolationNone, Keep: mode != "overlay"})
+	p, err := local.NewProvider(local.Options{BaseDir: b.TempDir(), Isolation: local.IsolationNone, Keep: strings.HasPrefix(mode, "copy")})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,8 +90,9 @@ func benchForkLatency(b *testing.B, big bool, mode string) {
 			return ToolResult{Content: "ok"}, nil
 		}}
 		fm := &fakeModel{calling: calling, replies: []fakeReply{{calls: []llm.ToolCall{call("p1", "probe", "{}")}}, {text: "done"}}}
-		branch, err := Fork(ctx, fresh, rec, at, Edit{}, Options{Model: fm, RecordPath: filepath.Join(b.TempDir(), "b.jsonl"),
-			Tools: fakeTools(probe), PipelineRestore: mode == "copy-pipelined"})
+		called := &firstCallTimer{Model: fm, start: start, at: make(chan time.Duration, 1)}
+		branch, err := Fork(ctx, fresh, rec, at, Edit{}, Options{Model: called, RecordPath: filepath.Join(b.TempDir(), "b.jsonl"),
+			Tools: fakeTools(probe), PipelineRestore: strings.HasSuffix(mode, "pipelined")})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -99,7 +104,7 @@ func benchForkLatency(b *testing.B, big bool, mode string) {
 			b.Fatal(err)
 		}
 		<-calling // the branch is running: its first model call
-		forkMs += float64(time.Since(start).Microseconds()) / 1000
+		forkMs += float64((<-called.at).Microseconds()) / 1000
 		<-calling // the second call: after probe ran
 		toolMs += float64((<-ran).Microseconds()) / 1000
 		b.StopTimer()
@@ -109,8 +114,22 @@ func benchForkLatency(b *testing.B, big bool, mode string) {
 		branch.Wait(ctx)
 		branch.Close()
 		fresh.Close(ctx)
+		os.RemoveAll(fresh.WorkDir()) // kept (copy): its pages must not weigh on the next fork
 		b.StartTimer()
 	}
 	b.ReportMetric(forkMs/float64(b.N), "ms/fork")
 	b.ReportMetric(toolMs/float64(b.N), "ms/first-tool")
+}
+
+// firstCallTimer tells how long after start its first model call began.
+type firstCallTimer struct {
+	Model
+	start time.Time
+	once  sync.Once
+	at    chan time.Duration
+}
+
+func (f *firstCallTimer) Stream(ctx context.Context, req llm.Request, onDelta func(llm.Delta)) (llm.Response, error) {
+	f.once.Do(func() { f.at <- time.Since(f.start) })
+	return f.Model.Stream(ctx, req, onDelta)
 }
