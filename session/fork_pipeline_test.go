@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"github.com/tether-dev/tether/llm/llmtest"
 	"github.com/tether-dev/tether/sandbox"
 	"github.com/tether-dev/tether/sandbox/sandboxtest"
+	"golang.org/x/sys/unix"
 )
 
 // heldRestore is a sandbox whose snapshot restore waits until the test
@@ -146,11 +148,26 @@ func pipelinedFork(t *testing.T, fail error) (s *Session, held *heldRestore, srv
 
 func TestPipelinedForkCallsTheModelDuringTheRestoreAndItsToolSeesEveryFile(t *testing.T) {
 	s, held, srv, tool, want, evs, _, _ := pipelinedFork(t, nil)
+	shellDone := make(chan error, 1) // the user's !cmd waits too
+	go func() { shellDone <- s.Shell("cat a.txt") }()
 	time.Sleep(200 * time.Millisecond) // the model asked for hash_all: it must wait
 	if n := len(tool.runs()); n != 0 {
 		t.Fatalf("hash_all ran %d times before the workspace was restored", n)
 	}
+	select {
+	case err := <-shellDone:
+		t.Fatalf("!cmd ran (%v) before the workspace was restored", err)
+	default:
+	}
 	close(held.release)
+	select {
+	case err := <-shellDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("!cmd never ran after the restore")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	res, err := s.Wait(ctx)
@@ -177,6 +194,10 @@ func TestPipelinedForkCallsTheModelDuringTheRestoreAndItsToolSeesEveryFile(t *te
 			restoredAt = i
 		case ev.Kind == KindObservation && ev.Observation.Tool == "hash_all":
 			observedAt = i
+		case ev.Kind == KindObservation && ev.Observation.ToolCallID == "user_1":
+			if !strings.Contains(ev.Observation.Content, "one\ntwo") || restoredAt == 0 {
+				t.Fatalf("!cmd saw %q (restored event #%d)", ev.Observation.Content, restoredAt)
+			}
 		}
 	}
 	if restoredAt == 0 || observedAt < restoredAt {
@@ -270,5 +291,36 @@ func TestCancelAndCloseDuringAPipelinedRestore(t *testing.T) {
 	}
 	if w == nil || w.Exact() || len(w.Unrestored) == 0 || !strings.Contains(w.Unrestored[0].Reason, "cancelled") {
 		t.Fatalf("workspace event %+v, want the cancelled restore told", w)
+	}
+}
+
+// While a pipelined fork copies its files, AGENTS.md is read from the
+// snapshot; the agent wrote it, so a link out of it or a FIFO is refused.
+func TestProjectContextIsReadFromTheSnapshotWithoutFollowingLinks(t *testing.T) {
+	dir := t.TempDir()
+	host := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(host, []byte("host key"), 0o600)
+	os.WriteFile(filepath.Join(dir, "AGENTS.md"), []byte("use tabs"), 0o644)
+	if b, err := readSnapshotFile(dir, "AGENTS.md", 1<<20); err != nil || string(b) != "use tabs" {
+		t.Fatalf("regular file: %q %v", b, err)
+	}
+	os.Remove(filepath.Join(dir, "AGENTS.md"))
+	os.Symlink(host, filepath.Join(dir, "AGENTS.md"))
+	if b, err := readSnapshotFile(dir, "AGENTS.md", 1<<20); err == nil {
+		t.Fatalf("followed a link out of the snapshot: %q", b)
+	}
+	os.Remove(filepath.Join(dir, "AGENTS.md"))
+	if err := unix.Mkfifo(filepath.Join(dir, "AGENTS.md"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := readSnapshotFile(dir, "AGENTS.md", 1<<20); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("read a FIFO as the project's instructions")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("reading a FIFO in the snapshot hung")
 	}
 }
