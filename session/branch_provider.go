@@ -17,10 +17,16 @@ import (
 // taken at or before the fork point (sandbox.ImageSnapshotter, recorded as
 // Workspace.ProviderSnapshot), the calls after it replayed.
 
-// Restore methods of a branch the provider put back.
+// Restore methods (Restore.Method), as recorded: the values are part of
+// the recording format.
 const (
+	RestoreSnapshot         = "snapshot"          // copied back from a recorded workspace snapshot
+	RestoreSameSandbox      = "same sandbox"      // the recorded sandbox is still there: nothing to do
+	RestoreReplay           = "replay"            // the recorded edits and commands run again
+	RestoreFresh            = "fresh"             // nothing had changed the files: a fresh sandbox is that state
 	RestoreFork             = "fork"              // the live sandbox forked by its provider
 	RestoreProviderSnapshot = "provider snapshot" // created from the provider's snapshot
+	RestoreNone             = "none"              // not restored
 )
 
 // providerBranch is what Start had the provider do for a branch's files.

@@ -29,7 +29,7 @@ func (s *Session) restoreWorkspace(ctx context.Context, hdr RecordHeader, evs []
 	}
 	r.Took += time.Since(start)
 	ws := &Workspace{Restored: r}
-	if r.Method == "snapshot" {
+	if r.Method == RestoreSnapshot {
 		ws.Snapshot = r.Snapshot
 		s.snapMu.Lock()
 		s.snaps.last = r.Snapshot // the branch's next snapshot shares its files
@@ -51,11 +51,11 @@ func (s *Session) restoreFromRecording(ctx context.Context, hdr RecordHeader, ev
 	snapAt, snapDir := findSnapshot(evs, at)
 	switch {
 	case sameSandbox(hdr, s.sb, at):
-		r = &Restore{Method: "same sandbox"}
+		r = &Restore{Method: RestoreSameSandbox}
 	case snapDir != "" && canRestore(s.sb):
 		r = s.restoreSnapshot(ctx, snapDir, snapAt)
 		if r == nil && ctx.Err() != nil { // the branch was closed: replay nothing
-			r = &Restore{Method: "none", Unrestored: []Unrestored{{Event: snapAt, Reason: "the restore was cancelled (the branch was closed): the workspace is incomplete"}}}
+			r = &Restore{Method: RestoreNone, Unrestored: []Unrestored{{Event: snapAt, Reason: "the restore was cancelled (the branch was closed): the workspace is incomplete"}}}
 		}
 		if r == nil { // the snapshot is gone or the sandbox cannot: replay
 			r = s.replay(ctx, evs, at)
@@ -120,7 +120,7 @@ func (s *Session) restoreSnapshot(ctx context.Context, dir string, from int64) *
 		s.restoreErr = err.Error()
 		return nil
 	}
-	return &Restore{Method: "snapshot", From: from, Snapshot: dir}
+	return &Restore{Method: RestoreSnapshot, From: from, Snapshot: dir}
 }
 
 // replay runs the recorded tool calls that may have changed the files,
@@ -134,7 +134,7 @@ func (s *Session) replay(ctx context.Context, evs []Event, at int64) *Restore {
 // replaySince is replay of the calls made after event after only (whose
 // effects a provider snapshot taken at after does not hold).
 func (s *Session) replaySince(ctx context.Context, evs []Event, after, at int64) *Restore {
-	r := &Restore{Method: "replay"}
+	r := &Restore{Method: RestoreReplay}
 	actions := map[string]*Action{}
 	seqOf := map[string]int64{}
 	for _, ev := range evs {
@@ -167,7 +167,7 @@ func (s *Session) replaySince(ctx context.Context, evs []Event, after, at int64)
 		r.Unrestored = append(r.Unrestored, Unrestored{Event: seqOf[id], Tool: a.Tool, Reason: "it was running when the recording stopped: its partial effects are not replayed"})
 	}
 	if r.Replayed == 0 && len(r.Unrestored) == 0 {
-		r.Method = "fresh" // nothing had changed the files: a fresh sandbox is that state
+		r.Method = RestoreFresh // nothing had changed the files: a fresh sandbox is that state
 	}
 	return r
 }

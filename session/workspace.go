@@ -66,7 +66,7 @@ type Unrestored struct {
 }
 
 // Exact reports whether the workspace is as it was at the fork point.
-func (r *Restore) Exact() bool { return r != nil && r.Method != "none" && len(r.Unrestored) == 0 }
+func (r *Restore) Exact() bool { return r != nil && r.Method != RestoreNone && len(r.Unrestored) == 0 }
 
 // Summary is one line for a person: how, and what is missing.
 func (r *Restore) Summary() string {
@@ -75,11 +75,11 @@ func (r *Restore) Summary() string {
 	}
 	var b strings.Builder
 	switch r.Method {
-	case "snapshot":
+	case RestoreSnapshot:
 		fmt.Fprintf(&b, "workspace restored from the snapshot at event %d", r.From)
-	case "same sandbox":
+	case RestoreSameSandbox:
 		b.WriteString("same sandbox: workspace as it was left")
-	case "replay":
+	case RestoreReplay:
 		fmt.Fprintf(&b, "workspace rebuilt by replaying %d recorded tool calls", r.Replayed)
 	case RestoreFork:
 		fmt.Fprintf(&b, "workspace forked from the live sandbox %s at event %d (exact, nothing replayed)", r.Snapshot, r.From)
@@ -88,7 +88,7 @@ func (r *Restore) Summary() string {
 		if r.Replayed > 0 {
 			fmt.Fprintf(&b, ", then %d later tool calls replayed", r.Replayed)
 		}
-	case "fresh":
+	case RestoreFresh:
 		b.WriteString("fresh sandbox: no recorded tool call had changed the files")
 	default:
 		b.WriteString("workspace not restored")

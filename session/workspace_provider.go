@@ -71,11 +71,11 @@ func fallbackWords(method string) string {
 	switch method {
 	case RestoreProviderSnapshot:
 		return "started from the provider snapshot instead"
-	case "snapshot":
+	case RestoreSnapshot:
 		return "restored from the local snapshot instead"
-	case "fresh":
+	case RestoreFresh:
 		return "a fresh sandbox was used instead (no recorded call had changed the files)"
-	case "same sandbox":
+	case RestoreSameSandbox:
 		return "the recorded sandbox itself was used instead"
 	}
 	return "the workspace was rebuilt by replaying the recorded calls instead"

@@ -296,13 +296,13 @@ func restoreRows(r *session.Restore) [][2]string {
 		how = fmt.Sprintf("exact: fork of %s at event %d", r.Snapshot, r.From)
 	case session.RestoreProviderSnapshot:
 		how = fmt.Sprintf("exact to event %d: snapshot %s", r.From, r.Snapshot)
-	case "snapshot":
+	case session.RestoreSnapshot:
 		how = fmt.Sprintf("exact: snapshot at event %d", r.From)
-	case "same sandbox":
+	case session.RestoreSameSandbox:
 		how = "its own sandbox"
-	case "fresh":
+	case session.RestoreFresh:
 		how = "fresh: nothing to restore"
-	case "replay":
+	case session.RestoreReplay:
 		how = "by replay"
 	default:
 		how = "not restored"
@@ -324,11 +324,11 @@ func restoreRows(r *session.Restore) [][2]string {
 // restoreStrip is the strip's word on a branch restored in full.
 func restoreStrip(r *session.Restore) string {
 	switch r.Method {
-	case session.RestoreFork, session.RestoreProviderSnapshot, "snapshot":
+	case session.RestoreFork, session.RestoreProviderSnapshot, session.RestoreSnapshot:
 		if r.Replayed == 0 {
 			return "restored exactly"
 		}
-	case "same sandbox", "fresh":
+	case session.RestoreSameSandbox, session.RestoreFresh:
 		return "restored"
 	}
 	return "restored by replay"

@@ -23,13 +23,13 @@ func RestoreHeadline(r *session.Restore) string {
 		h = fmt.Sprintf("workspace restored exactly: a fork of the live sandbox %s (its state at event %d)", r.Snapshot, r.From)
 	case session.RestoreProviderSnapshot:
 		h = fmt.Sprintf("workspace restored exactly up to event %d from the sandbox snapshot %s", r.From, r.Snapshot)
-	case "snapshot":
+	case session.RestoreSnapshot:
 		h = fmt.Sprintf("workspace restored exactly from the snapshot at event %d", r.From)
-	case "same sandbox":
+	case session.RestoreSameSandbox:
 		h = "workspace: the session's own sandbox, as it was left"
-	case "fresh":
+	case session.RestoreFresh:
 		h = "workspace: a fresh sandbox (no recorded call had changed the files)"
-	case "replay":
+	case session.RestoreReplay:
 		h = "workspace rebuilt by replay"
 	default:
 		h = "workspace not restored"
