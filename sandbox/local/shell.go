@@ -106,6 +106,7 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 		return nil, fmt.Errorf("local sandbox %s: start shell: %w", s.info.ID, err)
 	}
 	sh := &localShell{s: s, ptmx: ptmx, pr: pr, tag: tag, done: make(chan struct{}), code: -1}
+	sh.out.Limit = localShellQueue
 	if !s.track(sh.pr) {
 		sh.pr.kill(localKillClosed)
 	}
@@ -133,6 +134,9 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 		// What the shell left behind ends with it, as under bwrap when
 		// its PID namespace goes; then nothing holds the PTY any more.
 		sh.killAll()
+		// Nothing is left to wait for: what the PTY still holds is
+		// drained even if nobody reads the shell any more.
+		sh.out.Unblock()
 		select {
 		case <-read:
 		case <-time.After(localPipeGrace):
@@ -145,6 +149,13 @@ func (s *localSandbox) OpenShell(ctx context.Context, spec sandbox.ShellSpec) (s
 	}()
 	return sh, nil
 }
+
+// localShellQueue bounds the shell's output read from the PTY but not yet
+// taken by its reader (sandbox.ShellOutput.Limit): past it the program
+// inside waits on the terminal, as on any terminal, so a flood's lines
+// reach the screen milliseconds after they are printed instead of behind
+// megabytes queued here. One PTY read's worth.
+const localShellQueue = 64 << 10
 
 func shellSize(spec sandbox.ShellSpec) (cols, rows int) {
 	cols, rows = spec.Cols, spec.Rows
