@@ -34,6 +34,21 @@ type approvalPanel struct {
 	commandOnly bool // editing just the terminal command, not the JSON
 	err         string
 	scroll      int
+	fittedW     int  // the stream width fit last applied; 0: none yet
+	fittedFocus bool // and the editor's focus then (its style's frame)
+}
+
+// fit sizes the reason box and the editor to the stream's width (once per
+// width: a resize re-wraps the editor's text).
+func (p *approvalPanel) fit(streamW int) {
+	if streamW == p.fittedW && p.editor.Focused() == p.fittedFocus {
+		return
+	}
+	p.fittedW, p.fittedFocus = streamW, p.editor.Focused()
+	p.reason.SetWidth(max(streamW-14, 1))
+	// The panel's border and the body's indent take three cells: a
+	// wider editor has its rows cut with a stray "…".
+	p.editor.SetWidth(max(streamW-3, 1))
 }
 
 // approvalAnswer is what the user decided; the model forwards it to the engine.
@@ -57,6 +72,7 @@ func newApprovalPanel() approvalPanel {
 }
 
 func (p *approvalPanel) setStyles(st styles, isDark bool) {
+	p.fittedW = 0 // a style's frame changes the inner widths
 	s := textarea.DefaultStyles(isDark)
 	if st.noColor {
 		s = textarea.Styles{Cursor: s.Cursor}

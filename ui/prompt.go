@@ -31,6 +31,29 @@ type promptBox struct {
 	edits    int
 	viewKey  promptViewKey
 	viewText string
+	fitted   promptFit // the size fit last applied
+}
+
+// promptFit is what fit applied: the same again changes nothing, and
+// resizing the textarea re-wraps its text (5 % of tether's CPU in a
+// flood of output, where relayout runs after every event batch).
+type promptFit struct {
+	w, maxH, edits int
+	focused        bool
+}
+
+// fit gives the box its width and the most lines it may grow to.
+func (p *promptBox) fit(w, maxLines int) {
+	k := promptFit{w: w, maxH: maxLines, edits: p.edits, focused: p.ta.Focused()}
+	if k == p.fitted && p.ta.MaxHeight == maxLines {
+		return
+	}
+	p.fitted = k
+	p.ta.SetWidth(w)
+	p.ta.MaxHeight = maxLines
+	if p.ta.Height() > p.ta.MaxHeight {
+		p.ta.SetHeight(p.ta.MaxHeight)
+	}
 }
 
 // promptViewKey is what the textarea's view depends on: the edits made

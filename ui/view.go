@@ -120,15 +120,8 @@ func (a *model) relayout() {
 		if l.promptFramed {
 			pw -= 2
 		}
-		a.prompt.ta.SetWidth(max(pw, 1))
-		a.prompt.ta.MaxHeight = max(1, l.promptLines)
-		if a.prompt.ta.Height() > a.prompt.ta.MaxHeight {
-			a.prompt.ta.SetHeight(a.prompt.ta.MaxHeight)
-		}
-		a.approval.reason.SetWidth(max(l.streamAreaWidth-14, 1))
-		// The panel's border and the body's indent take three cells: a
-		// wider editor has its rows cut with a stray "…".
-		a.approval.editor.SetWidth(max(l.streamAreaWidth-3, 1))
+		a.prompt.fit(max(pw, 1), max(1, l.promptLines))
+		a.approval.fit(l.streamAreaWidth)
 	}
 }
 
