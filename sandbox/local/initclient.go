@@ -29,6 +29,9 @@ type localInitProc struct {
 	done   chan struct{} // closed when the socket to the init is gone
 	exited chan struct{} // closed when the init's process has been waited for
 	err    error         // why, once done is closed
+	// killGrace is how long a killed command may take to be reported
+	// before the init is ended with it: localInitTimeout (tests shorten it).
+	killGrace time.Duration
 
 	mu      sync.Mutex
 	waiters map[uint64]chan localInitMsg
@@ -146,7 +149,7 @@ func (s *localSandbox) startInit() (*localInitProc, error) {
 		s.initStarting = 0
 		s.mu.Unlock()
 	}()
-	in := &localInitProc{cmd: cmd, fd: pair[0], host: !s.iso.bwrap, done: make(chan struct{}), exited: make(chan struct{}), waiters: map[uint64]chan localInitMsg{}}
+	in := &localInitProc{cmd: cmd, fd: pair[0], host: !s.iso.bwrap, done: make(chan struct{}), exited: make(chan struct{}), killGrace: localInitTimeout, waiters: map[uint64]chan localInitMsg{}}
 	ready := make(chan localInitMsg, 1)
 	go in.read(ready)
 	go func() {
@@ -291,7 +294,14 @@ func (in *localInitProc) kill() (clean bool) {
 		case <-time.After(localInitTimeout):
 		}
 	}
-	_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	select {
+	case <-in.exited:
+		// Waited for already: its PID, the number of its process group,
+		// may be another process's by now (PIDs wrap fast on a busy
+		// machine), and that one must not be killed.
+	default:
+		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
+	}
 	select {
 	case <-in.done:
 	case <-time.After(localInitTimeout):
@@ -340,20 +350,30 @@ func (s *localSandbox) startInInit(id uint64, cwd string, argv, env []string, ta
 		return nil, nil, fmt.Errorf("sandbox init: %s", m.Err)
 	}
 	pr := &localProc{pgid: -1}
+	// A command the init does not report dead soon after its kill is
+	// ended with the init: the first kill arms a timer, the exit stops
+	// it. A kill that comes once the exit is in arms nothing: nothing
+	// would stop that timer, and it would end the init, with whatever
+	// runs in it by then, a grace later. Such kills are common: the disk
+	// watchdog and Close kill from a list taken before, Exec's cancel
+	// watcher races the exit, a shell kills what is left once it ended,
+	// and a kill's frame can reach the init, and its exit come back,
+	// before the killer gets here to arm.
 	var mu sync.Mutex
 	var timer *time.Timer
+	ended := false
 	pr.killFn = func() {
 		in.killCmd(id)
-		// A command the init does not report dead soon is ended with it.
 		mu.Lock()
-		if timer == nil {
-			timer = time.AfterFunc(localInitTimeout, func() { in.kill() })
+		if timer == nil && !ended {
+			timer = time.AfterFunc(in.killGrace, func() { in.kill() })
 		}
 		mu.Unlock()
 	}
 	wait := func() (int, error) {
 		m := <-ch
 		mu.Lock()
+		ended = true
 		if timer != nil {
 			timer.Stop()
 		}
