@@ -15,7 +15,8 @@
 //     pace;
 //   - a view built is drawn at once: the ticker is moved to tick now and
 //     keeps its period from there, unless a tick is due within Lead
-//     anyway;
+//     anyway; the period resumes once the renderer has written (Output
+//     sees it), so a renderer late under load still finds the tick;
 //   - the first View, and a View after input (a key, a paste, a click or
 //     wheel, a resize), is always built. A View after output only (session
 //     events) is built when the last view was built a frame period ago or
@@ -34,8 +35,11 @@
 package teapace
 
 import (
+	"io"
+	"os"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -74,6 +78,7 @@ type Pacer struct {
 	lastView time.Time
 	idle     *time.Timer
 	kicks    int
+	writes   atomic.Int64 // writes to the terminal seen by Output
 
 	// View coalescing.
 	last         tea.View // the view built last (at lastView)
@@ -270,16 +275,28 @@ func (p *Pacer) kick() {
 	p.kicks++
 	p.kicking = true
 	p.ticker.Reset(kickTick) // draw this view now…
-	t := p.ticker
-	time.AfterFunc(2*kickTick, func() { // …then the usual pace
+	t, at, writes := p.ticker, time.Now(), p.writes.Load()
+	var settle func()
+	settle = func() { // …then the usual pace, once it was drawn
 		p.mu.Lock()
 		defer p.mu.Unlock()
+		// Resetting the ticker drops a tick its goroutine has not taken
+		// yet: under load (2 busy cores, start-up) the renderer can be
+		// late by more than the kick, and the view then waited a whole
+		// period (the first frame came 17 ms late in most starts). So
+		// the period resumes only after the renderer wrote something
+		// since the kick, or a period after it, whichever comes first.
+		if p.writes.Load() == writes && time.Since(at) < p.frame && !p.closed {
+			time.AfterFunc(kickTick, settle)
+			return
+		}
 		p.kicking = false
 		if p.running && !p.closed {
 			t.Reset(p.frame)
 			p.phase = time.Now()
 		}
-	})
+	}
+	time.AfterFunc(2*kickTick, settle)
 }
 
 // checkIdle stops the ticker once Quiet has passed since the last View.
@@ -312,9 +329,42 @@ func (p *Pacer) Close() {
 // the final model is m's own type again.
 func Run(m tea.Model, opts ...tea.ProgramOption) (tea.Model, error) {
 	p, w := Wrap(m)
+	// Options given later (an output of the caller's) win over this one.
+	opts = append([]tea.ProgramOption{tea.WithOutput(p.Output(os.Stdout))}, opts...)
 	prog := tea.NewProgram(w, opts...)
 	p.Attach(prog)
 	final, err := prog.Run()
 	p.Close()
 	return Unwrap(final), err
+}
+
+// Output wraps the program's output so the Pacer sees when the renderer
+// writes (a kicked frame was drawn). A terminal stays a terminal: the
+// wrapper of an *os.File has its Fd, Read and Close, so Bubble Tea's
+// checks (size, raw mode, colour detection) see the same file.
+func (p *Pacer) Output(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok {
+		return pacedFile{File: f, p: p}
+	}
+	return pacedWriter{w: w, p: p}
+}
+
+type pacedFile struct {
+	*os.File
+	p *Pacer
+}
+
+func (o pacedFile) Write(b []byte) (int, error) {
+	o.p.writes.Add(1)
+	return o.File.Write(b)
+}
+
+type pacedWriter struct {
+	w io.Writer
+	p *Pacer
+}
+
+func (o pacedWriter) Write(b []byte) (int, error) {
+	o.p.writes.Add(1)
+	return o.w.Write(b)
 }
