@@ -26,6 +26,7 @@ import (
 var version = "dev"
 
 func main() {
+	spareProcs()
 	session.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	stopProfiling := startProfiling()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 
 	"github.com/charmbracelet/x/term"
 	"github.com/mattn/go-runewidth"
@@ -33,3 +34,25 @@ func terminalSize() (w, h int) {
 // character of the first frame: ~1.5 ms of CPU and ~550 page faults that
 // otherwise run in the renderer, between the first view and its frame.
 func warmWidthTable() { go runewidth.RuneWidth('─') }
+
+// minProcs is the fewest Ps (GOMAXPROCS) tether runs with when the user
+// has not set GOMAXPROCS: two more than this machine's 2 cores.
+const minProcs = 4
+
+// spareProcs raises GOMAXPROCS to minProcs. A goroutine in a blocking raw
+// syscall keeps its P until the runtime's monitor takes it back, and the
+// monitor, once the program has been quiet, looks only every 10 ms. Bubble
+// Tea's input reader waits in epoll_wait that way after every key, and
+// every command's Wait in waitid: on two cores both Ps were held so, with
+// the renderer's goroutine runnable and nowhere to run, for ~10 ms in
+// most start-ups (execution trace). Spare Ps let it run at once; the
+// kernel still shares the cores.
+func spareProcs() {
+	if os.Getenv("GOMAXPROCS") != "" {
+		return
+	}
+	runtime.GOMAXPROCS(procsFor(runtime.GOMAXPROCS(0)))
+}
+
+// procsFor is how many Ps to run with when the runtime chose n.
+func procsFor(n int) int { return max(n, minProcs) }
