@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tether-dev/tether/sandbox"
 )
@@ -39,6 +41,7 @@ func BenchmarkOutputPath(b *testing.B) {
 	b.Run("writer", func(b *testing.B) {
 		b.SetBytes(benchFloodBytes)
 		b.ReportAllocs()
+		defer benchCPU(b)()
 		for b.Loop() {
 			s, drained := benchOutputSession(b, newFakeSandbox(b))
 			w := s.newOutWriter("c1", "stdout")
@@ -55,6 +58,7 @@ func BenchmarkOutputPath(b *testing.B) {
 	b.Run("pty", func(b *testing.B) {
 		b.SetBytes(benchFloodBytes)
 		b.ReportAllocs()
+		defer benchCPU(b)()
 		for b.Loop() {
 			sb := &floodSandbox{fakeSandbox: newFakeSandbox(b), pattern: pattern, flood: benchFloodBytes}
 			s, drained := benchOutputSession(b, sb)
@@ -70,6 +74,23 @@ func BenchmarkOutputPath(b *testing.B) {
 			benchOutputDone(b, s, drained)
 		}
 	})
+}
+
+// benchCPU reports the process's CPU time (user + system, every
+// goroutine and the collector) per op when the returned func is called:
+// on a loaded machine a steadier figure than the wall clock.
+func benchCPU(b *testing.B) func() {
+	cpu := func() time.Duration {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			b.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	start := cpu()
+	return func() {
+		b.ReportMetric(float64((cpu()-start).Milliseconds())/float64(b.N), "cpu-ms/op")
+	}
 }
 
 // benchOutputSession is a recorded session with one secret and a

@@ -68,8 +68,13 @@ type recorder struct {
 	enc    *json.Encoder
 	err    error
 	logger *slog.Logger
-	// pending is a stream's text not yet written (record_coalesce.go).
-	pending *pendingChunk
+	// pending is a stream's text not yet written (record_coalesce.go),
+	// joined the buffer of its text once chunks were joined, line the
+	// buffer of a chunk's line (record_chunkline.go).
+	pending    pendingChunk
+	hasPending bool
+	joined     []byte
+	line       []byte
 }
 
 // openRecorder creates the file (and its directory). A nil recorder (path
@@ -156,14 +161,20 @@ func (r *recorder) writeLocked(v any) error {
 		r.fail(fmt.Errorf("encode recording line: %w", err))
 		return r.err
 	}
-	if _, err := r.f.Write(r.buf.Bytes()); err != nil {
-		r.fail(fmt.Errorf("write recording %s: %w (disk full?)", r.path, err))
-		return r.err
-	}
+	err := r.writeLine(r.buf.Bytes())
 	if r.buf.Cap() > 1<<20 {
 		r.buf = bytes.Buffer{}                           // don't keep a huge line's buffer forever
 		r.enc = json.NewEncoder(jsonsafe.Writer(&r.buf)) // `cat` of a recording must not drive a terminal
 		r.enc.SetEscapeHTML(false)
+	}
+	return err
+}
+
+// writeLine writes one encoded line with a single write. r.mu held.
+func (r *recorder) writeLine(line []byte) error {
+	if _, err := r.f.Write(line); err != nil {
+		r.fail(fmt.Errorf("write recording %s: %w (disk full?)", r.path, err))
+		return r.err
 	}
 	return nil
 }
