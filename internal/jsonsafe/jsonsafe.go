@@ -5,6 +5,7 @@ package jsonsafe
 import (
 	"encoding/binary"
 	"io"
+	"math/bits"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -86,7 +87,12 @@ func AppendBytes(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	start, n := 0, len(s)
 	for i := 0; i < n; {
-		for i+8 <= n && plainWord(binary.LittleEndian.Uint64(s[i:])) {
+		for i+8 <= n {
+			m := specialBytes(binary.LittleEndian.Uint64(s[i:]))
+			if m != 0 {
+				i += bits.TrailingZeros64(m) / 8 // the first byte to look at
+				break
+			}
 			i += 8
 		}
 		if i == n {
@@ -155,14 +161,16 @@ var plainByte = func() (t [256]bool) {
 	return t
 }()
 
-// plainWord reports whether all 8 bytes of w are plainByte (each test is
-// exact about whether some byte matches, which is all that is asked).
-func plainWord(w uint64) bool {
+// specialBytes has the high bit set in the lowest byte of w (the first
+// in memory) that is not plainByte, and maybe in some after it; 0 when
+// all 8 are plain. Borrows and carries only run upwards, so the lowest
+// bit set is exact.
+func specialBytes(w uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	q, bs := w^(ones*'"'), w^(ones*'\\')
 	t := (w - ones*0x20) &^ w // a byte below 0x20
 	t |= (q - ones) &^ q      // a quote
 	t |= (bs - ones) &^ bs    // a backslash
 	t |= (w + ones) | w       // DEL or a byte >= 0x80
-	return t&highs == 0
+	return t & highs
 }
