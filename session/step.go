@@ -268,6 +268,7 @@ type outWriter struct {
 	id     string
 	stream string
 	carry  []byte // incomplete UTF-8 sequence
+	joined []byte // carry + the next write, reused
 	red    *redact.Stream
 }
 
@@ -286,8 +287,8 @@ func (w *outWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	n := len(p)
 	if len(w.carry) > 0 {
-		p = append(w.carry, p...)
-		w.carry = nil
+		w.joined = append(append(w.joined[:0], w.carry...), p...)
+		p, w.carry = w.joined, w.carry[:0]
 	}
 	cut := len(p)
 	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
@@ -299,11 +300,14 @@ func (w *outWriter) Write(p []byte) (int, error) {
 		}
 	}
 	if cut < len(p) {
-		w.carry = append([]byte(nil), p[cut:]...)
+		w.carry = append(w.carry, p[cut:]...)
 		p = p[:cut]
 	}
 	if len(p) > 0 {
-		w.emit(w.red.Write(string(p)))
+		w.emit(w.red.WriteBytes(p)) // the one copy of p
+	}
+	if cap(w.joined) > 1<<20 {
+		w.joined = nil // don't keep a huge write's buffer
 	}
 	return n, nil
 }
@@ -311,7 +315,7 @@ func (w *outWriter) Write(p []byte) (int, error) {
 func (w *outWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.emit(w.red.Write(string(w.carry)) + w.red.Flush())
+	w.emit(w.red.WriteBytes(w.carry) + w.red.Flush())
 	w.carry = nil
 }
 

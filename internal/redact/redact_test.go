@@ -137,13 +137,27 @@ func TestStreamCatchesSecretsSplitAcrossChunks(t *testing.T) {
 			rest = rest[k:]
 		}
 		st := set.Stream()
-		var out strings.Builder
+		var out, outBytes strings.Builder
 		for _, c := range chunks {
 			out.WriteString(st.Write(c))
 		}
 		out.WriteString(st.Flush())
-		if got, want := out.String(), naive(in, randomSecrets); got != want {
+		// The same chunks as bytes, some of them (a tool's reads).
+		st = set.Stream()
+		for _, c := range chunks {
+			if r.IntN(2) == 0 {
+				outBytes.WriteString(st.WriteBytes([]byte(c)))
+			} else {
+				outBytes.WriteString(st.Write(c))
+			}
+		}
+		outBytes.WriteString(st.Flush())
+		want := naive(in, randomSecrets)
+		if got := out.String(); got != want {
 			t.Fatalf("chunks %q\n -> %q\nwant %q", chunks, got, want)
+		}
+		if got := outBytes.String(); got != want {
+			t.Fatalf("chunks as bytes %q\n -> %q\nwant %q", chunks, got, want)
 		}
 	}
 }

@@ -26,15 +26,38 @@ func (s *Set) Stream() *Stream { return &Stream{set: s} }
 
 // Write returns the redacted text of chunk that is safe to show now.
 func (st *Stream) Write(chunk string) string {
-	s := st.set
-	if s.Empty() || chunk == "" {
+	if st.set.Empty() || chunk == "" {
 		return chunk
 	}
-	c := len(st.covered)
 	buf := chunk
-	if c+len(st.carry) > 0 {
+	if len(st.covered)+len(st.carry) > 0 {
 		buf = st.covered + st.carry + chunk
 	}
+	return st.write(buf)
+}
+
+// WriteBytes is Write of string(chunk), the one copy of chunk made (a
+// tool's 64 KiB reads are not copied a second time to join the tail
+// held back from the last one).
+func (st *Stream) WriteBytes(chunk []byte) string {
+	if st.set.Empty() || len(chunk) == 0 {
+		return string(chunk)
+	}
+	if len(st.covered)+len(st.carry) == 0 {
+		return st.write(string(chunk))
+	}
+	var b strings.Builder
+	b.Grow(len(st.covered) + len(st.carry) + len(chunk))
+	b.WriteString(st.covered)
+	b.WriteString(st.carry)
+	b.Write(chunk)
+	return st.write(b.String())
+}
+
+// write redacts buf, which is covered + carry + the new chunk.
+func (st *Stream) write(buf string) string {
+	s := st.set
+	c := len(st.covered)
 	n := len(buf)
 	st.m = st.m[:0]
 	if c > 0 {
