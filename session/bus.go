@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // defaultLiveBufferBytes bounds how much undelivered output and assistant
@@ -210,8 +211,12 @@ func (b *bus) appendLive(q *queued, data string) {
 		q.elided += int64(len(data))
 		return
 	}
-	if q.buf == nil {
-		q.buf = make([]byte, 0, max(len(data), 256))
+	if need := len(q.buf) + len(data); need > cap(q.buf) {
+		// Doubling: append grows large slices by ~1.25x, which copied
+		// a lagging reader's merged flood ~4 times over.
+		nb := make([]byte, len(q.buf), max(need, 2*cap(q.buf), 256))
+		copy(nb, q.buf)
+		q.buf = nb
 	}
 	q.buf = append(q.buf, data...)
 	b.liveBytes += int64(len(data))
@@ -232,7 +237,14 @@ func (b *bus) take() Event {
 	ev := q.ev
 	if _, ok := chunkText(&ev); ok {
 		b.liveBytes -= int64(len(q.buf))
-		text := string(q.buf)
+		// q is dropped here and its buf never written again: the text
+		// can be the buffer itself instead of a copy of it (a 100 MB
+		// flood copied 100 MB more for nothing).
+		text := ""
+		if len(q.buf) > 0 {
+			text = unsafe.String(&q.buf[0], len(q.buf))
+		}
+		q.buf = nil
 		if q.elided > 0 {
 			text += "\n[... " + strconv.FormatInt(q.elided, 10) +
 				" bytes elided from live view; full output in recording/observation]\n"
