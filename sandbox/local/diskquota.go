@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -25,7 +26,7 @@ import (
 //
 // While commands run, the sandbox is walked (lstat of every entry) every
 // localDiskTick, but never more than a twentieth of the time: a workspace
-// that costs 20 ms to walk is walked at most every 400 ms. Before a
+// that costs 20 ms of CPU to walk is walked at most every 400 ms. Before a
 // command starts, statfs saying the filesystem has not grown enough since
 // the last walk to cross the cap spares the walk (nothing of the sandbox
 // ran in between). So the cap is not a hard one: a writer overshoots it
@@ -181,12 +182,38 @@ func (d *localDisk) measureLocked(mode int) (used int64, walked bool) {
 			}
 		}
 	}
-	start := time.Now()
-	d.used = localDiskUsage(d.dir)
-	d.cost = time.Since(start)
+	d.used, d.cost = localDiskUsageTimed(d.dir)
 	d.walked = time.Now()
 	d.fsUsed = fsUsed
 	return d.used, true
+}
+
+// localDiskUsageTimed is localDiskUsage and the CPU time the walk took.
+// CPU time, not wall time: on a busy machine one walk descheduled for a
+// while (200 ms of wall for 5 ms of CPU was seen at load 10) would
+// otherwise put the next walk seconds away, while a writer fills the
+// disk far past the cap. The budget is then a twentieth of one CPU's
+// time, as meant. Wall time where the thread's clock cannot be read.
+func localDiskUsageTimed(dir string) (used int64, cost time.Duration) {
+	runtime.LockOSThread() // the thread's clock counts this walk only
+	defer runtime.UnlockOSThread()
+	start := time.Now()
+	cpu0, ok0 := localThreadCPU()
+	used = localDiskUsage(dir)
+	cpu1, ok1 := localThreadCPU()
+	if !ok0 || !ok1 {
+		return used, time.Since(start)
+	}
+	return used, cpu1 - cpu0
+}
+
+// localThreadCPU is the CPU time the calling thread has used.
+func localThreadCPU() (time.Duration, bool) {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return 0, false
+	}
+	return time.Duration(ts.Nano()), true
 }
 
 // localDiskUsage is the disk space (allocated blocks, each hard-linked
