@@ -110,17 +110,7 @@ func TestIdleTickerStopsAndWakesForChanges(t *testing.T) {
 // that comes right after is built and drawn at once (a kick).
 func TestInputIsDrawnAtOnceOutputOncePerPeriod(t *testing.T) {
 	out := newScreen()
-	p, w := Wrap(counter{})
-	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(p.Output(out)), tea.WithWindowSize(40, 5),
-		tea.WithoutSignalHandler(), tea.WithFPS(1))
-	p.Attach(prog)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if _, err := prog.Run(); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	p, prog, done := runPaced(t, counter{}, out, 1)
 	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "count 0") })
 	if !p.Paced() {
 		t.Fatal("the frame ticker was not found")
@@ -155,17 +145,7 @@ func TestInputIsDrawnAtOnceOutputOncePerPeriod(t *testing.T) {
 // one drawn last is rebuilt in time for the tick).
 func TestOutputFloodBuildsAViewPerFrame(t *testing.T) {
 	out := newScreen()
-	p, w := Wrap(counter{})
-	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(p.Output(out)), tea.WithWindowSize(40, 5),
-		tea.WithoutSignalHandler(), tea.WithFPS(20))
-	p.Attach(prog)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if _, err := prog.Run(); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	p, prog, done := runPaced(t, counter{}, out, 20)
 	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "count 0") })
 	if !p.Paced() {
 		t.Fatal("the frame ticker was not found")
@@ -235,17 +215,7 @@ func (s *stallingScreen) Write(p []byte) (int, error) {
 func TestKickSurvivesALateRenderer(t *testing.T) {
 	out := &stallingScreen{screen: newScreen(), hold: make(chan chan struct{}, 1),
 		held: make(chan struct{}, 1), written: make(chan time.Time, 1)}
-	p, w := Wrap(digits{})
-	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(p.Output(out)), tea.WithWindowSize(40, 5),
-		tea.WithoutSignalHandler(), tea.WithFPS(2))
-	p.Attach(prog)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if _, err := prog.Run(); err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	}()
+	p, prog, done := runPaced(t, digits{}, out, 2)
 	eventually(t, "the first frame is drawn", func() bool { return strings.Contains(out.String(), "0000000000") })
 	time.Sleep(50 * time.Millisecond) // the first kick settles
 	release := make(chan struct{})
@@ -272,4 +242,22 @@ func TestKickSurvivesALateRenderer(t *testing.T) {
 	prog.Quit()
 	<-done
 	p.Close()
+}
+
+// runPaced runs m paced, drawing to out at fps frames a second; done
+// closes when Run returns.
+func runPaced(t *testing.T, m tea.Model, out io.Writer, fps int) (*Pacer, *tea.Program, <-chan struct{}) {
+	t.Helper()
+	p, w := Wrap(m)
+	prog := tea.NewProgram(w, tea.WithInput(nil), tea.WithOutput(p.Output(out)), tea.WithWindowSize(40, 5),
+		tea.WithoutSignalHandler(), tea.WithFPS(fps))
+	p.Attach(prog)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := prog.Run(); err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+	return p, prog, done
 }
